@@ -1,0 +1,33 @@
+#include "core/results.hpp"
+
+namespace greenshift {
+
+const char* dim_name(Dim d) {
+    switch (d) {
+        case Dim::time: return "time";
+        case Dim::sector: return "sector";
+        case Dim::size_class: return "size_class";
+        case Dim::technology: return "technology";
+        case Dim::policy: return "policy";
+    }
+    return "?";
+}
+
+std::size_t Coordinates::length(Dim d) const {
+    switch (d) {
+        case Dim::time: return year.size();
+        case Dim::sector: return sector.size();
+        case Dim::size_class: return size_class.size();
+        case Dim::technology: return technology.size();
+        case Dim::policy: return policy.size();
+    }
+    return 0;
+}
+
+const Variable* RunResult::find(const std::string& name) const {
+    for (const auto& v : variables)
+        if (v.name == name) return &v;
+    return nullptr;
+}
+
+}  // namespace greenshift

@@ -1,0 +1,189 @@
+// The validated, frozen description of one run: economy, technologies, exogenous
+// paths, policies and decision rule. Plain structs; the io layer fills them from
+// YAML and checks every value, the model only reads them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace greenshift {
+
+inline constexpr int kSizeClasses = 4;
+enum class SizeClass : std::uint8_t { micro = 0, small = 1, medium = 2, large = 3 };
+inline constexpr std::array<const char*, kSizeClasses> kSizeClassNames{"micro", "small", "medium",
+                                                                       "large"};
+// TPME (très petites, petites et moyennes entreprises) = micro, small, medium.
+constexpr bool is_tpme(int size_class) { return size_class < 3; }
+
+enum class Carrier : std::uint8_t { electricity = 0, heat = 1 };
+
+// A piecewise-linear function of the (decimal) year, constant beyond its first and
+// last points. A single point is a constant.
+struct Path {
+    std::vector<double> years;   // strictly increasing
+    std::vector<double> values;  // same length as years, at least one point
+    double at(double year) const;
+    static Path constant(double v) { return Path{{0.0}, {v}}; }
+};
+
+struct RunSettings {
+    int start_year = 2017;
+    int end_year = 2040;       // inclusive: the last simulated step lies in this year
+    int steps_per_year = 1;    // one of 1, 2, 3, 4, 6, 12
+    std::uint64_t seed = 20161107;  // COP22 opening day: a fixed default, never the clock
+    std::uint32_t run_index = 0;    // part of every random-number counter (batches set it)
+
+    int steps() const { return (end_year - start_year + 1) * steps_per_year; }
+    double dt() const { return 1.0 / steps_per_year; }
+    double step_year(int step) const { return start_year + step * dt(); }  // start of step
+};
+
+struct Fuel {
+    std::string name;
+    Path price;             // MAD per kWh (thermal)
+    double emission_factor; // tCO2 per MWh (thermal), scope 1
+};
+
+struct FuelShare {
+    int fuel;      // index into Scenario::fuels
+    double share;  // of the sector's heat/fuel demand; shares sum to 1
+};
+
+struct Sector {
+    std::string name;
+    std::array<std::uint64_t, kSizeClasses> firms{};         // count per size class
+    std::array<double, kSizeClasses> output_median{};        // MAD/yr, log-normal median
+    std::array<double, kSizeClasses> output_sigma{};         // log-normal sigma (log units)
+    double electricity_intensity = 0;  // kWh per MAD of output
+    double heat_intensity = 0;         // kWh (thermal) per MAD of output
+    double intensity_sigma = 0;        // firm-to-firm log-normal spread of both intensities
+    std::vector<FuelShare> fuel_mix;   // heat/fuel carriers
+    Path output_growth = Path::constant(0.0);  // fraction per year
+    std::array<double, kSizeClasses> hurdle_rate{};    // per year
+    std::array<double, kSizeClasses> credit_access{};  // share of firms with access to credit
+    double high_growth_share = 0.1;    // share of TPME that are high-growth (label candidates)
+    double nonenergy_cost = 0.85;      // MAD of non-energy cost per MAD of output
+
+    std::uint64_t total_firms() const {
+        std::uint64_t n = 0;
+        for (auto c : firms) n += c;
+        return n;
+    }
+};
+
+struct Technology {
+    std::string name;
+    std::string unit = "kW";       // unit of installed capacity
+    Carrier acts_on = Carrier::electricity;
+    double savings_fraction = 0;   // share of the firm's demand on that carrier it displaces
+    double yield = 1;              // kWh displaced per year per unit of capacity
+    double extra_electricity = 0;  // kWh of electricity used per kWh of heat displaced
+    double capex = 0;              // MAD per unit of capacity, at the start year
+    double opex = 0;               // MAD per unit of capacity per year
+    int lifetime = 20;             // years
+    double learning_rate = 0;      // cost drop per doubling of cumulative capacity
+    Path world_capacity = Path::constant(1.0);  // cumulative capacity, units
+    double local_content = 0;      // share of capex spent with local suppliers
+    double bass_p = 0.01;          // innovation coefficient, per year
+    double bass_q = 0.3;           // imitation coefficient, per year
+};
+
+enum class DecisionRule : std::uint8_t { logistic, max_market_share, bass };
+
+struct Decision {
+    DecisionRule rule = DecisionRule::logistic;
+    // logistic: annual adoption probability of an aware firm
+    //   = max_rate / (1 + exp(-steepness * (PI - midpoint))), PI = NPV / own outlay
+    double max_rate = 0.3;
+    double midpoint = 0.5;
+    double steepness = 4.0;
+    // max_market_share: annual probability = speed * mms(payback), mms piecewise
+    // linear in simple payback (years)
+    Path mms_curve;   // years = payback, values = share in [0,1]
+    double speed = 0.3;
+    double no_credit_premium = 0.05;  // added to the hurdle rate of firms without credit
+};
+
+// Who a policy applies to. Empty lists mean "all".
+struct Eligibility {
+    std::vector<int> size_classes;   // indices 0..3
+    std::vector<int> sectors;        // indices into Scenario::sectors
+    std::vector<int> technologies;   // indices into Scenario::technologies
+    bool labelled_only = false;
+    double min_project_capex = 0;    // MAD; projects below this are not eligible
+};
+
+enum class PolicyType : std::uint8_t {
+    capex_grant,
+    green_investment_fund,
+    concessional_loan,
+    carbon_price,
+    technical_assistance,
+    tpme_label,
+    audit_mandate,
+};
+
+enum class AllocationOrder : std::uint8_t { lottery, co2_per_dirham };
+
+struct Policy {
+    std::string name;
+    PolicyType type = PolicyType::capex_grant;
+    int start_year = 0;   // first year active
+    int end_year = 0;     // last year active (inclusive)
+    Eligibility eligible;
+
+    // capex_grant / green_investment_fund: support = rate * capex, capped per firm,
+    // against an annual budget, applicants served in `order`
+    double rate = 0;
+    double cap_per_firm = 0;          // MAD; 0 = no cap
+    double annual_budget = 0;         // MAD per year
+    AllocationOrder order = AllocationOrder::lottery;
+    // green_investment_fund: local content lift per year and its ceiling
+    double local_content_lift = 0;
+    double local_content_max = 1;
+
+    // concessional_loan: share of the firm's outlay lent at `interest` over `tenor`
+    double loan_share = 0;
+    double interest = 0;
+    int tenor = 7;
+
+    // carbon_price: MAD per tCO2; which carriers it applies to
+    Path price = Path::constant(0.0);
+    bool on_electricity = true;
+    bool on_heat = true;
+
+    // technical_assistance / tpme_label / audit_mandate
+    std::uint64_t capacity = 0;       // firms served (or labelled) per year
+    double awareness_lift = 0;        // added to the awareness hazard, per year
+    double threshold_toe = 0;         // audit_mandate: firms using at least this
+    int period = 5;                   // audit_mandate: years between audits
+
+    bool active(int year) const { return year >= start_year && year <= end_year; }
+};
+
+struct Scenario {
+    std::string name;
+    std::string description;
+    RunSettings run;
+    std::vector<Fuel> fuels;
+    Path electricity_price = Path::constant(1.0);     // MAD per kWh
+    Path grid_emission_factor = Path::constant(0.7);  // tCO2 per MWh, scope 2
+    std::vector<Sector> sectors;
+    std::vector<Technology> technologies;
+    std::vector<Policy> policies;
+    Decision decision;
+
+    std::uint64_t total_firms() const {
+        std::uint64_t n = 0;
+        for (const auto& s : sectors) n += s.total_firms();
+        return n;
+    }
+};
+
+// Resident bytes the model needs per firm (state and working buffers); the loader
+// uses it to refuse scenarios that would not fit before anything is allocated.
+std::uint64_t bytes_per_firm(const Scenario& s);
+
+}  // namespace greenshift

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# setup.sh — install the Debian packages greenshift needs to build, run and test.
+# Idempotent: when every package is already installed it does nothing (no apt-get).
+# Usage: scripts/setup.sh [--with-tests]
+set -euo pipefail
+
+build_pkgs=(build-essential cmake ccache pkg-config
+            libhdf5-dev libeigen3-dev libtbb-dev libyaml-cpp-dev
+            librandom123-dev libcli11-dev libomp-dev hdf5-tools)
+test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
+           python3 python3-numpy python3-xarray python3-netcdf4 python3-h5py netcdf-bin)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-}" = "--with-tests" ]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#want[@]} packages present"
+    exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
