@@ -1,1 +1,79 @@
-// placeholder: implemented with the model
+#include "core/firms.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "core/rng.hpp"
+
+namespace greenshift {
+
+std::vector<std::uint64_t> firm_offsets(const Scenario& s) {
+    std::vector<std::uint64_t> off;
+    off.reserve(s.sectors.size() * kSizeClasses + 1);
+    std::uint64_t n = 0;
+    for (const auto& sec : s.sectors)
+        for (int z = 0; z < kSizeClasses; ++z) {
+            off.push_back(n);
+            n += sec.firms[static_cast<std::size_t>(z)];
+        }
+    off.push_back(n);
+    return off;
+}
+
+FirmArrays generate_firms(const Scenario& s) {
+    FirmArrays f;
+    f.count = s.total_firms();
+    f.technologies = static_cast<int>(s.technologies.size());
+    const std::size_t n = f.count;
+    const std::size_t nt = n * static_cast<std::size_t>(f.technologies);
+    f.sector.resize(n);
+    f.size_class.resize(n);
+    f.flags.resize(n);
+    f.output.resize(n);
+    f.intensity.resize(n);
+    f.status.resize(nt);
+    f.adopted_step.resize(nt);
+
+    const auto off = firm_offsets(s);
+    const std::uint64_t seed = s.run.seed;
+    const std::uint32_t run = s.run.run_index;
+    for (std::size_t cell = 0; cell + 1 < off.size(); ++cell) {
+        const auto si = cell / kSizeClasses;
+        const auto z = cell % kSizeClasses;
+        const Sector& sec = s.sectors[si];
+        const double mu = std::log(sec.output_median[z]);
+        const double sigma = sec.output_sigma[z];
+        const double isig = sec.intensity_sigma;
+        const double credit = sec.credit_access[z];
+        const double growth = is_tpme(static_cast<int>(z)) ? sec.high_growth_share : 0.0;
+        const auto first = static_cast<std::int64_t>(off[cell]);
+        const auto last = static_cast<std::int64_t>(off[cell + 1]);
+#pragma omp parallel for schedule(static)
+        for (std::int64_t i = first; i < last; ++i) {
+            const auto w = philox_words(seed, run, static_cast<std::uint32_t>(i), kInitStep,
+                                        purpose_word(Purpose::firm_init));
+            // Box-Muller: two independent standard normals from two uniforms.
+            const double r = std::sqrt(-2.0 * std::log(u01(w[0])));
+            const double a = 2.0 * std::numbers::pi * u01(w[1]);
+            const double z1 = r * std::cos(a);
+            const double z2 = r * std::sin(a);
+            const auto k = static_cast<std::size_t>(i);
+            f.sector[k] = static_cast<std::uint16_t>(si);
+            f.size_class[k] = static_cast<std::uint8_t>(z);
+            f.output[k] = static_cast<float>(std::exp(mu + sigma * z1));
+            // mean-one log-normal: exp(sigma z - sigma^2 / 2)
+            f.intensity[k] = static_cast<float>(std::exp(isig * z2 - 0.5 * isig * isig));
+            std::uint8_t flags = 0;
+            if (u01(w[2]) < credit) flags |= firm_flag::credit;
+            if (u01(w[3]) < growth) flags |= firm_flag::high_growth;
+            f.flags[k] = flags;
+            for (int t = 0; t < f.technologies; ++t) {
+                f.status[f.at(k, t)] = 0;
+                f.adopted_step[f.at(k, t)] = kNotAdopted;
+            }
+        }
+    }
+    return f;
+}
+
+}  // namespace greenshift

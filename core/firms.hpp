@@ -1,1 +1,55 @@
+// Firm state as a structure of arrays of compact columns. Firms are numbered
+// sector by sector, and inside a sector by size class, so a sector's firms are one
+// contiguous range; the firm number is also the random-number counter.
 #pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/scenario.hpp"
+
+namespace greenshift {
+
+namespace firm_flag {
+inline constexpr std::uint8_t credit = 1u << 0;       // has access to credit
+inline constexpr std::uint8_t high_growth = 1u << 1;  // label candidate (TPME only)
+inline constexpr std::uint8_t labelled = 1u << 2;     // holds the TPME label
+inline constexpr std::uint8_t assisted = 1u << 3;     // received technical assistance
+}  // namespace firm_flag
+
+namespace tech_status {
+inline constexpr std::uint8_t aware = 1u << 0;
+}
+inline constexpr std::uint16_t kNotAdopted = 0xFFFF;
+
+struct FirmArrays {
+    std::uint64_t count = 0;
+    int technologies = 0;
+    std::vector<std::uint16_t> sector;
+    std::vector<std::uint8_t> size_class;
+    std::vector<std::uint8_t> flags;
+    std::vector<float> output;      // MAD/yr at the start year
+    std::vector<float> intensity;   // firm factor on the sector's energy intensities (mean 1)
+    std::vector<std::uint8_t> status;        // [firm * technologies + tech]
+    std::vector<std::uint16_t> adopted_step; // [firm * technologies + tech], kNotAdopted if none
+
+    std::size_t at(std::uint64_t firm, int tech) const {
+        return static_cast<std::size_t>(firm) * static_cast<std::size_t>(technologies) +
+               static_cast<std::size_t>(tech);
+    }
+    // Bytes of state per firm, the figure bytes_per_firm() reports.
+    static std::uint64_t state_bytes(int technologies) {
+        return sizeof(std::uint16_t) + 2 * sizeof(std::uint8_t) + 2 * sizeof(float) +
+               static_cast<std::uint64_t>(technologies) * (1 + sizeof(std::uint16_t));
+    }
+};
+
+// First firm number of each (sector, size class), plus the total at the end:
+// firms of (s, z) are [offsets[s*4+z], offsets[s*4+z+1]).
+std::vector<std::uint64_t> firm_offsets(const Scenario& s);
+
+// Draws every firm from its sector's distributions; parallel over firms and
+// bitwise independent of the thread count.
+FirmArrays generate_firms(const Scenario& s);
+
+}  // namespace greenshift

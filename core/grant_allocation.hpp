@@ -1,1 +1,35 @@
+// Budgeted support (capex grants, green investment fund): the applications of a
+// step are served in a deterministic order until the programme's budget for the
+// year is spent. The first application that no longer fits closes the queue for
+// the step, so the order is honoured strictly; the rest decide without support.
 #pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/scenario.hpp"
+
+namespace greenshift {
+
+struct Application {
+    std::uint32_t firm = 0;
+    std::uint16_t tech = 0;
+    std::uint16_t programme = 0;     // index into Scenario::policies
+    double support = 0;              // MAD asked for
+    double co2_per_mad = 0;          // lifetime tCO2 avoided per MAD of support
+    std::uint64_t key = 0;           // lottery key
+    bool served = false;
+};
+
+struct AllocationOutcome {
+    double spent = 0;
+    std::uint64_t served = 0;
+    std::uint64_t unserved = 0;
+};
+
+// Serves the applications to `programme` (others are left untouched) in `order`
+// against `budget`; marks them served. Ties: lottery key, then firm number.
+AllocationOutcome allocate_budget(std::vector<Application>& applications, std::uint16_t programme,
+                                  AllocationOrder order, double budget);
+
+}  // namespace greenshift

@@ -1,1 +1,896 @@
-// placeholder: implemented with the model
+#include "core/model.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "core/calendar.hpp"
+#include "core/finance.hpp"
+#include "core/grant_allocation.hpp"
+#include "core/learning.hpp"
+#include "core/rng.hpp"
+#include "core/selection.hpp"
+
+namespace greenshift {
+
+namespace {
+
+constexpr double kKwhPerToe = 11630.0;  // 1 toe = 41.868 GJ = 11.63 MWh
+constexpr double kBigIndex = 1e9;       // profitability index of a project that costs nothing
+
+// One adoption, with everything the aggregates need; applied serially in a fixed
+// order after the parallel pass.
+struct Adoption {
+    std::uint32_t firm = 0;
+    std::uint16_t tech = 0;
+    std::int16_t programme = -1;  // budgeted support used, -1 none
+    double kwh = 0;               // energy displaced per year
+    double capacity = 0;          // units of the technology
+    double capex = 0;             // MAD
+    double support = 0;           // grant or fund co-investment, MAD
+    double loan = 0;              // MAD
+    double capital_yr = 0;        // annualised cost of the firm's own outlay, MAD/yr
+};
+
+// An application to a budgeted programme: what the firm does if served, and if not.
+struct Pending {
+    Adoption served;
+    Adoption refused;
+    bool adopt_if_refused = false;
+};
+
+struct Vintage {
+    std::int64_t count = 0;
+    double capacity = 0, displaced = 0, extra = 0, opex = 0, capital = 0;
+};
+
+bool contains(const std::vector<int>& list, int v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+}
+
+bool is_budgeted(PolicyType t) {
+    return t == PolicyType::capex_grant || t == PolicyType::green_investment_fund;
+}
+
+}  // namespace
+
+struct Model::State {
+    Scenario sc;
+    FirmArrays f;
+    std::vector<std::uint64_t> offsets;
+    int S = 0, T = 0, P = 0, steps = 0, spy = 1;
+    double dt = 1;
+    int t = 0;
+    bool bass = false;
+    std::uint64_t blocks = 0;
+
+    std::vector<std::int64_t> n_sz;
+    std::vector<double> out0_sz, x_sz;  // sums of output and output x intensity factor
+    std::vector<double> growth;         // per sector, output index at the current step
+    std::vector<double> ref_cost_sz;    // annual cost at start prices, no equipment
+
+    // stocks per (sector, size, technology)
+    std::vector<std::int64_t> adopters, aware;
+    std::vector<double> capacity, displaced, extra_elec, opex_yr, capital_yr;
+    std::vector<Vintage> vintage;           // [step][szk]
+    std::vector<double> cumulative;         // per technology, domestic, never decreases
+    std::vector<double> local_content;      // per technology
+    std::vector<double> remaining;          // per policy, budget left this year
+    std::vector<double> available;          // per policy, budget of the current year
+    std::int64_t labelled = 0, assisted = 0;
+
+    // per-step scratch, one slot per block
+    std::vector<std::vector<Adoption>> block_adoptions;
+    std::vector<std::vector<Application>> block_apps;
+    std::vector<std::vector<Pending>> block_pending;
+    std::vector<std::vector<std::int64_t>> block_aware;  // newly aware per szk
+    std::vector<std::vector<KeyedFirm>> block_keys;
+
+    // recorder, time-major
+    struct Rec {
+        std::vector<std::int64_t> adopters, aware, new_adopters;   // szk
+        std::vector<double> capacity, displaced, inv_total, inv_private, grant, fund, loan,
+            local_demand;                                           // szk
+        std::vector<double> output, elec, fuel, energy_cost, carbon_cost, co2, total_cost;  // sz
+        std::vector<double> capex, local_content;                   // k
+        std::vector<double> elec_price, grid_ef, carbon_price;      // t
+        std::vector<std::int64_t> labelled, assisted, audited;      // t
+        std::vector<double> budget_available, budget_used;          // p
+        std::vector<std::int64_t> served, unserved;                 // p
+    } rec;
+
+    std::size_t szk(int s, int z, int k) const {
+        return (static_cast<std::size_t>(s) * kSizeClasses + static_cast<std::size_t>(z)) *
+                   static_cast<std::size_t>(T) + static_cast<std::size_t>(k);
+    }
+    std::size_t sz(int s, int z) const {
+        return static_cast<std::size_t>(s) * kSizeClasses + static_cast<std::size_t>(z);
+    }
+    std::size_t SZK() const { return static_cast<std::size_t>(S) * kSizeClasses * T; }
+    std::size_t SZ() const { return static_cast<std::size_t>(S) * kSizeClasses; }
+
+    explicit State(Scenario scenario);
+    void do_step();
+    void yearly_selections(int year);
+    RunResult result() const;
+};
+
+Model::State::State(Scenario scenario) : sc(std::move(scenario)) {
+    S = static_cast<int>(sc.sectors.size());
+    T = static_cast<int>(sc.technologies.size());
+    P = static_cast<int>(sc.policies.size());
+    spy = sc.run.steps_per_year;
+    dt = sc.run.dt();
+    steps = sc.run.steps();
+    bass = sc.decision.rule == DecisionRule::bass;
+    if (S == 0 || T == 0) throw std::invalid_argument("scenario has no sector or no technology");
+    if (steps > 0xFFFE) throw std::invalid_argument("too many steps for the firm state");
+
+    f = generate_firms(sc);
+    offsets = firm_offsets(sc);
+    blocks = (f.count + kFirmBlock - 1) / kFirmBlock;
+
+    n_sz.assign(SZ(), 0);
+    out0_sz.assign(SZ(), 0.0);
+    x_sz.assign(SZ(), 0.0);
+    for (std::size_t c = 0; c < SZ(); ++c) n_sz[c] = static_cast<std::int64_t>(offsets[c + 1] - offsets[c]);
+    // Sums in block order: per-block partials, then added block by block.
+    {
+        std::vector<double> po(blocks * SZ(), 0.0), px(blocks * SZ(), 0.0);
+#pragma omp parallel for schedule(static)
+        for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+            const std::uint64_t lo = static_cast<std::uint64_t>(b) * kFirmBlock;
+            const std::uint64_t hi = std::min(lo + kFirmBlock, f.count);
+            double* o = &po[static_cast<std::size_t>(b) * SZ()];
+            double* x = &px[static_cast<std::size_t>(b) * SZ()];
+            for (std::uint64_t i = lo; i < hi; ++i) {
+                const std::size_t c = sz(f.sector[i], f.size_class[i]);
+                o[c] += static_cast<double>(f.output[i]);
+                x[c] += static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]);
+            }
+        }
+        for (std::uint64_t b = 0; b < blocks; ++b)
+            for (std::size_t c = 0; c < SZ(); ++c) {
+                out0_sz[c] += po[b * SZ() + c];
+                x_sz[c] += px[b * SZ() + c];
+            }
+    }
+    growth.assign(static_cast<std::size_t>(S), 1.0);
+
+    // Reference annual cost: start-year prices, no green equipment.
+    ref_cost_sz.assign(SZ(), 0.0);
+    const double y0 = sc.run.step_year(0);
+    for (int s = 0; s < S; ++s) {
+        const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+        double pf = 0;
+        for (const auto& fs : sec.fuel_mix) pf += fs.share * sc.fuels[static_cast<std::size_t>(fs.fuel)].price.at(y0);
+        const double pe = sc.electricity_price.at(y0);
+        for (int z = 0; z < kSizeClasses; ++z) {
+            const std::size_t c = sz(s, z);
+            ref_cost_sz[c] = sec.nonenergy_cost * out0_sz[c] +
+                             x_sz[c] * (sec.electricity_intensity * pe + sec.heat_intensity * pf);
+        }
+    }
+
+    adopters.assign(SZK(), 0);
+    aware.assign(SZK(), 0);
+    capacity.assign(SZK(), 0.0);
+    displaced.assign(SZK(), 0.0);
+    extra_elec.assign(SZK(), 0.0);
+    opex_yr.assign(SZK(), 0.0);
+    capital_yr.assign(SZK(), 0.0);
+    vintage.assign(static_cast<std::size_t>(steps) * SZK(), Vintage{});
+    cumulative.assign(static_cast<std::size_t>(T), 0.0);
+    local_content.resize(static_cast<std::size_t>(T));
+    for (int k = 0; k < T; ++k) local_content[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].local_content;
+    remaining.assign(static_cast<std::size_t>(P), 0.0);
+    available.assign(static_cast<std::size_t>(P), 0.0);
+
+    block_adoptions.resize(blocks);
+    block_apps.resize(blocks);
+    block_pending.resize(blocks);
+    block_aware.assign(blocks, std::vector<std::int64_t>(SZK(), 0));
+    block_keys.resize(blocks);
+
+    const auto n = static_cast<std::size_t>(steps);
+    auto& r = rec;
+    for (auto* v : {&r.adopters, &r.aware, &r.new_adopters}) v->assign(n * SZK(), 0);
+    for (auto* v : {&r.capacity, &r.displaced, &r.inv_total, &r.inv_private, &r.grant, &r.fund,
+                    &r.loan, &r.local_demand})
+        v->assign(n * SZK(), 0.0);
+    for (auto* v : {&r.output, &r.elec, &r.fuel, &r.energy_cost, &r.carbon_cost, &r.co2, &r.total_cost})
+        v->assign(n * SZ(), 0.0);
+    for (auto* v : {&r.capex, &r.local_content}) v->assign(n * static_cast<std::size_t>(T), 0.0);
+    for (auto* v : {&r.elec_price, &r.grid_ef, &r.carbon_price}) v->assign(n, 0.0);
+    for (auto* v : {&r.labelled, &r.assisted, &r.audited}) v->assign(n, 0);
+    for (auto* v : {&r.budget_available, &r.budget_used}) v->assign(n * static_cast<std::size_t>(P), 0.0);
+    for (auto* v : {&r.served, &r.unserved}) v->assign(n * static_cast<std::size_t>(P), 0);
+}
+
+// Labels, technical assistance and audits happen once a year, at its first step.
+void Model::State::yearly_selections(int year) {
+    const std::uint32_t year_index = static_cast<std::uint32_t>(year - sc.run.start_year);
+    for (int p = 0; p < P; ++p) {
+        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        if (!pol.active(year)) continue;
+        const bool label = pol.type == PolicyType::tpme_label;
+        const bool assist = pol.type == PolicyType::technical_assistance;
+        if (!label && !assist) continue;
+        const Purpose purpose = label ? Purpose::label : Purpose::assist;
+        const std::uint8_t mark = label ? firm_flag::labelled : firm_flag::assisted;
+#pragma omp parallel for schedule(static)
+        for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+            auto& keys = block_keys[static_cast<std::size_t>(b)];
+            keys.clear();
+            const std::uint64_t lo = static_cast<std::uint64_t>(b) * kFirmBlock;
+            const std::uint64_t hi = std::min(lo + kFirmBlock, f.count);
+            for (std::uint64_t i = lo; i < hi; ++i) {
+                const std::uint8_t fl = f.flags[i];
+                if (fl & mark) continue;
+                if (label && !(fl & firm_flag::high_growth)) continue;
+                if (pol.eligible.labelled_only && !(fl & firm_flag::labelled)) continue;
+                if (!contains(pol.eligible.size_classes, f.size_class[i])) continue;
+                if (!contains(pol.eligible.sectors, f.sector[i])) continue;
+                const auto w = philox_words(sc.run.seed, sc.run.run_index, static_cast<std::uint32_t>(i),
+                                            year_index, purpose_word(purpose, static_cast<std::uint32_t>(p)));
+                keys.push_back({key64(w[0], w[1]), static_cast<std::uint32_t>(i)});
+            }
+        }
+        std::vector<KeyedFirm> all;
+        for (const auto& keys : block_keys) all.insert(all.end(), keys.begin(), keys.end());
+        const std::size_t n = select_smallest(all, pol.capacity);
+        for (std::size_t j = 0; j < n; ++j) f.flags[all[j].firm] |= mark;
+        (label ? labelled : assisted) += static_cast<std::int64_t>(n);
+        rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] +=
+            static_cast<std::int64_t>(n);
+    }
+
+    // Audit mandates: every firm above the threshold becomes aware of every technology.
+    for (int p = 0; p < P; ++p) {
+        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        if (pol.type != PolicyType::audit_mandate || !pol.active(year)) continue;
+        if ((year - pol.start_year) % pol.period != 0) continue;
+        const double threshold = pol.threshold_toe * kKwhPerToe;
+        std::int64_t count = 0;
+#pragma omp parallel for schedule(static) reduction(+ : count)
+        for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+            auto& newly = block_aware[static_cast<std::size_t>(b)];
+            const std::uint64_t lo = static_cast<std::uint64_t>(b) * kFirmBlock;
+            const std::uint64_t hi = std::min(lo + kFirmBlock, f.count);
+            for (std::uint64_t i = lo; i < hi; ++i) {
+                const int s = f.sector[i], z = f.size_class[i];
+                if (!contains(pol.eligible.size_classes, z) || !contains(pol.eligible.sectors, s)) continue;
+                if (pol.eligible.labelled_only && !(f.flags[i] & firm_flag::labelled)) continue;
+                const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+                const double energy = static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]) *
+                                      growth[static_cast<std::size_t>(s)] *
+                                      (sec.electricity_intensity + sec.heat_intensity);
+                if (energy < threshold) continue;
+                ++count;
+                for (int k = 0; k < T; ++k) {
+                    auto& st = f.status[f.at(i, k)];
+                    if (!(st & tech_status::aware)) {
+                        st |= tech_status::aware;
+                        ++newly[szk(s, z, k)];
+                    }
+                }
+            }
+        }
+        rec.audited[static_cast<std::size_t>(t)] += count;
+        rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] += count;
+    }
+}
+
+void Model::State::do_step() {
+    const double y = sc.run.step_year(t);
+    const int year = sc.run.start_year + t / spy;
+    const bool new_year = t % spy == 0;
+    const auto ts = static_cast<std::size_t>(t);
+    const std::size_t nszk = SZK(), nsz = SZ();
+    const auto uP = static_cast<std::size_t>(P), uT = static_cast<std::size_t>(T);
+
+    // 1. Retire equipment that reached the end of its life (not in bass mode: the
+    //    closed form it is checked against has no retirement).
+    if (!bass) {
+        for (int k = 0; k < T; ++k) {
+            const int life = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
+            if (t - life < 0) continue;
+            const auto vt = static_cast<std::size_t>(t - life);
+            for (int s = 0; s < S; ++s)
+                for (int z = 0; z < kSizeClasses; ++z) {
+                    const std::size_t c = szk(s, z, k);
+                    const Vintage& v = vintage[vt * nszk + c];
+                    adopters[c] -= v.count;
+                    capacity[c] -= v.capacity;
+                    displaced[c] -= v.displaced;
+                    extra_elec[c] -= v.extra;
+                    opex_yr[c] -= v.opex;
+                    capital_yr[c] -= v.capital;
+                }
+        }
+    }
+
+    // 2. Exogenous paths, carbon price, learning.
+    const double pe = sc.electricity_price.at(y);
+    const double efe = sc.grid_emission_factor.at(y) / 1000.0;  // tCO2 per kWh
+    double carbon_e = 0, carbon_h = 0;  // MAD per tCO2 on each carrier
+    for (const auto& pol : sc.policies) {
+        if (pol.type != PolicyType::carbon_price || !pol.active(year)) continue;
+        const double c = pol.price.at(y);
+        if (pol.on_electricity) carbon_e += c;
+        if (pol.on_heat) carbon_h += c;
+    }
+    std::vector<double> pf(static_cast<std::size_t>(S)), eff(static_cast<std::size_t>(S));
+    for (int s = 0; s < S; ++s) {
+        double p = 0, e = 0;
+        for (const auto& fs : sc.sectors[static_cast<std::size_t>(s)].fuel_mix) {
+            const Fuel& fu = sc.fuels[static_cast<std::size_t>(fs.fuel)];
+            p += fs.share * fu.price.at(y);
+            e += fs.share * fu.emission_factor / 1000.0;
+        }
+        pf[static_cast<std::size_t>(s)] = p;
+        eff[static_cast<std::size_t>(s)] = e;
+    }
+    std::vector<double> capex(uT);
+    for (int k = 0; k < T; ++k) {
+        const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+        const double w0 = tech.world_capacity.at(sc.run.step_year(0));
+        capex[static_cast<std::size_t>(k)] =
+            wright_cost(tech.capex, w0, tech.world_capacity.at(y) + cumulative[static_cast<std::size_t>(k)],
+                        tech.learning_rate);
+    }
+
+    // 3. Yearly: budgets, fund's lift to local content, labels, assistance, audits.
+    for (auto& v : block_aware) std::fill(v.begin(), v.end(), 0);
+    if (new_year) {
+        for (int p = 0; p < P; ++p) {
+            const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+            const auto up = static_cast<std::size_t>(p);
+            available[up] = is_budgeted(pol.type) && pol.active(year) ? pol.annual_budget : 0.0;
+            remaining[up] = available[up];
+            if (pol.type == PolicyType::green_investment_fund && pol.active(year) && pol.local_content_lift > 0) {
+                for (int k = 0; k < T; ++k) {
+                    if (!contains(pol.eligible.technologies, k)) continue;
+                    auto& lc = local_content[static_cast<std::size_t>(k)];
+                    lc = std::max(lc, std::min(pol.local_content_max, lc + pol.local_content_lift));
+                }
+            }
+        }
+        yearly_selections(year);
+    }
+
+    // 4. What a kWh displaced is worth, what it costs, per (sector, technology).
+    struct Unit {
+        double saving;   // MAD per kWh/yr displaced, net of opex and extra electricity
+        double cost;     // capex per kWh/yr displaced
+        double co2;      // tCO2 avoided per kWh/yr displaced
+        double demand;   // kWh/yr of the carrier per MAD of output x intensity factor, at this step
+    };
+    std::vector<Unit> unit(static_cast<std::size_t>(S) * uT);
+    std::vector<double> share(static_cast<std::size_t>(S) * uT);
+    for (int s = 0; s < S; ++s) {
+        const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+        const double g = growth[static_cast<std::size_t>(s)];
+        std::int64_t firms = 0;
+        for (int z = 0; z < kSizeClasses; ++z) firms += n_sz[sz(s, z)];
+        for (int k = 0; k < T; ++k) {
+            const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+            const bool heat = tech.acts_on == Carrier::heat;
+            const double value = heat ? pf[static_cast<std::size_t>(s)] + carbon_h * eff[static_cast<std::size_t>(s)]
+                                      : pe + carbon_e * efe;
+            const double extra_cost = tech.extra_electricity * (pe + carbon_e * efe);
+            const double co2 = (heat ? eff[static_cast<std::size_t>(s)] : efe) - tech.extra_electricity * efe;
+            Unit& u = unit[static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k)];
+            u.saving = value - extra_cost - tech.opex / tech.yield;
+            u.cost = capex[static_cast<std::size_t>(k)] / tech.yield;
+            u.co2 = co2;
+            u.demand = g * (heat ? sec.heat_intensity : sec.electricity_intensity);
+            std::int64_t a = 0;
+            for (int z = 0; z < kSizeClasses; ++z) a += adopters[szk(s, z, k)];
+            share[static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k)] =
+                firms > 0 ? static_cast<double>(a) / static_cast<double>(firms) : 0.0;
+        }
+    }
+    // Annuity factors per (sector, size, credit, technology): the hurdle rate rises
+    // for firms without credit.
+    std::vector<double> af(nszk * 2);
+    for (int s = 0; s < S; ++s)
+        for (int z = 0; z < kSizeClasses; ++z)
+            for (int k = 0; k < T; ++k)
+                for (int cr = 0; cr < 2; ++cr) {
+                    const double h = sc.sectors[static_cast<std::size_t>(s)].hurdle_rate[static_cast<std::size_t>(z)] +
+                                     (cr ? 0.0 : sc.decision.no_credit_premium);
+                    af[szk(s, z, k) * 2 + static_cast<std::size_t>(cr)] =
+                        finance::annuity_factor(h, sc.technologies[static_cast<std::size_t>(k)].lifetime);
+                }
+    // Active instruments that enter the firm's economics.
+    struct Loan {
+        const Policy* pol;
+        std::vector<double> value;  // per (sz) for firms with credit: 1 - PV(payments)
+    };
+    std::vector<Loan> loans;
+    std::vector<int> programmes;
+    double ta_lift = 0;
+    for (int p = 0; p < P; ++p) {
+        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        if (!pol.active(year)) continue;
+        if (is_budgeted(pol.type)) programmes.push_back(p);
+        if (pol.type == PolicyType::technical_assistance) ta_lift = std::max(ta_lift, pol.awareness_lift);
+        if (pol.type == PolicyType::concessional_loan) {
+            Loan l{&pol, std::vector<double>(nsz)};
+            for (int s = 0; s < S; ++s)
+                for (int z = 0; z < kSizeClasses; ++z)
+                    l.value[sz(s, z)] = finance::concessional_loan_value(
+                        sc.sectors[static_cast<std::size_t>(s)].hurdle_rate[static_cast<std::size_t>(z)],
+                        pol.interest, pol.tenor);
+            loans.push_back(std::move(l));
+        }
+    }
+
+    const Decision& dec = sc.decision;
+    const double dtl = dt;
+    // Annual adoption probability of an aware firm, from its economics.
+    auto adoption_probability = [&](double outlay, double annual_saving, double af_h, double loan_gain) {
+        double annual;
+        if (dec.rule == DecisionRule::max_market_share) {
+            const double pb = finance::simple_payback(outlay, annual_saving);
+            annual = dec.speed * (std::isfinite(pb) ? dec.mms_curve.at(pb) : 0.0);
+        } else {
+            const double npv = annual_saving * af_h - outlay + loan_gain;
+            const double pi = outlay > 0 ? npv / outlay : kBigIndex;
+            annual = dec.max_rate / (1.0 + std::exp(-dec.steepness * (pi - dec.midpoint)));
+        }
+        return finance::step_probability(annual, dtl);
+    };
+
+    // 5. The firm pass: each firm reads its own state and this step's read-only
+    //    tables, writes only its own state and its block's lists.
+    const std::uint64_t seed = sc.run.seed;
+    const std::uint32_t run = sc.run.run_index;
+#pragma omp parallel for schedule(dynamic, 4)
+    for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+        const auto ub = static_cast<std::size_t>(b);
+        auto& adoptions = block_adoptions[ub];
+        auto& apps = block_apps[ub];
+        auto& pending = block_pending[ub];
+        auto& newly = block_aware[ub];
+        adoptions.clear();
+        apps.clear();
+        pending.clear();
+        const std::uint64_t lo = static_cast<std::uint64_t>(b) * kFirmBlock;
+        const std::uint64_t hi = std::min(lo + kFirmBlock, f.count);
+        for (std::uint64_t i = lo; i < hi; ++i) {
+            const int s = f.sector[i], z = f.size_class[i];
+            const std::uint8_t fl = f.flags[i];
+            const int credit = (fl & firm_flag::credit) ? 1 : 0;
+            const double scale = static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]);
+            const double lift = (fl & firm_flag::assisted) ? ta_lift : 0.0;
+            for (int k = 0; k < T; ++k) {
+                const std::size_t idx = f.at(i, k);
+                const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+                if (f.adopted_step[idx] != kNotAdopted) {
+                    if (bass || t - f.adopted_step[idx] < tech.lifetime * spy) continue;
+                    f.adopted_step[idx] = kNotAdopted;  // retired; the firm may re-equip
+                }
+                const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
+                const auto w = philox_words(seed, run, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(t),
+                                            purpose_word(Purpose::firm_step, static_cast<std::uint32_t>(k)));
+                const Unit& un = unit[sk];
+                const double kwh = tech.savings_fraction * scale * un.demand;
+                Adoption a;
+                a.firm = static_cast<std::uint32_t>(i);
+                a.tech = static_cast<std::uint16_t>(k);
+                a.kwh = kwh;
+                a.capacity = kwh / tech.yield;
+                a.capex = kwh * un.cost;
+                const double hazard = tech.bass_p + tech.bass_q * share[sk] + lift;
+                std::uint8_t& st = f.status[idx];
+                if (bass) {
+                    if (u01(w[0]) < finance::hazard_probability(hazard, dtl)) {
+                        if (!(st & tech_status::aware)) {
+                            st |= tech_status::aware;
+                            ++newly[szk(s, z, k)];
+                        }
+                        f.adopted_step[idx] = static_cast<std::uint16_t>(t);
+                        adoptions.push_back(a);
+                    }
+                    continue;
+                }
+                if (!(st & tech_status::aware)) {
+                    if (u01(w[0]) >= finance::hazard_probability(hazard, dtl)) continue;
+                    st |= tech_status::aware;
+                    ++newly[szk(s, z, k)];
+                }
+                if (kwh <= 0) continue;
+                const double saving = kwh * un.saving;
+                const double af_h = af[szk(s, z, k) * 2 + static_cast<std::size_t>(credit)];
+                const double crf = 1.0 / af_h;
+                // the first eligible concessional loan, for firms with credit
+                const Loan* loan = nullptr;
+                if (credit) {
+                    for (const auto& l : loans) {
+                        const Eligibility& e = l.pol->eligible;
+                        if (contains(e.size_classes, z) && contains(e.sectors, s) && contains(e.technologies, k) &&
+                            (!e.labelled_only || (fl & firm_flag::labelled)) && a.capex >= e.min_project_capex) {
+                            loan = &l;
+                            break;
+                        }
+                    }
+                }
+                auto finance_with = [&](double support, Adoption& out) {
+                    const double outlay = a.capex - support;
+                    double lent = 0, gain = 0;
+                    if (loan) {
+                        lent = loan->pol->loan_share * outlay;
+                        if (loan->pol->cap_per_firm > 0) lent = std::min(lent, loan->pol->cap_per_firm);
+                        gain = lent * loan->value[sz(s, z)];
+                    }
+                    out = a;
+                    out.support = support;
+                    out.loan = lent;
+                    out.capital_yr = (outlay - gain) * crf;
+                    return adoption_probability(outlay, saving, af_h, gain);
+                };
+                const double u = u01(w[1]);
+                Adoption plain;
+                const double p0 = finance_with(0.0, plain);
+                bool applied = false;
+                for (int p : programmes) {
+                    const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+                    const Eligibility& e = pol.eligible;
+                    if (!contains(e.size_classes, z) || !contains(e.sectors, s) || !contains(e.technologies, k)) continue;
+                    if (e.labelled_only && !(fl & firm_flag::labelled)) continue;
+                    if (a.capex < e.min_project_capex) continue;
+                    double support = pol.rate * a.capex;
+                    if (pol.cap_per_firm > 0) support = std::min(support, pol.cap_per_firm);
+                    Pending pend;
+                    const double pj = finance_with(support, pend.served);
+                    if (u >= pj) continue;
+                    pend.served.programme = static_cast<std::int16_t>(p);
+                    pend.refused = plain;
+                    pend.adopt_if_refused = u < p0;
+                    Application app;
+                    app.firm = a.firm;
+                    app.tech = a.tech;
+                    app.programme = static_cast<std::uint16_t>(p);
+                    app.support = support;
+                    app.co2_per_mad = support > 0 ? kwh * un.co2 * tech.lifetime / support
+                                                  : std::numeric_limits<double>::infinity();
+                    app.key = key64(w[2], w[3]);
+                    apps.push_back(app);
+                    pending.push_back(pend);
+                    applied = true;
+                    break;
+                }
+                if (!applied && u < p0) {
+                    f.adopted_step[idx] = static_cast<std::uint16_t>(t);
+                    adoptions.push_back(plain);
+                }
+            }
+        }
+    }
+
+    // 6. Budgets: applications gathered in firm order, served programme by programme.
+    std::vector<Application> apps;
+    std::vector<Pending> pending;
+    for (std::uint64_t b = 0; b < blocks; ++b) {
+        apps.insert(apps.end(), block_apps[b].begin(), block_apps[b].end());
+        pending.insert(pending.end(), block_pending[b].begin(), block_pending[b].end());
+    }
+    for (int p : programmes) {
+        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        const auto up = static_cast<std::size_t>(p);
+        const auto out = allocate_budget(apps, static_cast<std::uint16_t>(p), pol.order, remaining[up]);
+        remaining[up] -= out.spent;
+        rec.budget_used[ts * uP + up] = out.spent;
+        rec.served[ts * uP + up] += static_cast<std::int64_t>(out.served);
+        rec.unserved[ts * uP + up] = static_cast<std::int64_t>(out.unserved);
+    }
+    for (int p = 0; p < P; ++p) rec.budget_available[ts * uP + static_cast<std::size_t>(p)] = available[static_cast<std::size_t>(p)];
+
+    // 7. Apply adoptions in a fixed order: blocks in order, then applications.
+    std::vector<std::int64_t> new_count(nszk, 0);
+    const std::size_t base = ts * nszk;
+    auto apply = [&](const Adoption& a) {
+        const int s = f.sector[a.firm], z = f.size_class[a.firm], k = a.tech;
+        const std::size_t c = szk(s, z, k);
+        const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+        const double opex = a.capacity * tech.opex;
+        const double extra = a.kwh * tech.extra_electricity;
+        adopters[c] += 1;
+        capacity[c] += a.capacity;
+        displaced[c] += a.kwh;
+        extra_elec[c] += extra;
+        opex_yr[c] += opex;
+        capital_yr[c] += a.capital_yr;
+        cumulative[static_cast<std::size_t>(k)] += a.capacity;
+        Vintage& v = vintage[base + c];
+        v.count += 1;
+        v.capacity += a.capacity;
+        v.displaced += a.kwh;
+        v.extra += extra;
+        v.opex += opex;
+        v.capital += a.capital_yr;
+        new_count[c] += 1;
+        rec.inv_total[base + c] += a.capex;
+        rec.inv_private[base + c] += a.capex - a.support;
+        rec.loan[base + c] += a.loan;
+        rec.local_demand[base + c] += a.capex * local_content[static_cast<std::size_t>(k)];
+        if (a.programme >= 0) {
+            if (sc.policies[static_cast<std::size_t>(a.programme)].type == PolicyType::capex_grant)
+                rec.grant[base + c] += a.support;
+            else
+                rec.fund[base + c] += a.support;
+        }
+    };
+    for (std::uint64_t b = 0; b < blocks; ++b)
+        for (const auto& a : block_adoptions[b]) apply(a);
+    for (std::size_t j = 0; j < apps.size(); ++j) {
+        const Adoption* a = apps[j].served ? &pending[j].served
+                                           : (pending[j].adopt_if_refused ? &pending[j].refused : nullptr);
+        if (!a) continue;
+        f.adopted_step[f.at(a->firm, a->tech)] = static_cast<std::uint16_t>(t);
+        apply(*a);
+    }
+    for (std::uint64_t b = 0; b < blocks; ++b)
+        for (std::size_t c = 0; c < nszk; ++c) aware[c] += block_aware[b][c];
+
+    // 8. Record: stocks at the end of the step, flows over the step.
+    for (std::size_t c = 0; c < nszk; ++c) {
+        rec.adopters[base + c] = adopters[c];
+        rec.aware[base + c] = aware[c];
+        rec.new_adopters[base + c] = new_count[c];
+        rec.capacity[base + c] = capacity[c];
+        rec.displaced[base + c] = displaced[c] * dt / 1000.0;  // MWh over the step
+    }
+    const std::size_t base2 = ts * nsz;
+    for (int s = 0; s < S; ++s) {
+        const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+        const double g = growth[static_cast<std::size_t>(s)];
+        for (int z = 0; z < kSizeClasses; ++z) {
+            const std::size_t c2 = sz(s, z);
+            double disp_e = 0, disp_h = 0, extra = 0, equip = 0;
+            for (int k = 0; k < T; ++k) {
+                const std::size_t c = szk(s, z, k);
+                if (sc.technologies[static_cast<std::size_t>(k)].acts_on == Carrier::heat) disp_h += displaced[c];
+                else disp_e += displaced[c];
+                extra += extra_elec[c];
+                equip += opex_yr[c] + capital_yr[c];
+            }
+            const double out = out0_sz[c2] * g;
+            const double elec = std::max(0.0, x_sz[c2] * g * sec.electricity_intensity - disp_e + extra);
+            const double fuel = std::max(0.0, x_sz[c2] * g * sec.heat_intensity - disp_h);
+            const double co2_e = elec * efe, co2_h = fuel * eff[static_cast<std::size_t>(s)];
+            const double energy_cost = elec * pe + fuel * pf[static_cast<std::size_t>(s)];
+            const double carbon = co2_e * carbon_e + co2_h * carbon_h;
+            rec.output[base2 + c2] = out * dt;
+            rec.elec[base2 + c2] = elec * dt / 1000.0;
+            rec.fuel[base2 + c2] = fuel * dt / 1000.0;
+            rec.energy_cost[base2 + c2] = energy_cost * dt;
+            rec.carbon_cost[base2 + c2] = carbon * dt;
+            rec.co2[base2 + c2] = (co2_e + co2_h) * dt;
+            rec.total_cost[base2 + c2] = (sec.nonenergy_cost * out + energy_cost + carbon + equip) * dt;
+        }
+    }
+    for (int k = 0; k < T; ++k) {
+        rec.capex[ts * uT + static_cast<std::size_t>(k)] = capex[static_cast<std::size_t>(k)];
+        rec.local_content[ts * uT + static_cast<std::size_t>(k)] = local_content[static_cast<std::size_t>(k)];
+    }
+    rec.elec_price[ts] = pe;
+    rec.grid_ef[ts] = efe * 1000.0;
+    rec.carbon_price[ts] = std::max(carbon_e, carbon_h);
+    rec.labelled[ts] = labelled;
+    rec.assisted[ts] = assisted;
+
+    // 9. Output grows over the step.
+    for (int s = 0; s < S; ++s)
+        growth[static_cast<std::size_t>(s)] *=
+            std::pow(1.0 + sc.sectors[static_cast<std::size_t>(s)].output_growth.at(y), dt);
+    ++t;
+}
+
+RunResult Model::State::result() const {
+    RunResult r;
+    auto& co = r.coords;
+    for (const auto& s : sc.sectors) co.sector.push_back(s.name);
+    for (const char* z : kSizeClassNames) co.size_class.emplace_back(z);
+    for (const auto& k : sc.technologies) {
+        co.technology.push_back(k.name);
+        co.technology_unit.push_back(k.unit);
+    }
+    static constexpr const char* kTypeNames[] = {"capex_grant", "green_investment_fund", "concessional_loan",
+                                                 "carbon_price", "technical_assistance", "tpme_label",
+                                                 "audit_mandate"};
+    for (const auto& p : sc.policies) {
+        co.policy.push_back(p.name);
+        co.policy_type.emplace_back(kTypeNames[static_cast<int>(p.type)]);
+    }
+    co.time_units = "days since " + std::to_string(sc.run.start_year) + "-01-01 00:00:00";
+    for (int i = 0; i < t; ++i) {
+        const auto ym = step_start(sc.run.start_year, spy, i);
+        co.year.push_back(ym.year);
+        co.time_days.push_back(static_cast<double>(days_since(sc.run.start_year, ym.year, ym.month)));
+    }
+
+    const auto n = static_cast<std::size_t>(t);
+    const std::size_t nszk = SZK(), nsz = SZ();
+    const auto uT = static_cast<std::size_t>(T), uS = static_cast<std::size_t>(S);
+    using D = Dim;
+    auto add_real = [&](std::string name, std::string long_name, std::string units, std::vector<Dim> dims,
+                        std::vector<double> values) {
+        Variable v{std::move(name), std::move(long_name), std::move(units), std::move(dims), false, std::move(values), {}};
+        r.variables.push_back(std::move(v));
+    };
+    auto add_count = [&](std::string name, std::string long_name, std::string units, std::vector<Dim> dims,
+                         std::vector<std::int64_t> values) {
+        Variable v{std::move(name), std::move(long_name), std::move(units), std::move(dims), true, {}, std::move(values)};
+        r.variables.push_back(std::move(v));
+    };
+    // Sum (time, sector, size, tech) over size classes, in size order.
+    auto tsk = [&](const auto& src) {
+        using T_ = typename std::decay_t<decltype(src)>::value_type;
+        std::vector<T_> out(n * uS * uT, T_{});
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t s = 0; s < uS; ++s)
+                for (std::size_t z = 0; z < kSizeClasses; ++z)
+                    for (std::size_t k = 0; k < uT; ++k)
+                        out[(i * uS + s) * uT + k] += src[i * nszk + (s * kSizeClasses + z) * uT + k];
+        return out;
+    };
+    auto ts_ = [&](const std::vector<double>& src) {
+        std::vector<double> out(n * uS, 0.0);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t s = 0; s < uS; ++s)
+                for (std::size_t z = 0; z < kSizeClasses; ++z) out[i * uS + s] += src[i * nsz + s * kSizeClasses + z];
+        return out;
+    };
+    auto cut = [&](const auto& src, std::size_t per_step) {
+        using T_ = typename std::decay_t<decltype(src)>::value_type;
+        return std::vector<T_>(src.begin(), src.begin() + static_cast<std::ptrdiff_t>(n * per_step));
+    };
+
+    add_count("firms", "number of firms", "1", {D::sector, D::size_class}, std::vector<std::int64_t>(n_sz));
+    const auto adopters_tsk = tsk(cut(rec.adopters, nszk));
+    add_count("adopters", "firms with the technology installed (end of step)", "1",
+              {D::time, D::sector, D::technology}, adopters_tsk);
+    {
+        std::vector<double> sh(adopters_tsk.size());
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t s = 0; s < uS; ++s) {
+                std::int64_t firms = 0;
+                for (std::size_t z = 0; z < kSizeClasses; ++z) firms += n_sz[s * kSizeClasses + z];
+                for (std::size_t k = 0; k < uT; ++k) {
+                    const std::size_t c = (i * uS + s) * uT + k;
+                    sh[c] = firms > 0 ? static_cast<double>(adopters_tsk[c]) / static_cast<double>(firms) : 0.0;
+                }
+            }
+        add_real("adoption_share", "share of the sector's firms with the technology installed", "1",
+                 {D::time, D::sector, D::technology}, std::move(sh));
+    }
+    add_count("new_adopters", "firms installing the technology during the step", "1",
+              {D::time, D::sector, D::technology}, tsk(cut(rec.new_adopters, nszk)));
+    add_count("aware", "firms aware of the technology (end of step)", "1", {D::time, D::sector, D::technology},
+              tsk(cut(rec.aware, nszk)));
+    add_real("installed_capacity", "installed capacity in service (end of step), in technology_unit", "technology_unit",
+             {D::time, D::sector, D::technology}, tsk(cut(rec.capacity, nszk)));
+    add_real("energy_displaced", "energy displaced by the technology during the step", "MWh",
+             {D::time, D::sector, D::technology}, tsk(cut(rec.displaced, nszk)));
+    add_real("investment_total", "capital expenditure of new installations during the step", "MAD",
+             {D::time, D::sector, D::technology}, tsk(cut(rec.inv_total, nszk)));
+    add_real("investment_private", "firms' own outlay (capex less grants and fund co-investment)", "MAD",
+             {D::time, D::sector, D::technology}, tsk(cut(rec.inv_private, nszk)));
+    add_real("grant_spent", "capex grants paid during the step", "MAD", {D::time, D::sector, D::technology},
+             tsk(cut(rec.grant, nszk)));
+    add_real("fund_investment", "green investment fund co-investment during the step", "MAD",
+             {D::time, D::sector, D::technology}, tsk(cut(rec.fund, nszk)));
+    add_real("loan_volume", "concessional loans disbursed during the step", "MAD", {D::time, D::sector, D::technology},
+             tsk(cut(rec.loan, nszk)));
+    add_real("local_demand", "capex spent with local suppliers (capex x local content)", "MAD",
+             {D::time, D::sector, D::technology}, tsk(cut(rec.local_demand, nszk)));
+    add_count("adopters_by_size", "firms with the technology installed (end of step), by size class", "1",
+              {D::time, D::sector, D::size_class, D::technology}, cut(rec.adopters, nszk));
+    add_real("investment_private_by_size", "firms' own outlay during the step, by size class", "MAD",
+             {D::time, D::sector, D::size_class, D::technology}, cut(rec.inv_private, nszk));
+    add_real("grant_spent_by_size", "capex grants paid during the step, by size class", "MAD",
+             {D::time, D::sector, D::size_class, D::technology}, cut(rec.grant, nszk));
+
+    add_real("output", "sector output during the step", "MAD", {D::time, D::sector}, ts_(cut(rec.output, nsz)));
+    add_real("energy_electricity", "electricity bought during the step", "MWh", {D::time, D::sector},
+             ts_(cut(rec.elec, nsz)));
+    add_real("energy_fuel", "fuel and heat bought during the step (thermal)", "MWh", {D::time, D::sector},
+             ts_(cut(rec.fuel, nsz)));
+    add_real("energy_cost", "cost of energy bought during the step", "MAD", {D::time, D::sector},
+             ts_(cut(rec.energy_cost, nsz)));
+    add_real("carbon_cost", "carbon price paid during the step", "MAD", {D::time, D::sector},
+             ts_(cut(rec.carbon_cost, nsz)));
+    add_real("co2_emissions", "CO2 emissions, scope 1 (fuel) and 2 (electricity), during the step", "t",
+             {D::time, D::sector}, ts_(cut(rec.co2, nsz)));
+    // Production cost index: cost per MAD of output (non-energy cost, energy, carbon,
+    // equipment opex and capital charge) relative to the start, = 100.
+    auto index = [&](const std::vector<double>& cost, const std::vector<double>& out, const std::vector<double>& ref_c,
+                     const std::vector<double>& ref_o) {
+        std::vector<double> idx(cost.size());
+        const std::size_t m = ref_c.size();
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t c = 0; c < m; ++c) {
+                const double o = out[i * m + c];
+                idx[i * m + c] = (o > 0 && ref_o[c] > 0) ? 100.0 * (cost[i * m + c] / o) / (ref_c[c] / ref_o[c]) : 0.0;
+            }
+        return idx;
+    };
+    {
+        std::vector<double> ref_c(uS, 0.0), ref_o(uS, 0.0);
+        for (std::size_t s = 0; s < uS; ++s)
+            for (std::size_t z = 0; z < kSizeClasses; ++z) {
+                ref_c[s] += ref_cost_sz[s * kSizeClasses + z];
+                ref_o[s] += out0_sz[s * kSizeClasses + z];
+            }
+        add_real("production_cost_index", "production cost per unit of output, start of run = 100", "1",
+                 {D::time, D::sector}, index(ts_(cut(rec.total_cost, nsz)), ts_(cut(rec.output, nsz)), ref_c, ref_o));
+    }
+    add_real("output_by_size", "output during the step, by size class", "MAD", {D::time, D::sector, D::size_class},
+             cut(rec.output, nsz));
+    add_real("energy_cost_by_size", "cost of energy bought during the step, by size class", "MAD",
+             {D::time, D::sector, D::size_class}, cut(rec.energy_cost, nsz));
+    add_real("co2_emissions_by_size", "CO2 emissions during the step, by size class", "t",
+             {D::time, D::sector, D::size_class}, cut(rec.co2, nsz));
+    add_real("production_cost_index_by_size", "production cost per unit of output, start of run = 100, by size class",
+             "1", {D::time, D::sector, D::size_class},
+             index(cut(rec.total_cost, nsz), cut(rec.output, nsz), ref_cost_sz, out0_sz));
+
+    add_real("capex", "unit capital cost after learning", "MAD per technology_unit", {D::time, D::technology},
+             cut(rec.capex, uT));
+    add_real("local_content", "share of capex spent with local suppliers", "1", {D::time, D::technology},
+             cut(rec.local_content, uT));
+    add_real("electricity_price", "electricity price", "MAD/kWh", {D::time}, cut(rec.elec_price, 1));
+    add_real("grid_emission_factor", "grid emission factor", "tCO2/MWh", {D::time}, cut(rec.grid_ef, 1));
+    add_real("carbon_price", "carbon price in force", "MAD/tCO2", {D::time}, cut(rec.carbon_price, 1));
+    add_count("firms_labelled", "firms holding the TPME label (end of step)", "1", {D::time}, cut(rec.labelled, 1));
+    add_count("firms_assisted", "firms that received technical assistance (end of step)", "1", {D::time},
+              cut(rec.assisted, 1));
+    add_count("firms_audited", "firms audited during the step", "1", {D::time}, cut(rec.audited, 1));
+    if (P > 0) {
+        const auto uP = static_cast<std::size_t>(P);
+        add_real("budget_available", "programme budget for the year (budgeted programmes)", "MAD",
+                 {D::time, D::policy}, cut(rec.budget_available, uP));
+        add_real("budget_used", "programme budget committed during the step", "MAD", {D::time, D::policy},
+                 cut(rec.budget_used, uP));
+        add_count("firms_served", "firms served by the policy during the step (grants, fund, labels, assistance, audits)",
+                  "1", {D::time, D::policy}, cut(rec.served, uP));
+        add_count("applications_unserved", "applications refused because the budget was spent", "1",
+                  {D::time, D::policy}, cut(rec.unserved, uP));
+    }
+    r.firm_steps = f.count * n;
+    return r;
+}
+
+Model::Model(Scenario scenario) : state_(std::make_unique<State>(std::move(scenario))) {}
+Model::~Model() = default;
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+const Scenario& Model::scenario() const { return state_->sc; }
+const FirmArrays& Model::firms() const { return state_->f; }
+int Model::steps() const { return state_->steps; }
+int Model::steps_done() const { return state_->t; }
+void Model::step() {
+    if (done()) throw std::logic_error("Model::step called after the last step");
+    state_->do_step();
+}
+RunResult Model::result() const { return state_->result(); }
+
+RunResult simulate(const Scenario& scenario, const std::function<void(int, int)>& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Model m(scenario);
+    while (!m.done()) {
+        m.step();
+        if (progress) progress(m.steps_done(), m.steps());
+    }
+    RunResult r = m.result();
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+}  // namespace greenshift

@@ -1,4 +1,5 @@
 #include "core/scenario.hpp"
+#include "core/firms.hpp"
 
 #include <algorithm>
 
@@ -16,13 +17,9 @@ double Path::at(double year) const {
 }
 
 std::uint64_t bytes_per_firm(const Scenario& s) {
-    // Mirrors FirmArrays (firms.hpp): sector (2), size class (1), flags (1), output (4),
-    // intensity factor (4), one status byte per technology, one float of capacity per
-    // technology; plus the per-firm share of the candidate buffers of a step (at most
-    // one 24-byte record per firm and technology in the worst case, kept at 8 here
-    // because candidates are a small fraction of firms; the loader adds a margin).
-    const std::uint64_t t = s.technologies.size();
-    return 12 + t * (1 + 4) + 8;
+    // The firm columns (firms.hpp), plus a working margin for a step's adoption and
+    // application lists, which hold a small fraction of firms at any one time.
+    return FirmArrays::state_bytes(static_cast<int>(s.technologies.size())) + 8;
 }
 
 }  // namespace greenshift
