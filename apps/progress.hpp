@@ -1,1 +1,26 @@
+// Progress on stderr: a line redrawn in place on a terminal, one line per 10%
+// otherwise (logs of batch jobs stay short and readable).
 #pragma once
+
+#include <chrono>
+#include <string>
+
+namespace greenshift {
+
+class Progress {
+public:
+    Progress(std::string label, int total, bool enabled);
+    void update(int done, const std::string& detail = {});
+    void finish(const std::string& message);
+
+private:
+    std::string label_;
+    int total_;
+    bool enabled_;
+    bool terminal_;
+    int last_decile_ = -1;
+    std::chrono::steady_clock::time_point start_;
+    std::chrono::steady_clock::time_point last_draw_{};
+};
+
+}  // namespace greenshift

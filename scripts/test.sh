@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine (installs the packages, test tools included),
+# build greenshift with its tests, and run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-tests
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DGREENSHIFT_TESTS=ON >/dev/null
+cmake --build build-test -j2
+cd build-test
+ctest --output-on-failure -j2 --timeout 600

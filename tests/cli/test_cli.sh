@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: exit codes, messages, files written or not.
+# Usage: test_cli.sh GREENSHIFT_EXE SOURCE_DIR
+set -uo pipefail
+exe=$1
+src=$2
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass() { echo "ok   - $1"; }
+fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
+# expect CODE DESCRIPTION -- COMMAND...: runs the command, checks its exit code
+expect() {
+    local code=$1 what=$2; shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$rc" -eq "$code" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, expected $code"; cat "$tmp/err"; fi
+}
+contains() { grep -qF -- "$2" "$1" && pass "$3" || { fail "$3: '$2' not in $(basename "$1")"; head -5 "$1"; }; }
+
+bass=$src/scenarios/bass.yaml
+cop=$src/scenarios/morocco-cop22.yaml
+
+expect 0 "--version" -- "$exe" --version
+contains "$tmp/out" "greenshift " "--version prints the name and version"
+expect 0 "--help" -- "$exe" --help
+contains "$tmp/out" "Examples:" "--help shows examples"
+contains "$tmp/out" "Exit codes" "--help documents exit codes"
+expect 2 "no subcommand" -- "$exe"
+expect 2 "unknown option" -- "$exe" run "$bass" -o "$tmp/x.h5" --frobnicate
+expect 2 "run without -o" -- "$exe" run "$bass"
+expect 2 "--threads 0" -- "$exe" run "$bass" -o "$tmp/x.h5" --threads 0
+
+expect 0 "validate the bass scenario" -- "$exe" validate "$bass"
+contains "$tmp/out" "decision:" "validate prints the resolved scenario"
+contains "$tmp/err" "valid" "validate says the scenario is valid"
+"$exe" validate "$bass" >"$tmp/resolved.yaml" 2>/dev/null
+expect 0 "the resolved scenario validates again" -- "$exe" validate "$tmp/resolved.yaml"
+expect 0 "validate the Morocco programme" -- "$exe" validate "$cop"
+expect 0 "validate the Morocco baseline" -- "$exe" validate "$src/scenarios/morocco-baseline.yaml"
+
+printf 'run:\n  start_year: 2017\n  end_year: 2016\n' >"$tmp/bad.yaml"
+expect 3 "end before start is bad input" -- "$exe" validate "$tmp/bad.yaml"
+contains "$tmp/err" "bad.yaml:" "the error names the file"
+expect 3 "a missing scenario file" -- "$exe" validate "$tmp/nope.yaml"
+contains "$tmp/err" "nope.yaml" "the error names the missing file"
+expect 3 "a directory as scenario" -- "$exe" validate "$tmp"
+expect 3 "--set on an unknown key" -- "$exe" validate "$bass" --set run.sed=4
+contains "$tmp/err" "run.seed" "--set suggests the closest key"
+expect 3 "--max-memory too small" -- "$exe" validate "$bass" --max-memory 1K
+contains "$tmp/err" "max-memory" "the memory error says how to raise the limit"
+expect 2 "--max-memory not a size" -- "$exe" validate "$bass" --max-memory lots
+
+# run: the file appears, complete, and is not overwritten without --force
+expect 0 "run bass" -- "$exe" run "$bass" -o "$tmp/bass.h5" -q
+[ -s "$tmp/bass.h5" ] && pass "output written" || fail "no output file"
+contains "$tmp/err" "firm-steps/s" "run reports its rate"
+ls "$tmp" | grep -q '\.tmp' && fail "temporary file left behind" || pass "no temporary file left"
+cp "$tmp/bass.h5" "$tmp/bass.before"
+expect 4 "existing output without --force" -- "$exe" run "$bass" -o "$tmp/bass.h5" -q
+contains "$tmp/err" "--force" "the refusal says how to overwrite"
+cmp -s "$tmp/bass.h5" "$tmp/bass.before" && pass "existing file untouched" || fail "existing file changed"
+expect 0 "existing output with --force" -- "$exe" run "$bass" -o "$tmp/bass.h5" -q --force
+expect 4 "output in a missing directory" -- "$exe" run "$bass" -o "$tmp/no/such/dir/x.h5" -q
+contains "$tmp/err" "does not exist" "the error names the missing directory"
+expect 4 "output is a directory" -- "$exe" run "$bass" -o "$tmp" -q
+expect 3 "bad scenario writes nothing" -- "$exe" run "$tmp/bad.yaml" -o "$tmp/bad.h5" -q
+[ -e "$tmp/bad.h5" ] && fail "a file was written for a bad scenario" || pass "nothing written for a bad scenario"
+
+# threads: 1 and 2 threads give bitwise-equal datasets; --seed and --set take effect
+expect 0 "Morocco, 1 thread" -- "$exe" run "$cop" -o "$tmp/t1.h5" -q --threads 1
+expect 0 "Morocco, 2 threads" -- "$exe" run "$cop" -o "$tmp/t2.h5" -q --threads 2
+expect 0 "1 and 2 threads give identical datasets" -- "$py" "$src/tests/python/compare_runs.py" "$tmp/t1.h5" "$tmp/t2.h5"
+expect 0 "another seed" -- "$exe" run "$cop" -o "$tmp/s2.h5" -q --seed 12345
+expect 1 "another seed gives other draws" -- "$py" "$src/tests/python/compare_runs.py" "$tmp/t1.h5" "$tmp/s2.h5"
+expect 0 "run with --set" -- "$exe" run "$bass" -o "$tmp/set.h5" -q --set run.end_year=2020
+expect 0 "--set changed the horizon" -- "$py" -c "import h5py,sys; f=h5py.File('$tmp/set.h5'); y=f['year'][:]; sys.exit(0 if y.max()==2020 else 1)"
+
+# SIGTERM stops a run between steps with the documented code and writes nothing
+"$exe" run "$bass" -o "$tmp/killed.h5" -q --set sectors.all.firms.micro=3000000 --set run.steps_per_year=12 2>"$tmp/err" &
+pid=$!
+sleep 1.5
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc -eq 75 ] && pass "SIGTERM gives exit 75" || fail "SIGTERM gave exit $rc"
+[ -e "$tmp/killed.h5" ] && fail "an interrupted run left an output" || pass "an interrupted run leaves no output"
+ls "$tmp" | grep -q '\.tmp' && fail "interrupted run left a temporary file" || pass "no temporary file after SIGTERM"
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
