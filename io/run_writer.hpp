@@ -1,1 +1,46 @@
+// Writes one run's results to an HDF5 file that netCDF-4 tools and xarray open with
+// named dimensions and units. The layout is specified in docs/output.md.
 #pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/results.hpp"
+#include "greenshift/version.hpp"
+#include "io/hdf5.hpp"
+
+namespace greenshift {
+
+// What made a run: stored as root attributes so that every file says how to make it
+// again.
+struct RunMetadata {
+    std::string program_version;
+    std::string git_commit;
+    std::string command_line;
+    std::string scenario_yaml;  // the resolved scenario text
+    std::string scenario_name;
+    std::uint64_t seed = 0;
+    int threads = 1;
+    int format_version = kFormatVersion;
+    std::string created_utc;  // ISO 8601, e.g. "2024-05-01T12:00:00Z"
+};
+
+// The current time as ISO 8601 UTC ("YYYY-MM-DDTHH:MM:SSZ"), for RunMetadata.
+std::string utc_now_iso8601();
+
+// Writes `result` and `meta` to `path` atomically: the file appears complete under
+// its final name or not at all. Throws OutputError, before creating anything, if
+// `path` exists and `force` is false, or if its directory is missing or not
+// writable; on any later failure the temporary file is removed.
+void write_run(const std::string& path, const RunResult& result, const RunMetadata& meta,
+               bool force);
+
+// Writes the dimensions, coordinates and variables of `result` into `where` (the
+// root group of a run file, or one group per run in a batch file). Validates the
+// result first and throws OutputError naming the variable that does not fit.
+void write_run_group(const hdf5::Location& where, const RunResult& result);
+
+// The root attributes of a run file (program, seed, scenario text, ...).
+void write_run_metadata(const hdf5::Location& where, const RunMetadata& meta);
+
+}  // namespace greenshift
