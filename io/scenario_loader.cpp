@@ -1,1 +1,906 @@
-// placeholder
+#include "io/scenario_loader.hpp"
+
+#include "io/input_error.hpp"
+#include "io/memory_check.hpp"
+#include "io/yaml_guard.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace greenshift {
+
+namespace {
+
+using yaml::Node;
+using Kind = yaml::Node::Kind;
+using Keys = std::span<const std::string_view>;
+
+// ---- the schema's keys (docs/scenarios.md); used for strict checks and for --set ----
+
+constexpr std::string_view kTopKeys[] = {"schema",  "name",         "description", "run",
+                                         "electricity", "fuels", "sectors", "technologies",
+                                         "decision", "policies"};
+constexpr std::string_view kRunKeys[] = {"start_year", "end_year", "steps_per_year", "seed"};
+constexpr std::string_view kElectricityKeys[] = {"price", "emission_factor"};
+constexpr std::string_view kFuelKeys[] = {"price", "emission_factor"};
+constexpr std::string_view kSectorKeys[] = {
+    "firms",          "output_median", "output_sigma", "electricity_intensity",
+    "heat_intensity", "intensity_sigma", "fuel_mix",   "output_growth",
+    "hurdle_rate",    "credit_access", "high_growth_share", "nonenergy_cost"};
+constexpr std::string_view kBySizeSectorKeys[] = {"output_median", "output_sigma", "hurdle_rate",
+                                                  "credit_access"};
+constexpr std::string_view kSizeKeys[] = {"micro", "small", "medium", "large"};
+constexpr std::string_view kTechKeys[] = {
+    "acts_on", "unit",          "savings_fraction", "yield",          "extra_electricity",
+    "capex",   "opex",          "lifetime",         "learning_rate",  "world_capacity",
+    "local_content", "bass_p",  "bass_q"};
+constexpr std::string_view kDecisionKeys[] = {"rule",     "max_rate", "midpoint",         "steepness",
+                                              "mms_curve", "speed",   "no_credit_premium"};
+constexpr std::string_view kEligibleKeys[] = {"size_classes", "sectors", "technologies",
+                                              "labelled_only", "min_project_capex"};
+constexpr std::string_view kPolicyCommonKeys[] = {"type", "start_year", "end_year", "eligible"};
+
+struct PolicyKind {
+    std::string_view name;
+    PolicyType type;
+    std::vector<std::string_view> keys;  // besides the common ones
+};
+
+const std::vector<PolicyKind>& policy_kinds() {
+    static const std::vector<PolicyKind> kinds{
+        {"capex_grant", PolicyType::capex_grant, {"rate", "cap_per_firm", "annual_budget", "order"}},
+        {"green_investment_fund",
+         PolicyType::green_investment_fund,
+         {"rate", "cap_per_firm", "annual_budget", "order", "local_content_lift", "local_content_max"}},
+        {"concessional_loan",
+         PolicyType::concessional_loan,
+         {"loan_share", "interest", "tenor", "cap_per_firm"}},
+        {"carbon_price", PolicyType::carbon_price, {"price", "applies_to"}},
+        {"technical_assistance", PolicyType::technical_assistance, {"capacity", "awareness_lift"}},
+        {"tpme_label", PolicyType::tpme_label, {"capacity"}},
+        {"audit_mandate", PolicyType::audit_mandate, {"threshold_toe", "period"}},
+    };
+    return kinds;
+}
+
+const PolicyKind* find_policy_kind(std::string_view name) {
+    for (const auto& k : policy_kinds())
+        if (k.name == name) return &k;
+    return nullptr;
+}
+
+std::vector<std::string_view> policy_keys(const PolicyKind& kind) {
+    std::vector<std::string_view> keys(std::begin(kPolicyCommonKeys), std::end(kPolicyCommonKeys));
+    keys.insert(keys.end(), kind.keys.begin(), kind.keys.end());
+    return keys;
+}
+
+constexpr std::uint64_t kMaxFirms = 1ull << 32;  // exclusive: firm indices are 32-bit
+constexpr int kMinYear = 1900, kMaxYear = 2200;
+constexpr std::size_t kMaxSectors = 1000, kMaxTechnologies = 64, kMaxPolicies = 256;
+
+// ---- small text helpers ----
+
+std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string join_path(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& part : parts) out = join(out, part);
+    return out;
+}
+
+std::string list(Keys keys) {
+    std::string out;
+    for (auto k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
+    return out;
+}
+
+std::string fmt(double v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// The closest candidate, if it is close enough to be a plausible typo.
+std::optional<std::string> closest(std::string_view key, const std::vector<std::string>& candidates) {
+    std::optional<std::string> best;
+    std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        const std::size_t d = edit_distance(key, c);
+        if (d < best_d) best_d = d, best = c;
+    }
+    return best;
+}
+
+std::vector<std::string> to_strings(Keys keys) { return {keys.begin(), keys.end()}; }
+
+std::string allowed_list(const std::vector<std::string>& candidates) {
+    if (candidates.empty()) return "there are none";
+    std::string all;
+    for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
+    return "allowed: " + all;
+}
+
+std::string suggestion(std::string_view key, const std::vector<std::string>& candidates) {
+    if (auto c = closest(key, candidates)) return "did you mean '" + *c + "'?";
+    return allowed_list(candidates);
+}
+
+// ---- numbers as written in YAML ----
+
+enum class NumStatus { ok, not_number, non_finite, not_whole, too_large };
+
+bool is_nonfinite_literal(std::string_view s) {
+    if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+    std::string l(s);
+    std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+    return l == ".nan" || l == ".inf" || l == "nan" || l == "inf" || l == "infinity";
+}
+
+NumStatus parse_real(const Node& n, double& out) {
+    if (n.kind != Kind::scalar || n.quoted) return NumStatus::not_number;
+    std::string_view s = n.text;
+    if (is_nonfinite_literal(s)) return NumStatus::non_finite;
+    const bool plus = !s.empty() && s[0] == '+';  // from_chars takes '-' but not '+'
+    if (plus) s.remove_prefix(1);
+    if (s.empty() || s[0] == '+' || (plus && s[0] == '-')) return NumStatus::not_number;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
+    if (r.ptr != s.data() + s.size()) return NumStatus::not_number;
+    if (r.ec == std::errc::result_out_of_range) return NumStatus::too_large;
+    if (r.ec != std::errc()) return NumStatus::not_number;
+    if (!std::isfinite(out)) return NumStatus::non_finite;
+    return NumStatus::ok;
+}
+
+// Whole numbers may be written as integers (120) or, when the value is exactly a
+// whole number, as decimals or in scientific notation (120.0, 1.2e2): firm counts are
+// often large round numbers. 1.5 is refused rather than rounded.
+NumStatus parse_whole(const Node& n, bool& negative, std::uint64_t& magnitude) {
+    if (n.kind != Kind::scalar || n.quoted) return NumStatus::not_number;
+    std::string_view s = n.text;
+    negative = !s.empty() && s[0] == '-';
+    std::string_view digits = s;
+    if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+    if (!digits.empty() && digits[0] >= '0' && digits[0] <= '9') {
+        const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude);
+        if (r.ptr == digits.data() + digits.size()) {
+            if (r.ec == std::errc::result_out_of_range) return NumStatus::too_large;
+            if (r.ec == std::errc()) {
+                if (magnitude == 0) negative = false;
+                return NumStatus::ok;
+            }
+        }
+    }
+    double v = 0;
+    const NumStatus st = parse_real(n, v);
+    if (st != NumStatus::ok) return st;
+    if (v != std::floor(v)) return NumStatus::not_whole;
+    // Beyond 2^53 a double no longer says which whole number was meant.
+    if (std::fabs(v) > 9007199254740992.0) return NumStatus::too_large;
+    negative = v < 0;
+    magnitude = static_cast<std::uint64_t>(std::fabs(v));
+    return NumStatus::ok;
+}
+
+// An interval for messages and checks: "(0, 1]", ">= 0", "> 0".
+struct Range {
+    double lo = -std::numeric_limits<double>::infinity();
+    double hi = std::numeric_limits<double>::infinity();
+    bool lo_open = false;
+    bool hi_open = false;
+
+    bool contains(double v) const {
+        return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
+    }
+    std::string text() const {
+        const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
+        if (has_lo && has_hi)
+            return std::string(lo_open ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hi_open ? ")" : "]");
+        if (has_lo) return std::string(lo_open ? "> " : ">= ") + fmt(lo);
+        if (has_hi) return std::string(hi_open ? "< " : "<= ") + fmt(hi);
+        return "any finite number";
+    }
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+const Range kAny{};
+const Range kNonNeg{0, kInf};
+const Range kPositive{0, kInf, true};
+const Range kUnit{0, 1};            // [0, 1]
+const Range kUnitOpenLow{0, 1, true};  // (0, 1]
+
+// ---- the converter: tree -> Scenario, every value checked ----
+
+class Reader {
+public:
+    explicit Reader(const std::vector<yaml::Source>& sources) : sources_(sources) {}
+
+    Scenario read(const Node& root, const std::string& default_name) const;
+
+    [[noreturn]] void fail_at(int source, int line, int column, const std::string& message) const {
+        yaml::raise(sources_.at(static_cast<std::size_t>(source)), line, column, message);
+    }
+    [[noreturn]] void fail(const Node& at, const std::string& message) const {
+        fail_at(at.source, at.line, at.column, message);
+    }
+    // `<path>: <problem>, got <value>; <allowed>`
+    [[noreturn]] void bad(const Node& at, const std::string& path, const std::string& problem,
+                          const std::string& allowed) const {
+        fail(at, path + ": " + problem + ", got " + yaml::describe(at) + "; " + allowed);
+    }
+
+    // Refuses keys not in `allowed`, suggesting the closest one.
+    void check_keys(const Node& map, const std::string& path, const std::string& where, Keys allowed) const {
+        for (const auto& e : map.entries) {
+            if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
+            fail_at(map.source, e.line, e.column,
+                    join(path, e.key) + ": unknown key '" + e.key + "' in " + where + "; " +
+                        suggestion(e.key, to_strings(allowed)));
+        }
+    }
+
+    const Node& require(const Node& map, const std::string& path, std::string_view key,
+                        const std::string& what) const {
+        if (const Node* n = map.find(key)) return *n;
+        fail(map, (path.empty() ? std::string("top level") : path) + ": missing required key '" +
+                      std::string(key) + "' (" + what + ")");
+    }
+
+    const Node& expect_map(const Node& n, const std::string& path, const std::string& what) const {
+        if (n.kind != Kind::map) bad(n, path, "expected " + what, "write it as a map of keys");
+        return n;
+    }
+
+    double real(const Node& n, const std::string& path, const Range& range) const {
+        double v = 0;
+        switch (parse_real(n, v)) {
+        case NumStatus::ok: break;
+        case NumStatus::non_finite: bad(n, path, "not a finite number", "allowed: " + range.text());
+        case NumStatus::too_large: bad(n, path, "number too large", "allowed: " + range.text());
+        default:
+            bad(n, path, "expected a number",
+                std::string(n.quoted ? "numbers are written without quotes; " : "") + "allowed: " + range.text());
+        }
+        if (!range.contains(v)) bad(n, path, "out of range", "allowed: " + range.text());
+        return v;
+    }
+
+    std::uint64_t whole(const Node& n, const std::string& path, std::uint64_t lo, std::uint64_t hi,
+                        const std::string& note = "") const {
+        const std::string allowed =
+            "allowed: integers from " + std::to_string(lo) + " to " + std::to_string(hi) + note;
+        const std::string kind = lo == 0 ? "a non-negative integer" : "an integer";
+        bool negative = false;
+        std::uint64_t m = 0;
+        switch (parse_whole(n, negative, m)) {
+        case NumStatus::ok: break;
+        case NumStatus::non_finite: bad(n, path, "not a finite number", allowed);
+        case NumStatus::too_large: bad(n, path, "out of range", allowed);
+        case NumStatus::not_whole: bad(n, path, "expected " + kind + " (a whole number)", allowed);
+        default:
+            bad(n, path, "expected " + kind,
+                std::string(n.quoted ? "numbers are written without quotes; " : "") + allowed);
+        }
+        if (negative) bad(n, path, "must not be negative", allowed);
+        if (m < lo || m > hi) bad(n, path, "out of range", allowed);
+        return m;
+    }
+
+    int integer(const Node& n, const std::string& path, int lo, int hi, const std::string& note = "") const {
+        return static_cast<int>(whole(n, path, static_cast<std::uint64_t>(lo), static_cast<std::uint64_t>(hi), note));
+    }
+
+    std::string string(const Node& n, const std::string& path) const {
+        if (n.kind != Kind::scalar) bad(n, path, "expected a string", "write it as text, quoted if needed");
+        return n.text;
+    }
+
+    bool boolean(const Node& n, const std::string& path) const {
+        if (n.kind == Kind::scalar && !n.quoted) {
+            if (n.text == "true" || n.text == "True" || n.text == "TRUE") return true;
+            if (n.text == "false" || n.text == "False" || n.text == "FALSE") return false;
+        }
+        bad(n, path, "expected true or false", "allowed: true, false");
+    }
+
+    std::size_t choice(const Node& n, const std::string& path, Keys options) const {
+        if (n.kind == Kind::scalar)
+            for (std::size_t i = 0; i < options.size(); ++i)
+                if (n.text == options[i]) return i;
+        std::string hint = "allowed: " + list(options);
+        if (n.kind == Kind::scalar)
+            if (auto c = closest(n.text, to_strings(options))) hint = "did you mean '" + *c + "'? " + hint;
+        bad(n, path, "not a recognised value", hint);
+    }
+
+    // Names of fuels, sectors, technologies and policies: they become identifiers in
+    // outputs and --set paths, hence the restricted alphabet.
+    void check_name(const Node& map, const yaml::Entry& e, const std::string& path, const std::string& what) const {
+        const bool ok = !e.key.empty() && e.key.size() <= 64 &&
+                        std::all_of(e.key.begin(), e.key.end(), [](char c) {
+                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                        });
+        if (!ok)
+            fail_at(map.source, e.line, e.column,
+                    path + ": invalid " + what + " name, got '" + e.key +
+                        "'; allowed: 1 to 64 characters from a-z, 0-9 and _");
+    }
+
+    // A value over years: a constant, or {year: value} with years strictly increasing.
+    Path path_value(const Node& n, const std::string& path, const Range& values,
+                    const Range& years = Range{kMinYear, kMaxYear}, bool scalar_ok = true,
+                    const std::string& key_name = "year") const {
+        if (n.kind == Kind::scalar && scalar_ok) return Path::constant(real(n, path, values));
+        if (n.kind != Kind::map || n.entries.empty())
+            bad(n, path, scalar_ok ? "expected a number or a map {year: value}" : "expected a map {" + key_name + ": value}",
+                "e.g. {2017: 1.0, 2030: 1.4}");
+        Path p;
+        for (const auto& e : n.entries) {
+            Node key;
+            key.kind = Kind::scalar;
+            key.text = e.key;
+            key.source = n.source;
+            key.line = e.line;
+            key.column = e.column;
+            const double y = real(key, path, years);
+            if (!p.years.empty() && y <= p.years.back())
+                bad(key, path, key_name + "s must be strictly increasing as written",
+                    "the previous " + key_name + " is " + fmt(p.years.back()));
+            p.years.push_back(y);
+            p.values.push_back(real(e.value, join(path, e.key), values));
+        }
+        return p;
+    }
+
+    // A value per size class: one number for all four, or a map with all four keys.
+    std::array<double, kSizeClasses> by_size(const Node& n, const std::string& path, const Range& range) const {
+        std::array<double, kSizeClasses> out{};
+        if (n.kind == Kind::scalar) {
+            out.fill(real(n, path, range));
+            return out;
+        }
+        if (n.kind != Kind::map)
+            bad(n, path, "expected a number or a map {micro, small, medium, large}",
+                "allowed: " + range.text());
+        check_keys(n, path, "'" + path + "'", kSizeKeys);
+        for (int c = 0; c < kSizeClasses; ++c)
+            out[static_cast<std::size_t>(c)] =
+                real(require(n, path, kSizeClassNames[static_cast<std::size_t>(c)], "all four size classes are needed in the map form"),
+                     join(path, kSizeClassNames[static_cast<std::size_t>(c)]), range);
+        return out;
+    }
+
+    // A list of names that must each be one of `names`, without repeats.
+    std::vector<int> name_list(const Node& n, const std::string& path, const std::vector<std::string>& names,
+                               const std::string& what) const {
+        if (n.kind != Kind::sequence) bad(n, path, "expected a list of " + what + " names", "e.g. [" + (names.empty() ? std::string("a") : names.front()) + "]");
+        if (n.items.empty())
+            bad(n, path, "an empty list would match nothing", "leave the key out to mean all");
+        std::vector<int> out;
+        for (std::size_t i = 0; i < n.items.size(); ++i) {
+            const Node& item = n.items[i];
+            const std::string ip = path + "[" + std::to_string(i) + "]";
+            if (item.kind != Kind::scalar) bad(item, ip, "expected a " + what + " name", allowed_list(names));
+            const auto it = std::find(names.begin(), names.end(), item.text);
+            if (it == names.end())
+                bad(item, ip, "unknown " + what, suggestion(item.text, names));
+            const int idx = static_cast<int>(it - names.begin());
+            if (std::find(out.begin(), out.end(), idx) != out.end())
+                bad(item, ip, "listed twice", "name each " + what + " once");
+            out.push_back(idx);
+        }
+        return out;
+    }
+
+private:
+    void read_run(const Node& root, Scenario& s) const;
+    void read_electricity(const Node& root, Scenario& s) const;
+    void read_fuels(const Node& root, Scenario& s) const;
+    void read_sectors(const Node& root, Scenario& s) const;
+    void read_technologies(const Node& root, Scenario& s) const;
+    void read_decision(const Node& root, Scenario& s) const;
+    void read_policies(const Node& root, Scenario& s) const;
+    Policy read_policy(const yaml::Entry& e, const Node& parent, const Scenario& s) const;
+
+    const std::vector<yaml::Source>& sources_;
+};
+
+Scenario Reader::read(const Node& root, const std::string& default_name) const {
+    check_keys(root, "", "the top level", kTopKeys);
+    Scenario s;
+    if (const Node* n = root.find("schema")) whole(*n, "schema", 1, 1, " (this program reads schema 1)");
+    s.name = default_name;
+    if (const Node* n = root.find("name")) s.name = string(*n, "name");
+    if (const Node* n = root.find("description")) s.description = string(*n, "description");
+    read_run(root, s);
+    read_electricity(root, s);
+    read_fuels(root, s);
+    read_sectors(root, s);
+    read_technologies(root, s);
+    read_decision(root, s);
+    read_policies(root, s);
+    return s;
+}
+
+void Reader::read_run(const Node& root, Scenario& s) const {
+    const Node& run = expect_map(require(root, "", "run", "start_year, end_year"), "run", "a map");
+    check_keys(run, "run", "run", kRunKeys);
+    RunSettings& r = s.run;
+    r.start_year = integer(require(run, "run", "start_year", "first simulated year"), "run.start_year", kMinYear, kMaxYear);
+    r.end_year = integer(require(run, "run", "end_year", "last simulated year"), "run.end_year", r.start_year,
+                         r.start_year + 200, " (run.start_year to 200 years later)");
+    if (const Node* n = run.find("steps_per_year")) {
+        r.steps_per_year = integer(*n, "run.steps_per_year", 1, 12);
+        if (12 % r.steps_per_year != 0)
+            bad(*n, "run.steps_per_year", "steps must divide the year into whole months", "allowed: 1, 2, 3, 4, 6 or 12");
+    }
+    if (const Node* n = run.find("seed"))
+        r.seed = whole(*n, "run.seed", 0, std::numeric_limits<std::uint64_t>::max());
+}
+
+void Reader::read_electricity(const Node& root, Scenario& s) const {
+    const Node& el = expect_map(require(root, "", "electricity", "price and emission_factor"), "electricity", "a map");
+    check_keys(el, "electricity", "electricity", kElectricityKeys);
+    s.electricity_price = path_value(require(el, "electricity", "price", "MAD/kWh"), "electricity.price", kNonNeg);
+    s.grid_emission_factor =
+        path_value(require(el, "electricity", "emission_factor", "tCO2/MWh"), "electricity.emission_factor", kNonNeg);
+}
+
+void Reader::read_fuels(const Node& root, Scenario& s) const {
+    const Node* fuels = root.find("fuels");
+    if (!fuels) return;  // required only by sectors with heat: checked through fuel_mix
+    expect_map(*fuels, "fuels", "a map of fuel names");
+    for (const auto& e : fuels->entries) {
+        check_name(*fuels, e, "fuels", "fuel");
+        const std::string p = join("fuels", e.key);
+        const Node& f = expect_map(e.value, p, "a map with price and emission_factor");
+        check_keys(f, p, "fuel '" + e.key + "'", kFuelKeys);
+        Fuel fuel;
+        fuel.name = e.key;
+        fuel.price = path_value(require(f, p, "price", "MAD per kWh thermal"), join(p, "price"), kNonNeg);
+        fuel.emission_factor = real(require(f, p, "emission_factor", "tCO2 per MWh thermal"), join(p, "emission_factor"), kNonNeg);
+        s.fuels.push_back(std::move(fuel));
+    }
+}
+
+void Reader::read_sectors(const Node& root, Scenario& s) const {
+    const Node& sectors = expect_map(require(root, "", "sectors", "the industrial ecosystems"), "sectors", "a map of sector names");
+    if (sectors.entries.empty() || sectors.entries.size() > kMaxSectors)
+        fail(sectors, "sectors: got " + std::to_string(sectors.entries.size()) +
+                          " sectors; allowed: 1 to " + std::to_string(kMaxSectors));
+    std::vector<std::string> fuel_names;
+    for (const auto& f : s.fuels) fuel_names.push_back(f.name);
+    std::uint64_t total = 0;
+    for (const auto& e : sectors.entries) {
+        check_name(sectors, e, "sectors", "sector");
+        const std::string p = join("sectors", e.key);
+        const Node& m = expect_map(e.value, p, "a map of sector keys");
+        check_keys(m, p, "sector '" + e.key + "'", kSectorKeys);
+        Sector sec;
+        sec.name = e.key;
+
+        const std::string fp = join(p, "firms");
+        const Node& firms = expect_map(require(m, p, "firms", "firm counts by size class"), fp, "a map {micro, small, medium, large}");
+        check_keys(firms, fp, "'" + fp + "'", kSizeKeys);
+        for (int c = 0; c < kSizeClasses; ++c) {
+            const auto name = kSizeClassNames[static_cast<std::size_t>(c)];
+            if (const Node* n = firms.find(name))
+                sec.firms[static_cast<std::size_t>(c)] = whole(*n, join(fp, name), 0, kMaxFirms - 1);
+        }
+        if (sec.total_firms() == 0)
+            fail(firms, fp + ": the sector has no firms, got a total of 0; allowed: at least one firm in some size class");
+        total += sec.total_firms();  // < 1000 * 4 * 2^32: cannot wrap
+        if (total >= kMaxFirms)
+            fail(firms, fp + ": the scenario reaches " + std::to_string(total) +
+                            " firms with this sector; allowed: fewer than 4294967296 firms in total");
+
+        sec.output_median = by_size(require(m, p, "output_median", "MAD/yr by size class"), join(p, "output_median"), kPositive);
+        sec.output_sigma.fill(1.0);
+        if (const Node* n = m.find("output_sigma")) sec.output_sigma = by_size(*n, join(p, "output_sigma"), Range{0, 5});
+        sec.electricity_intensity =
+            real(require(m, p, "electricity_intensity", "kWh per MAD of output"), join(p, "electricity_intensity"), kNonNeg);
+        if (const Node* n = m.find("heat_intensity")) sec.heat_intensity = real(*n, join(p, "heat_intensity"), kNonNeg);
+        sec.intensity_sigma = 0.3;
+        if (const Node* n = m.find("intensity_sigma")) sec.intensity_sigma = real(*n, join(p, "intensity_sigma"), Range{0, 3});
+
+        const Node* mix = m.find("fuel_mix");
+        if (!mix && sec.heat_intensity > 0)
+            fail(m, p + ": missing required key 'fuel_mix' (needed because heat_intensity > 0)");
+        if (mix) {
+            const std::string mp = join(p, "fuel_mix");
+            if (mix->kind != Kind::map || mix->entries.empty())
+                bad(*mix, mp, "expected a map {fuel: share}", "e.g. {natural_gas: 0.6, fuel_oil: 0.4}");
+            double sum = 0;
+            std::string terms;
+            for (const auto& fe : mix->entries) {
+                const auto it = std::find(fuel_names.begin(), fuel_names.end(), fe.key);
+                if (it == fuel_names.end())
+                    fail_at(mix->source, fe.line, fe.column,
+                            join(mp, fe.key) + ": unknown fuel '" + fe.key + "'; " +
+                                (fuel_names.empty() ? std::string("no fuels are defined (add a top-level fuels: map)")
+                                                    : suggestion(fe.key, fuel_names)));
+                const double share = real(fe.value, join(mp, fe.key), kUnit);
+                sum += share;
+                terms += (terms.empty() ? "" : " + ") + fe.key + " " + fmt(share);
+                sec.fuel_mix.push_back(FuelShare{static_cast<int>(it - fuel_names.begin()), share});
+            }
+            if (std::fabs(sum - 1.0) > 1e-6)
+                fail(*mix, mp + ": shares do not sum to 1, got " + fmt(sum) + " (" + terms +
+                               "); allowed: a sum of 1 within 1e-6");
+        }
+
+        if (const Node* n = m.find("output_growth"))
+            sec.output_growth = path_value(*n, join(p, "output_growth"), Range{-0.5, 1});
+        sec.hurdle_rate = by_size(require(m, p, "hurdle_rate", "per year by size class"), join(p, "hurdle_rate"), kUnitOpenLow);
+        sec.credit_access.fill(1.0);
+        if (const Node* n = m.find("credit_access")) sec.credit_access = by_size(*n, join(p, "credit_access"), kUnit);
+        if (const Node* n = m.find("high_growth_share")) sec.high_growth_share = real(*n, join(p, "high_growth_share"), kUnit);
+        if (const Node* n = m.find("nonenergy_cost")) sec.nonenergy_cost = real(*n, join(p, "nonenergy_cost"), Range{0, 10});
+        s.sectors.push_back(std::move(sec));
+    }
+}
+
+void Reader::read_technologies(const Node& root, Scenario& s) const {
+    const Node& techs = expect_map(require(root, "", "technologies", "what firms can adopt"), "technologies", "a map of technology names");
+    if (techs.entries.empty() || techs.entries.size() > kMaxTechnologies)
+        fail(techs, "technologies: got " + std::to_string(techs.entries.size()) +
+                        " technologies; allowed: 1 to " + std::to_string(kMaxTechnologies));
+    constexpr std::string_view carriers[] = {"electricity", "heat"};
+    for (const auto& e : techs.entries) {
+        check_name(techs, e, "technologies", "technology");
+        const std::string p = join("technologies", e.key);
+        const Node& m = expect_map(e.value, p, "a map of technology keys");
+        check_keys(m, p, "technology '" + e.key + "'", kTechKeys);
+        Technology t;
+        t.name = e.key;
+        t.acts_on = static_cast<Carrier>(choice(require(m, p, "acts_on", "electricity or heat"), join(p, "acts_on"), carriers));
+        if (const Node* n = m.find("unit")) t.unit = string(*n, join(p, "unit"));
+        t.savings_fraction = real(require(m, p, "savings_fraction", "share of the demand displaced"), join(p, "savings_fraction"), kUnitOpenLow);
+        t.yield = real(require(m, p, "yield", "kWh displaced per year per unit"), join(p, "yield"), kPositive);
+        if (const Node* n = m.find("extra_electricity")) {
+            if (t.acts_on != Carrier::heat)
+                bad(*n, join(p, "extra_electricity"), "only a technology with acts_on: heat uses extra electricity",
+                    "remove the key, or set acts_on: heat");
+            t.extra_electricity = real(*n, join(p, "extra_electricity"), kNonNeg);
+        }
+        t.capex = real(require(m, p, "capex", "MAD per unit"), join(p, "capex"), kPositive);
+        if (const Node* n = m.find("opex")) t.opex = real(*n, join(p, "opex"), kNonNeg);
+        t.lifetime = integer(require(m, p, "lifetime", "years"), join(p, "lifetime"), 1, 100);
+        if (const Node* n = m.find("learning_rate")) t.learning_rate = real(*n, join(p, "learning_rate"), Range{0, 1, false, true});
+        if (const Node* n = m.find("world_capacity")) t.world_capacity = path_value(*n, join(p, "world_capacity"), kPositive);
+        else if (t.learning_rate > 0)
+            fail(m, p + ": missing required key 'world_capacity' (needed because learning_rate > 0)");
+        if (const Node* n = m.find("local_content")) t.local_content = real(*n, join(p, "local_content"), kUnit);
+        if (const Node* n = m.find("bass_p")) t.bass_p = real(*n, join(p, "bass_p"), kUnit);
+        if (const Node* n = m.find("bass_q")) t.bass_q = real(*n, join(p, "bass_q"), Range{0, 10});
+        s.technologies.push_back(std::move(t));
+    }
+    // Savings on one carrier add up across technologies; past 1 a firm adopting
+    // them all would buy negative energy.
+    for (int c = 0; c < 2; ++c) {
+        double sum = 0;
+        std::string terms;
+        const yaml::Entry* last = nullptr;
+        for (std::size_t i = 0; i < s.technologies.size(); ++i) {
+            const auto& t = s.technologies[i];
+            if (static_cast<int>(t.acts_on) != c) continue;
+            sum += t.savings_fraction;
+            terms += (terms.empty() ? "" : " + ") + t.name + " " + fmt(t.savings_fraction);
+            last = &techs.entries[i];
+        }
+        if (last && sum > 1.0 + 1e-9) {
+            const Node& at = *last->value.find("savings_fraction");
+            fail(at, "technologies: savings_fraction on " + std::string(carriers[c]) + " sums to " + fmt(sum) +
+                         " (" + terms + "); allowed: at most 1 per carrier, or a firm adopting them all "
+                         "would buy negative energy");
+        }
+    }
+}
+
+void Reader::read_decision(const Node& root, Scenario& s) const {
+    Decision& d = s.decision;
+    // dGen-style maximum market share against simple payback (years -> share).
+    d.mms_curve = Path{{0, 2, 5, 10, 20}, {1.0, 0.6, 0.3, 0.1, 0.0}};
+    const Node* dn = root.find("decision");
+    if (!dn) return;
+    const Node& m = expect_map(*dn, "decision", "a map");
+    check_keys(m, "decision", "decision", kDecisionKeys);
+    constexpr std::string_view rules[] = {"logistic", "max_market_share", "bass"};
+    if (const Node* n = m.find("rule")) d.rule = static_cast<DecisionRule>(choice(*n, "decision.rule", rules));
+    if (const Node* n = m.find("max_rate")) d.max_rate = real(*n, "decision.max_rate", kUnitOpenLow);
+    if (const Node* n = m.find("midpoint")) d.midpoint = real(*n, "decision.midpoint", kAny);
+    if (const Node* n = m.find("steepness")) d.steepness = real(*n, "decision.steepness", kPositive);
+    if (const Node* n = m.find("mms_curve"))
+        d.mms_curve = path_value(*n, "decision.mms_curve", kUnit, kNonNeg, false, "payback year");
+    if (const Node* n = m.find("speed")) d.speed = real(*n, "decision.speed", kUnitOpenLow);
+    if (const Node* n = m.find("no_credit_premium")) d.no_credit_premium = real(*n, "decision.no_credit_premium", kUnit);
+}
+
+void Reader::read_policies(const Node& root, Scenario& s) const {
+    const Node* pn = root.find("policies");
+    if (!pn) return;
+    if (pn->kind == Kind::map && pn->entries.empty()) return;
+    const Node& policies = expect_map(*pn, "policies", "a map of policy names");
+    if (policies.entries.size() > kMaxPolicies)
+        fail(policies, "policies: got " + std::to_string(policies.entries.size()) +
+                           " policies; allowed: at most " + std::to_string(kMaxPolicies));
+    for (const auto& e : policies.entries) {
+        check_name(policies, e, "policies", "policy");
+        s.policies.push_back(read_policy(e, policies, s));
+    }
+}
+
+Policy Reader::read_policy(const yaml::Entry& e, const Node& /*parent*/, const Scenario& s) const {
+    const std::string p = join("policies", e.key);
+    const Node& m = expect_map(e.value, p, "a map of policy keys");
+    Policy pol;
+    pol.name = e.key;
+    std::vector<std::string_view> type_names;
+    for (const auto& k : policy_kinds()) type_names.push_back(k.name);
+    const PolicyKind& kind =
+        policy_kinds()[choice(require(m, p, "type", "which instrument: " + list(type_names)), join(p, "type"), type_names)];
+    pol.type = kind.type;
+
+    const auto keys = policy_keys(kind);
+    for (const auto& ke : m.entries) {
+        if (std::find(keys.begin(), keys.end(), ke.key) != keys.end()) continue;
+        std::vector<std::string_view> owners;
+        for (const auto& k : policy_kinds())
+            if (std::find(k.keys.begin(), k.keys.end(), ke.key) != k.keys.end()) owners.push_back(k.name);
+        if (!owners.empty())
+            fail_at(m.source, ke.line, ke.column,
+                    join(p, ke.key) + ": '" + ke.key + "' is not a key of a " + std::string(kind.name) +
+                        " policy (it is one of " + list(owners) + "); its keys are: " + list(keys));
+        fail_at(m.source, ke.line, ke.column,
+                join(p, ke.key) + ": unknown key '" + ke.key + "' in policy '" + e.key + "'; " +
+                    suggestion(ke.key, to_strings(keys)));
+    }
+
+    const std::string horizon = " (the run's years, run.start_year to run.end_year)";
+    pol.start_year = s.run.start_year;
+    pol.end_year = s.run.end_year;
+    if (const Node* n = m.find("start_year"))
+        pol.start_year = integer(*n, join(p, "start_year"), s.run.start_year, s.run.end_year, horizon);
+    if (const Node* n = m.find("end_year"))
+        pol.end_year = integer(*n, join(p, "end_year"), pol.start_year, s.run.end_year,
+                               " (the policy's start_year to run.end_year)");
+
+    const bool label = kind.type == PolicyType::tpme_label;
+    if (label) pol.eligible.size_classes = {0, 1, 2};  // TPME by definition
+    if (const Node* en = m.find("eligible")) {
+        const std::string ep = join(p, "eligible");
+        const Node& el = expect_map(*en, ep, "a map of eligibility keys");
+        check_keys(el, ep, "the eligibility of policy '" + e.key + "'", kEligibleKeys);
+        std::vector<std::string> sizes(std::begin(kSizeKeys), std::end(kSizeKeys)), sectors, techs;
+        for (const auto& x : s.sectors) sectors.push_back(x.name);
+        for (const auto& x : s.technologies) techs.push_back(x.name);
+        if (const Node* n = el.find("size_classes")) {
+            pol.eligible.size_classes = name_list(*n, join(ep, "size_classes"), sizes, "size class");
+            if (label)
+                for (std::size_t i = 0; i < n->items.size(); ++i)
+                    if (pol.eligible.size_classes[i] == 3)
+                        bad(n->items[i], join(ep, "size_classes") + "[" + std::to_string(i) + "]",
+                            "the TPME label is for very small, small and medium firms only",
+                            "allowed: micro, small, medium");
+        }
+        if (const Node* n = el.find("sectors")) pol.eligible.sectors = name_list(*n, join(ep, "sectors"), sectors, "sector");
+        if (const Node* n = el.find("technologies"))
+            pol.eligible.technologies = name_list(*n, join(ep, "technologies"), techs, "technology");
+        if (const Node* n = el.find("labelled_only")) pol.eligible.labelled_only = boolean(*n, join(ep, "labelled_only"));
+        if (const Node* n = el.find("min_project_capex"))
+            pol.eligible.min_project_capex = real(*n, join(ep, "min_project_capex"), kNonNeg);
+    }
+
+    const auto req = [&](std::string_view key, const std::string& what) -> const Node& {
+        return require(m, p, key, what + " of a " + std::string(kind.name) + " policy");
+    };
+    const auto opt = [&](std::string_view key) { return m.find(key); };
+    constexpr std::string_view orders[] = {"lottery", "co2_per_dirham"};
+    switch (kind.type) {
+    case PolicyType::capex_grant:
+    case PolicyType::green_investment_fund:
+        pol.rate = real(req("rate", "share of capex paid"), join(p, "rate"), kUnitOpenLow);
+        if (const Node* n = opt("cap_per_firm")) pol.cap_per_firm = real(*n, join(p, "cap_per_firm"), kNonNeg);
+        pol.annual_budget = real(req("annual_budget", "MAD per year"), join(p, "annual_budget"), kPositive);
+        if (const Node* n = opt("order")) pol.order = static_cast<AllocationOrder>(choice(*n, join(p, "order"), orders));
+        if (kind.type == PolicyType::green_investment_fund) {
+            if (const Node* n = opt("local_content_lift"))
+                pol.local_content_lift = real(*n, join(p, "local_content_lift"), kUnit);
+            if (const Node* n = opt("local_content_max"))
+                pol.local_content_max = real(*n, join(p, "local_content_max"), kUnit);
+        }
+        break;
+    case PolicyType::concessional_loan:
+        pol.loan_share = real(req("loan_share", "share of the outlay lent"), join(p, "loan_share"), kUnitOpenLow);
+        pol.interest = real(req("interest", "annual rate"), join(p, "interest"), kUnit);
+        if (const Node* n = opt("tenor")) pol.tenor = integer(*n, join(p, "tenor"), 1, 50);
+        if (const Node* n = opt("cap_per_firm")) pol.cap_per_firm = real(*n, join(p, "cap_per_firm"), kNonNeg);
+        break;
+    case PolicyType::carbon_price:
+        pol.price = path_value(req("price", "MAD per tCO2"), join(p, "price"), kNonNeg);
+        if (const Node* n = opt("applies_to")) {
+            const std::vector<std::string> carriers{"electricity", "heat"};
+            const auto on = name_list(*n, join(p, "applies_to"), carriers, "carrier");
+            pol.on_electricity = std::find(on.begin(), on.end(), 0) != on.end();
+            pol.on_heat = std::find(on.begin(), on.end(), 1) != on.end();
+        }
+        break;
+    case PolicyType::technical_assistance:
+        pol.capacity = whole(req("capacity", "firms served per year"), join(p, "capacity"), 1, kMaxFirms - 1);
+        pol.awareness_lift = real(req("awareness_lift", "per year"), join(p, "awareness_lift"), Range{0, 10});
+        break;
+    case PolicyType::tpme_label:
+        pol.capacity = whole(req("capacity", "firms labelled per year"), join(p, "capacity"), 1, kMaxFirms - 1);
+        break;
+    case PolicyType::audit_mandate:
+        pol.threshold_toe = real(req("threshold_toe", "toe per year"), join(p, "threshold_toe"), kPositive);
+        if (const Node* n = opt("period")) pol.period = integer(*n, join(p, "period"), 1, 50);
+        break;
+    }
+    return pol;
+}
+
+// ---- --set ----
+
+// The keys the schema allows directly under `path` in `root`: what --set may
+// create when the file leaves them out. Named maps offer the names already there.
+std::vector<std::string> schema_children(const Node& root, const std::vector<std::string>& path) {
+    const auto names = [&](std::string_view top) {
+        std::vector<std::string> out;
+        if (const Node* n = root.find(top))
+            for (const auto& e : n->entries) out.push_back(e.key);
+        return out;
+    };
+    const std::size_t d = path.size();
+    if (d == 0) return to_strings(kTopKeys);
+    const std::string& top = path[0];
+    if (d == 1) {
+        if (top == "run") return to_strings(kRunKeys);
+        if (top == "electricity") return to_strings(kElectricityKeys);
+        if (top == "decision") return to_strings(kDecisionKeys);
+        if (top == "fuels" || top == "sectors" || top == "technologies" || top == "policies") return names(top);
+        return {};
+    }
+    if (d == 2) {
+        if (top == "fuels") return to_strings(kFuelKeys);
+        if (top == "sectors") return to_strings(kSectorKeys);
+        if (top == "technologies") return to_strings(kTechKeys);
+        if (top == "policies") {
+            const Node* pol = root.find("policies");
+            const Node* type = pol ? pol->find(path[1]) : nullptr;
+            type = type ? type->find("type") : nullptr;
+            if (const PolicyKind* k = type ? find_policy_kind(type->text) : nullptr) {
+                const auto keys = policy_keys(*k);
+                return {keys.begin(), keys.end()};
+            }
+            return to_strings(kPolicyCommonKeys);
+        }
+        return {};
+    }
+    if (d == 3 && top == "sectors") {
+        if (path[2] == "firms" ||
+            std::find(std::begin(kBySizeSectorKeys), std::end(kBySizeSectorKeys), path[2]) != std::end(kBySizeSectorKeys))
+            return to_strings(kSizeKeys);
+        if (path[2] == "fuel_mix") return names("fuels");
+    }
+    if (d == 3 && top == "policies" && path[2] == "eligible") return to_strings(kEligibleKeys);
+    return {};
+}
+
+void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::string& file, const std::string& text) {
+    const int source = static_cast<int>(sources.size());
+    sources.push_back(yaml::Source{file, "--set " + text});
+    const yaml::Source& src = sources.back();
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0)
+        yaml::raise(src, 0, 0, "expected key.path=value, e.g. --set run.seed=7 or --set policies.grant.annual_budget=5e7");
+    const std::string key = text.substr(0, eq);
+    std::vector<std::string> path;
+    for (std::size_t start = 0;;) {
+        const auto dot = key.find('.', start);
+        path.push_back(key.substr(start, dot - start));
+        if (path.back().empty())
+            yaml::raise(src, 0, 0, "empty part in the key path '" + key + "'; expected names joined by dots, e.g. run.seed");
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    Node value = yaml::parse_value(std::string_view(text).substr(eq + 1), sources, source);
+
+    Node* cur = &root;
+    std::vector<std::string> prefix;
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        const std::string here = prefix.empty() ? std::string("the top level") : "'" + join_path(prefix) + "'";
+        if (cur->kind == Kind::null) cur->kind = Kind::map;  // e.g. `decision:` left empty
+        if (cur->kind != Kind::map)
+            yaml::raise(src, 0, 0, here + " is a single value, not a map; set it whole, e.g. --set " + join_path(prefix) + "=...");
+        const auto children = schema_children(root, prefix);
+        Node* child = cur->find(path[i]);
+        if (!child) {
+            if (std::find(children.begin(), children.end(), path[i]) == children.end()) {
+                std::vector<std::string> candidates = children;
+                for (const auto& e : cur->entries)
+                    if (std::find(candidates.begin(), candidates.end(), e.key) == candidates.end()) candidates.push_back(e.key);
+                yaml::raise(src, 0, 0,
+                            "no key '" + path[i] + "' under " + here + " in the schema or the file; " +
+                                (candidates.empty() ? std::string("set the whole value of ") + here + " instead"
+                                                    : suggestion(path[i], candidates)));
+            }
+            yaml::Entry e;
+            e.key = path[i];
+            e.value.kind = Kind::map;
+            e.value.source = source;
+            cur->entries.push_back(std::move(e));
+            child = &cur->entries.back().value;
+        }
+        prefix.push_back(path[i]);
+        cur = child;
+    }
+    *cur = std::move(value);
+}
+
+std::string default_name(const std::string& display_name) {
+    const std::string stem = std::filesystem::path(display_name).stem().string();
+    return stem.empty() ? std::string("scenario") : stem;
+}
+
+}  // namespace
+
+Scenario load_scenario_text(const std::string& text, const std::string& display_name, const LoadOptions& options) {
+    std::vector<yaml::Source> sources{yaml::Source{display_name, {}}};
+    Node root = yaml::parse_document(text, sources, 0);
+    for (const auto& o : options.overrides) apply_override(root, sources, display_name, o);
+    const Reader reader(sources);
+    Scenario s = reader.read(root, default_name(display_name));
+
+    const std::uint64_t limit = options.max_memory_bytes ? options.max_memory_bytes : available_memory_bytes();
+    if (limit > 0) {
+        try {
+            check_fits_in_memory(s, limit, display_name);
+        } catch (const InputError& e) {
+            // The firm counts live under `sectors`: point at that key.
+            for (const auto& entry : root.entries)
+                if (entry.key == "sectors") reader.fail_at(root.source, entry.line, entry.column, e.message());
+            throw;
+        }
+    }
+    return s;
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& display_name,
+                            const std::vector<std::string>& overrides) {
+    return load_scenario_text(text, display_name, LoadOptions{overrides, 0});
+}
+
+Scenario load_scenario(const std::string& path, const LoadOptions& options) {
+    return load_scenario_text(yaml::read_scenario_file(path, path), path, options);
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+    return load_scenario(path, LoadOptions{overrides, 0});
+}
+
+}  // namespace greenshift

@@ -1,1 +1,36 @@
+// Turns a scenario YAML file (schema v1, docs/scenarios.md) into a validated
+// Scenario, or throws InputError naming the file, line:column, field, the bad value
+// and what is allowed. Nothing is allocated for firms before the scenario is known
+// to fit in memory.
 #pragma once
+
+#include "core/scenario.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace greenshift {
+
+struct LoadOptions {
+    // `key.path=value` texts (the argument of `--set`), applied in order to the
+    // document before it is checked; the value is YAML (a scalar or a flow
+    // collection such as `{2017: 1, 2030: 2}` or `[micro, small]`).
+    std::vector<std::string> overrides;
+    // Refuse scenarios whose firms need more than this; 0 = the memory available
+    // now (MemAvailable), and no check when that is unknown.
+    std::uint64_t max_memory_bytes = 0;
+};
+
+// Reads and validates the file at `path`. Scenario::name defaults to the file stem.
+Scenario load_scenario(const std::string& path, const LoadOptions& options = {});
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides);
+
+// The same for text already in memory; `display_name` is used in errors and gives
+// the default name (its stem).
+Scenario load_scenario_text(const std::string& text, const std::string& display_name,
+                            const LoadOptions& options = {});
+Scenario load_scenario_text(const std::string& text, const std::string& display_name,
+                            const std::vector<std::string>& overrides);
+
+}  // namespace greenshift
