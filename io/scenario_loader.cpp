@@ -472,7 +472,8 @@ void Reader::read_electricity(const Node& root, Scenario& s) const {
 
 void Reader::read_fuels(const Node& root, Scenario& s) const {
     const Node* fuels = root.find("fuels");
-    if (!fuels) return;  // required only by sectors with heat: checked through fuel_mix
+    // Left out or empty means none; sectors with heat then fail on their fuel_mix.
+    if (!fuels || fuels->kind == Kind::null) return;
     expect_map(*fuels, "fuels", "a map of fuel names");
     for (const auto& e : fuels->entries) {
         check_name(*fuels, e, "fuels", "fuel");
@@ -626,7 +627,7 @@ void Reader::read_decision(const Node& root, Scenario& s) const {
     // dGen-style maximum market share against simple payback (years -> share).
     d.mms_curve = Path{{0, 2, 5, 10, 20}, {1.0, 0.6, 0.3, 0.1, 0.0}};
     const Node* dn = root.find("decision");
-    if (!dn) return;
+    if (!dn || dn->kind == Kind::null) return;
     const Node& m = expect_map(*dn, "decision", "a map");
     check_keys(m, "decision", "decision", kDecisionKeys);
     constexpr std::string_view rules[] = {"logistic", "max_market_share", "bass"};
@@ -642,8 +643,7 @@ void Reader::read_decision(const Node& root, Scenario& s) const {
 
 void Reader::read_policies(const Node& root, Scenario& s) const {
     const Node* pn = root.find("policies");
-    if (!pn) return;
-    if (pn->kind == Kind::map && pn->entries.empty()) return;
+    if (!pn || pn->kind == Kind::null) return;
     const Node& policies = expect_map(*pn, "policies", "a map of policy names");
     if (policies.entries.size() > kMaxPolicies)
         fail(policies, "policies: got " + std::to_string(policies.entries.size()) +

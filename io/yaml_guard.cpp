@@ -278,7 +278,12 @@ private:
         if (tag != "?" && tag != "!")
             fail(mark, "explicit tags (" + tag + ") are not used in a scenario; remove the tag");
     }
-    Node make(Node::Kind kind, const YAML::Mark& mark) const {
+    Node make(Node::Kind kind, const YAML::Mark& mark) {
+        // A bound on the tree's memory: without it a 16 MiB list of numbers costs
+        // half a gigabyte before any schema check could refuse it.
+        if (++nodes_ > kMaxNodes)
+            fail(mark, "more than " + std::to_string(kMaxNodes) +
+                           " values in the file; a scenario is far smaller");
         Node n;
         n.kind = kind;
         n.source = source_;
@@ -330,6 +335,7 @@ private:
 
     const Source& src_;
     int source_;
+    std::size_t nodes_ = 0;
     std::vector<Frame> stack_;
 };
 

@@ -4,6 +4,7 @@
 // reached by a hostile or mistyped file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@ namespace greenshift::yaml {
 
 inline constexpr std::uint64_t kMaxFileBytes = 16ull << 20;  // a real scenario is < 100 KiB
 inline constexpr int kMaxDepth = 64;                           // a real scenario nests ~6 deep
+inline constexpr std::size_t kMaxNodes = 1'000'000;           // 1000 sectors take ~60 000
 
 // Where a piece of YAML text came from: the scenario file, or one `--set` value.
 // Errors in a `--set` value name the option rather than a line of the file.
@@ -61,7 +63,7 @@ std::string read_scenario_file(const std::string& path, const std::string& displ
 // Parses a whole scenario document: one document whose top level is a map. Refuses
 // NUL bytes, invalid UTF-8, control characters, tab indentation, anchors and
 // aliases, explicit tags, duplicate keys, non-scalar keys and nesting deeper than
-// kMaxDepth, each with the position of the offence.
+// kMaxDepth, and more than kMaxNodes values, each with the position of the offence.
 Node parse_document(std::string_view text, const std::vector<Source>& sources, int source);
 
 // Parses the value of one `--set` option (a scalar or a flow collection) under the

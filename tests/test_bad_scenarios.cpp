@@ -174,6 +174,15 @@ TEST(BadScenarios, OversizedFileIsRefusedBeforeReading) {
     EXPECT_NE(t.message().find("16 MiB"), std::string::npos) << t.what();
 }
 
+TEST(BadScenarios, TooManyValuesAreRefusedBeforeTheTreeGrows) {
+    std::string text = "description:\n";
+    for (int i = 0; i < 1'100'000; ++i) text += "- 1\n";
+    const InputError e = expect_input_error([&] { greenshift::load_scenario_text(text, "many.yaml"); });
+    EXPECT_NE(e.message().find("more than 1000000 values"), std::string::npos) << e.what();
+    // The top map, its key and the list are three values: item 999 998, on line 999 999, is one too many.
+    EXPECT_EQ(e.line(), 999'999);
+}
+
 TEST(BadScenarios, MissingFileAndDirectoryAreNamed) {
     InputError e = expect_input_error([] { greenshift::load_scenario("/nonexistent/x.yaml"); });
     EXPECT_EQ(e.file(), "/nonexistent/x.yaml");

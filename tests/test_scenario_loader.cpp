@@ -284,6 +284,15 @@ TEST(ScenarioLoader, FillsTheSchemaDefaults) {
     EXPECT_TRUE(m.policies.empty());
 }
 
+TEST(ScenarioLoader, OptionalSectionsMayBeLeftEmpty) {
+    const Scenario s = load_scenario_text(kMinimal + "fuels:\ndecision:\npolicies:\n", "x.yaml");
+    EXPECT_TRUE(s.fuels.empty());
+    EXPECT_TRUE(s.policies.empty());
+    EXPECT_EQ(s.decision.rule, DecisionRule::logistic);
+    const Scenario t = load_scenario_text(kMinimal + "decision:\n", "x.yaml", {"decision.speed=0.5"});
+    EXPECT_EQ(t.decision.speed, 0.5);
+}
+
 TEST(ScenarioLoader, AcceptsWholeNumbersWrittenAsDecimalsOrExponents) {
     Scenario s = load_scenario_text(kMinimal, "x.yaml", {"sectors.textile.firms.micro=1.2e3", "run.seed=18446744073709551615"});
     EXPECT_EQ(s.sectors[0].firms[0], 1200u);
