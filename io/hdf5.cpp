@@ -256,9 +256,11 @@ PropertyList PropertyList::file_creation() {
     quiet();
     PropertyList p(H5Pcreate(H5P_FILE_CREATE));
     // netCDF-4 lists variables in link creation order and refuses to open a file for
-    // writing unless the root group tracks and indexes creation order.
+    // writing unless the root group tracks and indexes creation order. No timestamps
+    // on the root group either (see group_creation).
     if (!p.valid() || H5Pset_link_creation_order(p.id(), kCreationOrder) < 0 ||
-        H5Pset_attr_creation_order(p.id(), kCreationOrder) < 0)
+        H5Pset_attr_creation_order(p.id(), kCreationOrder) < 0 ||
+        H5Pset_obj_track_times(p.id(), false) < 0)
         write_failed("cannot set up file creation properties");
     return p;
 }
