@@ -293,6 +293,25 @@ TEST(ScenarioLoader, OptionalSectionsMayBeLeftEmpty) {
     EXPECT_EQ(t.decision.speed, 0.5);
 }
 
+// The raw-text pre-scan must not refuse what is only text: brackets in comments,
+// quotes and block scalars, tabs after the indentation, CRLF line ends, a BOM.
+TEST(ScenarioLoader, AcceptsBenignTextThatLooksLikeNesting) {
+    const std::string brackets(100, '[');
+    const std::string text = "# " + brackets + "\n" + kMinimal +
+                             "description: |\n  " + brackets + "\n  {{{{ ]]] it's\n" +
+                             "name: \"" + brackets + "\"   # " + brackets + "\n";
+    const Scenario s = load_scenario_text(text, "x.yaml");
+    EXPECT_EQ(s.description, brackets + "\n{{{{ ]]] it's\n");
+    EXPECT_EQ(s.name, brackets);
+
+    std::string crlf;
+    for (char c : kMinimal + "name:\tcrlf   \t# tab after the indentation\n") {
+        if (c == '\n') crlf += '\r';
+        crlf += c;
+    }
+    EXPECT_EQ(load_scenario_text("\xEF\xBB\xBF" + crlf, "x.yaml").name, "crlf");
+}
+
 TEST(ScenarioLoader, AcceptsWholeNumbersWrittenAsDecimalsOrExponents) {
     Scenario s = load_scenario_text(kMinimal, "x.yaml", {"sectors.textile.firms.micro=1.2e3", "run.seed=18446744073709551615"});
     EXPECT_EQ(s.sectors[0].firms[0], 1200u);
