@@ -424,7 +424,7 @@ private:
     void read_technologies(const Node& root, Scenario& s) const;
     void read_decision(const Node& root, Scenario& s) const;
     void read_policies(const Node& root, Scenario& s) const;
-    Policy read_policy(const yaml::Entry& e, const Node& parent, const Scenario& s) const;
+    Policy read_policy(const yaml::Entry& e, const Scenario& s) const;
 
     const std::vector<yaml::Source>& sources_;
 };
@@ -650,11 +650,11 @@ void Reader::read_policies(const Node& root, Scenario& s) const {
                            " policies; allowed: at most " + std::to_string(kMaxPolicies));
     for (const auto& e : policies.entries) {
         check_name(policies, e, "policies", "policy");
-        s.policies.push_back(read_policy(e, policies, s));
+        s.policies.push_back(read_policy(e, s));
     }
 }
 
-Policy Reader::read_policy(const yaml::Entry& e, const Node& /*parent*/, const Scenario& s) const {
+Policy Reader::read_policy(const yaml::Entry& e, const Scenario& s) const {
     const std::string p = join("policies", e.key);
     const Node& m = expect_map(e.value, p, "a map of policy keys");
     Policy pol;

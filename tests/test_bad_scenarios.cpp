@@ -98,15 +98,17 @@ TEST_P(BadScenario, IsRefusedWithPositionAndMessage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, BadScenario, ::testing::ValuesIn(corpus_cases()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
 
 TEST(BadScenarios, CorpusIsCompleteAndPaired) {
     const auto names = corpus_cases();
     EXPECT_GE(names.size(), 25u);
     for (const auto& n : names) EXPECT_TRUE(fs::exists(kCorpus / (n + ".expect"))) << n;
-    for (const auto& entry : fs::directory_iterator(kCorpus))
-        if (entry.path().extension() == ".expect")
+    for (const auto& entry : fs::directory_iterator(kCorpus)) {
+        if (entry.path().extension() == ".expect") {
             EXPECT_TRUE(fs::exists(fs::path(entry.path()).replace_extension(".yaml"))) << entry.path();
+        }
+    }
 }
 
 std::string valid_tail() {
