@@ -43,26 +43,26 @@ struct RunSettings {
 struct Fuel {
     std::string name;
     Path price;             // MAD per kWh (thermal)
-    double emission_factor; // tCO2 per MWh (thermal), scope 1
+    double emission_factor = 0;  // tCO2 per MWh (thermal), scope 1
 };
 
 struct FuelShare {
-    int fuel;      // index into Scenario::fuels
-    double share;  // of the sector's heat/fuel demand; shares sum to 1
+    int fuel = 0;      // index into Scenario::fuels
+    double share = 0;  // of the sector's heat/fuel demand; shares sum to 1
 };
 
 struct Sector {
     std::string name;
     std::array<std::uint64_t, kSizeClasses> firms{};         // count per size class
     std::array<double, kSizeClasses> output_median{};        // MAD/yr, log-normal median
-    std::array<double, kSizeClasses> output_sigma{};         // log-normal sigma (log units)
+    std::array<double, kSizeClasses> output_sigma{1, 1, 1, 1};  // log-normal sigma (log units)
     double electricity_intensity = 0;  // kWh per MAD of output
     double heat_intensity = 0;         // kWh (thermal) per MAD of output
-    double intensity_sigma = 0;        // firm-to-firm log-normal spread of both intensities
+    double intensity_sigma = 0.3;      // firm-to-firm log-normal spread of both intensities
     std::vector<FuelShare> fuel_mix;   // heat/fuel carriers
     Path output_growth = Path::constant(0.0);  // fraction per year
     std::array<double, kSizeClasses> hurdle_rate{};    // per year
-    std::array<double, kSizeClasses> credit_access{};  // share of firms with access to credit
+    std::array<double, kSizeClasses> credit_access{1, 1, 1, 1};  // share of firms with credit
     double high_growth_share = 0.1;    // share of TPME that are high-growth (label candidates)
     double nonenergy_cost = 0.85;      // MAD of non-energy cost per MAD of output
 
@@ -101,7 +101,7 @@ struct Decision {
     double steepness = 4.0;
     // max_market_share: annual probability = speed * mms(payback), mms piecewise
     // linear in simple payback (years)
-    Path mms_curve;   // years = payback, values = share in [0,1]
+    Path mms_curve{{0, 2, 5, 10, 20}, {1.0, 0.6, 0.3, 0.1, 0.0}};  // x = payback years, y = share
     double speed = 0.3;
     double no_credit_premium = 0.05;  // added to the hurdle rate of firms without credit
 };

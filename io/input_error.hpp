@@ -21,12 +21,14 @@ public:
 private:
     static std::string format(const std::string& file, int line, int column,
                               const std::string& message) {
-        std::string where = file;
+        std::string out = file;
         if (line > 0) {
-            where += ":" + std::to_string(line);
-            if (column > 0) where += ":" + std::to_string(column);
+            out.append(":").append(std::to_string(line));
+            if (column > 0) out.append(":").append(std::to_string(column));
         }
-        return where.empty() ? message : where + ": " + message;
+        if (out.empty()) return message;
+        out.append(": ").append(message);
+        return out;
     }
     std::string file_;
     int line_;

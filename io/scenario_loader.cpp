@@ -833,7 +833,8 @@ void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::s
     Node* cur = &root;
     std::vector<std::string> prefix;
     for (std::size_t i = 0; i < path.size(); ++i) {
-        const std::string here = prefix.empty() ? std::string("the top level") : "'" + join_path(prefix) + "'";
+        std::string here = "the top level";
+        if (!prefix.empty()) here = std::string("'").append(join_path(prefix)).append("'");
         if (cur->kind == Kind::null) cur->kind = Kind::map;  // e.g. `decision:` left empty
         if (cur->kind != Kind::map)
             yaml::raise(src, 0, 0, here + " is a single value, not a map; set it whole, e.g. --set " + join_path(prefix) + "=...");

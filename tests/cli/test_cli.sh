@@ -47,7 +47,7 @@ expect 3 "a missing scenario file" -- "$exe" validate "$tmp/nope.yaml"
 contains "$tmp/err" "nope.yaml" "the error names the missing file"
 expect 3 "a directory as scenario" -- "$exe" validate "$tmp"
 expect 3 "--set on an unknown key" -- "$exe" validate "$bass" --set run.sed=4
-contains "$tmp/err" "run.seed" "--set suggests the closest key"
+contains "$tmp/err" "did you mean 'seed'" "--set suggests the closest key"
 expect 3 "--max-memory too small" -- "$exe" validate "$bass" --max-memory 1K
 contains "$tmp/err" "max-memory" "the memory error says how to raise the limit"
 expect 2 "--max-memory not a size" -- "$exe" validate "$bass" --max-memory lots
