@@ -1,0 +1,61 @@
+// A batch, expanded: the list of runs (variant x sample x replicate), each with the
+// overrides that turn the base scenario into that run's scenario, and its seed.
+// The contract between the batch file loader (io/batch_loader) and the runner
+// (batch/runner); plain data, no file formats.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace greenshift {
+
+enum class Distribution : std::uint8_t { uniform, normal, triangular, lognormal };
+
+// A parameter sampled by Latin hypercube. `scale`: the sampled value multiplies
+// every number under `path` (a scalar, a path's values, a by-size map's values);
+// `set`: it replaces the scalar at `path`.
+struct UncertainParameter {
+    std::string path;            // scenario key path, e.g. "electricity.price"
+    Distribution distribution = Distribution::uniform;
+    double a = 0, b = 0, c = 0;  // uniform [a,b]; normal mean a, sd b; triangular a<=c<=b
+                                 // (c = mode); lognormal: mu a, sigma b of the log
+    bool scale = true;
+};
+
+struct Variant {
+    std::string name;
+    std::vector<std::string> overrides;  // "key.path=value", applied in order
+    int baseline = -1;                   // index of the paired baseline variant, -1 none
+};
+
+struct RunSpec {
+    std::uint32_t index = 0;      // position in BatchPlan::runs, stable across resumes
+    std::uint32_t variant = 0;    // into BatchPlan::variants
+    std::uint32_t sample = 0;     // 0 .. samples-1
+    std::uint32_t replicate = 0;  // 0 .. replicates-1
+    std::uint64_t seed = 0;       // f(batch seed, sample, replicate): the same for every
+                                  // variant, so a variant and its baseline share firms and
+                                  // random numbers (common random numbers)
+};
+
+struct BatchPlan {
+    std::string file;                  // the batch file, as given
+    std::string scenario_file;         // base scenario, resolved relative to the batch file
+    std::string scenario_text;         // its contents, read once
+    std::string resolved_text;         // canonical YAML of the whole batch (stored in outputs)
+    std::string identity;              // hex digest of resolved_text + scenario_text: a resume or
+                                       // merge against another batch is refused
+    std::uint64_t seed = 1;
+    std::uint32_t samples = 1;
+    std::uint32_t replicates = 1;
+    std::vector<Variant> variants;     // sweeps already expanded into variants
+    std::vector<UncertainParameter> uncertain;
+    std::vector<std::vector<double>> sample_values;  // [sample][parameter], Latin hypercube
+    // Runs ordered sample-major, then replicate, then variant, so that a variant
+    // and its baseline are neighbours: index = (sample * replicates + replicate) *
+    // variants + variant.
+    std::vector<RunSpec> runs;
+};
+
+}  // namespace greenshift
