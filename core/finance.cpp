@@ -24,6 +24,7 @@ double concessional_loan_value(double hurdle, double loan_rate, double tenor) {
 double step_probability(double annual_probability, double dt) {
     if (annual_probability >= 1.0) return 1.0;
     if (annual_probability <= 0.0) return 0.0;
+    if (dt == 1.0) return annual_probability;  // annual steps: nothing to convert
     return -std::expm1(dt * std::log1p(-annual_probability));
 }
 

@@ -1,6 +1,7 @@
 #include "core/model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -371,6 +372,9 @@ void Model::State::do_step() {
     };
     std::vector<Unit> unit(static_cast<std::size_t>(S) * uT);
     std::vector<double> share(static_cast<std::size_t>(S) * uT);
+    // Probability over the step of becoming aware (or, in bass mode, of adopting):
+    // [sector, technology][assisted], so the firm loop does no transcendental math.
+    std::vector<std::array<double, 2>> aware_prob(static_cast<std::size_t>(S) * uT);
     for (int s = 0; s < S; ++s) {
         const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
         const double g = growth[static_cast<std::size_t>(s)];
@@ -390,8 +394,8 @@ void Model::State::do_step() {
             u.demand = g * (heat ? sec.heat_intensity : sec.electricity_intensity);
             std::int64_t a = 0;
             for (int z = 0; z < kSizeClasses; ++z) a += adopters[szk(s, z, k)];
-            share[static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k)] =
-                firms > 0 ? static_cast<double>(a) / static_cast<double>(firms) : 0.0;
+            const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
+            share[sk] = firms > 0 ? static_cast<double>(a) / static_cast<double>(firms) : 0.0;
         }
     }
     // Annuity factors per (sector, size, credit, technology): the hurdle rate rises
@@ -430,6 +434,14 @@ void Model::State::do_step() {
         }
     }
 
+    for (int s = 0; s < S; ++s)
+        for (int k = 0; k < T; ++k) {
+            const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+            const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
+            const double h = tech.bass_p + tech.bass_q * share[sk];
+            aware_prob[sk] = {finance::hazard_probability(h, dt), finance::hazard_probability(h + ta_lift, dt)};
+        }
+
     const Decision& dec = sc.decision;
     const double dtl = dt;
     // Annual adoption probability of an aware firm, from its economics.
@@ -467,7 +479,7 @@ void Model::State::do_step() {
             const std::uint8_t fl = f.flags[i];
             const int credit = (fl & firm_flag::credit) ? 1 : 0;
             const double scale = static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]);
-            const double lift = (fl & firm_flag::assisted) ? ta_lift : 0.0;
+            const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
             for (int k = 0; k < T; ++k) {
                 const std::size_t idx = f.at(i, k);
                 const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
@@ -486,10 +498,10 @@ void Model::State::do_step() {
                 a.kwh = kwh;
                 a.capacity = kwh / tech.yield;
                 a.capex = kwh * un.cost;
-                const double hazard = tech.bass_p + tech.bass_q * share[sk] + lift;
+                const double p_aware = aware_prob[sk][helped];
                 std::uint8_t& st = f.status[idx];
                 if (bass) {
-                    if (u01(w[0]) < finance::hazard_probability(hazard, dtl)) {
+                    if (u01(w[0]) < p_aware) {
                         if (!(st & tech_status::aware)) {
                             st |= tech_status::aware;
                             ++newly[szk(s, z, k)];
@@ -500,7 +512,7 @@ void Model::State::do_step() {
                     continue;
                 }
                 if (!(st & tech_status::aware)) {
-                    if (u01(w[0]) >= finance::hazard_probability(hazard, dtl)) continue;
+                    if (u01(w[0]) >= p_aware) continue;
                     st |= tech_status::aware;
                     ++newly[szk(s, z, k)];
                 }
