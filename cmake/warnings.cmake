@@ -2,6 +2,6 @@
 function(greenshift_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
                          -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-                         -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion
+                         -Woverloaded-virtual -Wdouble-promotion
                          -Wformat=2 -Wimplicit-fallthrough)
 endfunction()
