@@ -1,1 +1,71 @@
+// Statistics across the runs of a batch, and what a programme buys against its
+// baseline: per-run differences (effects) and the key indicators of the summary
+// table. Pure functions of run results, so that a batch file's derived data depends
+// only on the runs, never on the order in which they finished.
 #pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/results.hpp"
+
+namespace greenshift::ensemble {
+
+// A statistic across runs: the mean, or the quantile of probability q.
+struct Statistic {
+    const char* name;
+    double q;  // < 0: the mean
+};
+// The statistics of /statistics and /effect_statistics.
+const std::vector<Statistic>& full_statistics();     // mean p5 p25 p50 p75 p95
+// The statistics of the summary table: mean and the 90% interval with its median.
+const std::vector<Statistic>& summary_statistics();  // mean p5 p50 p95
+
+// The q-quantile of sorted values, by linear interpolation between order
+// statistics: h = (n - 1) q, x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])
+// (numpy's default method, "linear", Hyndman & Fan type 7). NaN for no values.
+double quantile_sorted(std::span<const double> sorted, double q);
+
+// Statistics of each column of `values` (rows x columns, row-major; a row is a run),
+// as a statistics x columns array. NaN values are left out (a ratio undefined in
+// that run); a column with no other value gives NaN. The mean sums in row order.
+// `valid`, when given, receives the number of non-NaN values of each column.
+std::vector<double> column_statistics(const std::vector<double>& values, std::size_t rows,
+                                      std::size_t columns, const std::vector<Statistic>& statistics,
+                                      std::vector<std::int64_t>* valid = nullptr);
+
+// The run variables that effects() and indicators() read.
+const std::vector<std::string>& paired_variables();
+
+// Differences between a run of a programme variant and the run of its baseline with
+// the same sample and replicate (same firms, same random numbers):
+//   co2_avoided (time, sector)             baseline - variant co2_emissions
+//   energy_cost_saved (time, sector)       baseline - variant energy_cost
+//   investment_mobilised (time, sector, technology)  variant - baseline investment_total
+//                                          (= private outlay + grants + fund; loans
+//                                          finance part of the private outlay)
+//   grant_spent (time, sector, technology) variant - baseline grant_spent
+//   fund_invested (time, sector, technology)  variant - baseline fund_investment
+//   adopters_added (time, sector, size_class, technology)  variant - baseline adopters_by_size
+std::vector<Variable> effects(const RunResult& variant, const RunResult& baseline);
+
+// One row of the summary table.
+struct Indicator {
+    std::string name;
+    std::string units;
+    std::string long_name;
+};
+
+// Below these denominators a ratio is reported as NaN (undefined), not as a huge
+// or negative number: less than a tonne avoided, less than a dirham of support.
+inline constexpr double kMinTonnesForRatio = 1.0;
+inline constexpr double kMinGrantForRatio = 1.0;
+
+// The indicators for runs with these coordinates, in table order.
+std::vector<Indicator> indicator_definitions(const Coordinates& coords);
+// Their values for one variant run and its baseline run (same order).
+std::vector<double> indicators(const RunResult& variant, const RunResult& baseline);
+
+}  // namespace greenshift::ensemble

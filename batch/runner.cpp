@@ -1,1 +1,366 @@
-// placeholder
+#include "batch/runner.hpp"
+
+#include <fcntl.h>
+#include <omp.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+
+#include "batch/assemble.hpp"
+#include "core/model.hpp"
+#include "greenshift/version.hpp"
+#include "io/batch_writer.hpp"
+#include "io/input_error.hpp"
+#include "io/run_reader.hpp"
+#include "io/scenario_yaml.hpp"
+
+namespace greenshift {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string errno_text() { return std::strerror(errno); }
+
+std::string part_name(std::uint32_t index) {
+    char name[32];
+    std::snprintf(name, sizeof name, "run-%06u.h5", index);
+    return name;
+}
+
+// Files greenshift puts in a parts folder; nothing else is ever removed from it.
+bool is_ours(const std::string& name) {
+    if (name == "identity" || name == "batch.yaml" || name == "lock" || name == "batch.h5.tmp") return true;
+    if (name.rfind("run-", 0) == 0 &&
+        (name.ends_with(".h5") || name.ends_with(".h5.tmp")))
+        return true;
+    return name.ends_with(".tmp") && (name.rfind("identity", 0) == 0 || name.rfind("batch.yaml", 0) == 0);
+}
+
+// An exclusive lock on the parts folder for the lifetime of the object, so two
+// processes never write the same batch. flock() locks die with the process, so a
+// batch killed with SIGKILL leaves no stale lock behind.
+class PartsLock {
+public:
+    explicit PartsLock(const std::string& dir) {
+        const std::string path = dir + "/lock";
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) throw OutputError("cannot create " + path + ": " + errno_text());
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd_);
+            throw OutputError(dir + " is in use by another greenshift process (running this batch); wait for it or "
+                                    "stop it first");
+        }
+    }
+    ~PartsLock() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    PartsLock(const PartsLock&) = delete;
+    PartsLock& operator=(const PartsLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+// Removes a parts folder: only the files greenshift writes there; a folder holding
+// anything else is refused, not emptied.
+void remove_parts(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (!is_ours(entry.path().filename().string()))
+            throw OutputError(dir + " holds " + entry.path().filename().string() +
+                              ", which greenshift did not write; remove the folder yourself if it may go");
+    for (const auto& entry : fs::directory_iterator(dir, ec)) fs::remove(entry.path(), ec);
+    fs::remove(dir, ec);
+    if (ec) throw OutputError("cannot remove " + dir + ": " + ec.message());
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) throw OutputError("cannot write " + tmp);
+    }
+    sync_file(tmp);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        throw OutputError("cannot rename " + tmp + " to " + path + ": " + errno_text());
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string text = s.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+// The batch identity stored in an existing output, "" when it has none (a run
+// file). Refuses files that greenshift did not write.
+std::string output_identity(const std::string& path) {
+    const hdf5::File file = hdf5::File::open_read_only(path);
+    hdf5::check_format_version(file, kFormatVersion);
+    if (!hdf5::has_attribute(file, "program") || hdf5::read_text_attribute(file, "program") != "greenshift")
+        throw InputError(path, 0, 0, "not a greenshift file (no program = \"greenshift\" attribute)");
+    return hdf5::has_attribute(file, "batch_identity") ? hdf5::read_text_attribute(file, "batch_identity") : "";
+}
+
+std::string short_digest(const std::string& d) { return d.size() > 16 ? d.substr(0, 16) : d; }
+
+[[noreturn]] void refuse_other_batch(const std::string& what, const std::string& theirs, const BatchPlan& plan) {
+    throw OutputError(what + " was made by another batch (identity " + short_digest(theirs) + "), but " + plan.file +
+                      " now has identity " + short_digest(plan.identity) +
+                      ": the batch file or its scenario changed. Restore it to resume, or use --force to discard "
+                      "the old runs and start over");
+}
+
+// A part is usable when it opens, says it is this run of this batch, and every
+// dataset reads back.
+void check_part(const std::string& path, const BatchPlan& plan, std::uint32_t index) {
+    const hdf5::File file = hdf5::File::open_read_only(path);
+    hdf5::check_format_version(file, kFormatVersion);
+    if (hdf5::read_text_attribute(file, "batch_identity") != plan.identity)
+        throw InputError(path, 0, 0, "belongs to another batch");
+    if (hdf5::read_attribute<std::int32_t>(file, "run_index") != static_cast<std::int32_t>(index))
+        throw InputError(path, 0, 0, "holds another run");
+    (void)read_run_group(file);
+}
+
+void publish(const std::string& from, const std::string& to, bool replace) {
+    if (!replace) {
+        if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
+        if (errno == EEXIST) throw OutputError(to + " appeared while the batch ran; use --force to overwrite it");
+        if (errno != EINVAL && errno != ENOSYS)
+            throw OutputError("cannot rename " + from + " to " + to + ": " + errno_text());
+    }
+    if (std::rename(from.c_str(), to.c_str()) != 0)
+        throw OutputError("cannot rename " + from + " to " + to + ": " + errno_text());
+}
+
+void check_output_location(const std::string& output) {
+    if (output.empty()) throw OutputError("no output file name given");
+    const fs::path p(output);
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) throw OutputError(output + ": is a directory; give a file name for the output");
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (!fs::is_directory(dir, ec)) throw OutputError(output + ": directory '" + dir.string() + "' does not exist");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        throw OutputError(output + ": directory '" + dir.string() + "' is not writable");
+}
+
+}  // namespace
+
+std::string parts_directory(const std::string& output) { return output + ".parts"; }
+
+BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for, const BatchOptions& options) {
+    const auto t0 = Clock::now();
+    if (options.threads < 1) throw std::invalid_argument("run_batch: threads must be at least 1");
+    if (options.resume && options.force)
+        throw std::invalid_argument("run_batch: resume and force exclude each other");
+    BatchReport report;
+    report.total = static_cast<std::uint32_t>(plan.runs.size());
+    const std::string& output = options.output;
+    const std::string parts = parts_directory(output);
+    report.parts_dir = parts;
+    check_output_location(output);
+
+    std::error_code ec;
+    const bool output_exists = fs::exists(fs::symlink_status(output, ec));
+    const bool parts_exist = fs::exists(fs::symlink_status(parts, ec));
+    if (parts_exist && !fs::is_directory(parts, ec))
+        throw OutputError(parts + " exists and is not a folder; remove it");
+    if (!options.resume && !options.force) {
+        if (output_exists) throw OutputError(output + " exists; use --force to overwrite it");
+        if (parts_exist)
+            throw OutputError(parts + " holds the runs of an interrupted batch; use --resume to continue it, or "
+                                      "--force to discard them and start over");
+    }
+    if (options.resume && output_exists) {
+        const std::string theirs = output_identity(output);
+        if (theirs != plan.identity) refuse_other_batch(output, theirs, plan);
+        if (parts_exist) {
+            // Killed after the batch file was published, before the parts were removed.
+            { PartsLock lock(parts); }
+            remove_parts(parts);
+        }
+        report.already_done = report.total;
+        report.was_complete = true;
+        report.wall_seconds = since(t0);
+        return report;
+    }
+    if (options.resume && parts_exist) {
+        const std::string identity_file = parts + "/identity";
+        const std::string theirs = fs::exists(identity_file, ec) ? read_text(identity_file) : std::string();
+        if (theirs != plan.identity) refuse_other_batch(parts, theirs.empty() ? "unknown" : theirs, plan);
+    }
+
+    // Bad input shows before anything is created: one scenario per variant.
+    {
+        std::vector<bool> checked(plan.variants.size(), false);
+        for (const RunSpec& r : plan.runs)
+            if (!checked.at(r.variant)) {
+                (void)scenario_for(r);
+                checked[r.variant] = true;
+            }
+    }
+
+    if (options.force && parts_exist) {
+        { PartsLock lock(parts); }
+        remove_parts(parts);
+    }
+    fs::create_directory(parts, ec);
+    if (ec) throw OutputError("cannot create " + parts + ": " + ec.message());
+    PartsLock lock(parts);
+    for (const auto& entry : fs::directory_iterator(parts, ec))
+        if (entry.path().filename().string().ends_with(".tmp")) fs::remove(entry.path(), ec);
+    if (!fs::exists(parts + "/identity", ec)) {
+        write_text_atomically(parts + "/batch.yaml", plan.resolved_text);
+        write_text_atomically(parts + "/identity", plan.identity + "\n");
+        sync_directory(parts);
+    }
+    const auto part_path = [&parts](std::uint32_t i) { return parts + "/" + part_name(i); };
+
+    // What is left to do: every run without a usable part.
+    const auto c0 = Clock::now();
+    std::vector<std::uint32_t> pending;
+    for (const RunSpec& r : plan.runs) {
+        const std::string p = part_path(r.index);
+        if (fs::exists(p, ec)) {
+            try {
+                check_part(p, plan, r.index);
+                ++report.already_done;
+                continue;
+            } catch (const std::exception& e) {
+                if (options.warn) options.warn(p + " is unreadable (" + e.what() + "); computing run " +
+                                               std::to_string(r.index) + " again");
+                fs::remove(p, ec);
+            }
+        }
+        pending.push_back(r.index);
+    }
+    report.check_seconds = since(c0);
+
+    std::mutex mutex;  // part writes, statistics, callbacks
+    BatchProgress progress;
+    progress.total = report.total;
+    progress.done = report.already_done;
+    progress.to_compute = static_cast<std::uint32_t>(pending.size());
+    const auto p0 = Clock::now();
+    if (options.progress) options.progress(progress);
+    const auto stopped = [&options] { return options.stop != nullptr && options.stop->load() != 0; };
+
+    std::vector<std::uint32_t> large;
+    const auto run_one = [&](std::uint32_t index, int threads, bool defer_large) {
+        const RunSpec& spec = plan.runs[index];
+        Scenario s = scenario_for(spec);
+        if (defer_large && s.total_firms() > options.large_run_firms) {
+            const std::lock_guard<std::mutex> guard(mutex);
+            large.push_back(index);
+            return;
+        }
+        // Per calling thread: a TBB worker runs its model's OpenMP loops on itself.
+        omp_set_num_threads(threads);
+        const auto s0 = Clock::now();
+        Model model(s);
+        while (!model.done()) model.step();
+        RunResult result = model.result();
+        result.seconds = since(s0);
+
+        RunMetadata meta;
+        meta.program_version = kVersion;
+        meta.git_commit = kGitCommit;
+        meta.command_line = options.command_line;
+        meta.scenario_yaml = to_yaml(s);
+        meta.scenario_name = s.name;
+        meta.seed = s.run.seed;
+        meta.threads = threads;
+        meta.created_utc = utc_now_iso8601();
+
+        const std::lock_guard<std::mutex> guard(mutex);
+        const auto w0 = Clock::now();
+        write_run_part(part_path(index), result, meta, plan.identity, index);
+        report.part_write_seconds += since(w0);
+        report.simulate_seconds += result.seconds;
+        report.firm_steps += result.firm_steps;
+        ++report.computed;
+        ++progress.computed;
+        ++progress.done;
+        progress.seconds = since(p0);
+        if (options.progress) options.progress(progress);
+    };
+
+    // Small runs: one per task, one thread each, `threads` at a time. Large runs
+    // wait, then take every thread one at a time, so the total never exceeds it.
+    tbb::task_arena arena(options.threads);
+    arena.execute([&] {
+        tbb::parallel_for(
+            tbb::blocked_range<std::size_t>(0, pending.size(), 1),
+            [&](const tbb::blocked_range<std::size_t>& range) {
+                for (std::size_t k = range.begin(); k != range.end(); ++k) {
+                    if (stopped()) return;
+                    run_one(pending[k], 1, options.threads > 1);
+                }
+            },
+            tbb::simple_partitioner());
+    });
+    std::sort(large.begin(), large.end());
+    const int previous_threads = omp_get_max_threads();
+    for (const std::uint32_t index : large) {
+        if (stopped()) break;
+        run_one(index, options.threads, false);
+    }
+    omp_set_num_threads(previous_threads);
+    report.compute_seconds = since(p0);
+
+    if (report.already_done + report.computed < report.total) {
+        report.interrupted = true;
+        report.wall_seconds = since(t0);
+        return report;
+    }
+
+    const auto a0 = Clock::now();
+    const std::string temporary = parts + "/batch.h5.tmp";
+    fs::remove(temporary, ec);
+    RunMetadata meta;
+    meta.program_version = kVersion;
+    meta.git_commit = kGitCommit;
+    meta.command_line = options.command_line;
+    meta.scenario_name = fs::path(plan.file).stem().string();
+    meta.threads = options.threads;
+    meta.created_utc = utc_now_iso8601();
+    try {
+        assemble_batch(plan, part_path, temporary, meta);
+        sync_file(temporary);
+        publish(temporary, output, options.force);
+    } catch (...) {
+        fs::remove(temporary, ec);
+        throw;
+    }
+    const fs::path out_dir = fs::path(output).has_parent_path() ? fs::path(output).parent_path() : fs::path(".");
+    sync_directory(out_dir.string());
+    report.assemble_seconds = since(a0);
+    remove_parts(parts);
+    report.wall_seconds = since(t0);
+    return report;
+}
+
+}  // namespace greenshift

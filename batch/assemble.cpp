@@ -1,0 +1,472 @@
+#include "batch/assemble.hpp"
+
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "batch/ensemble.hpp"
+#include "io/batch_writer.hpp"
+#include "io/input_error.hpp"
+#include "io/run_reader.hpp"
+
+namespace greenshift {
+
+namespace {
+
+// What a run variable looks like, without its values.
+struct Schema {
+    std::string name, units, long_name;
+    std::vector<Dim> dims;
+    bool is_count = false;
+};
+
+std::vector<hsize_t> lengths(const Coordinates& c, const std::vector<Dim>& dims) {
+    std::vector<hsize_t> out;
+    for (const Dim d : dims) out.push_back(c.length(d));
+    return out;
+}
+
+std::size_t product(const std::vector<hsize_t>& shape) {
+    std::size_t n = 1;
+    for (const hsize_t s : shape) n *= s;
+    return n;
+}
+
+bool has_empty_dim(const Coordinates& c, const std::vector<Dim>& dims) {
+    for (const Dim d : dims)
+        if (c.length(d) == 0) return true;
+    return false;
+}
+
+// Every part must share the axes (other than policy) of the first one: variants
+// that change the horizon, the sectors or the technologies do not stack.
+void check_same_axes(const Coordinates& first, const Coordinates& c, const std::string& part) {
+    const auto refuse = [&](const char* what) {
+        throw InputError(part, 0, 0,
+                         std::string("this run has other ") + what +
+                             " than run 0; the variants of a batch must share the horizon, steps, "
+                             "sectors, size classes and technologies");
+    };
+    if (c.time_days != first.time_days || c.year != first.year || c.time_units != first.time_units)
+        refuse("time steps");
+    if (c.sector != first.sector) refuse("sectors");
+    if (c.size_class != first.size_class) refuse("size classes");
+    if (c.technology != first.technology || c.technology_unit != first.technology_unit) refuse("technologies");
+}
+
+// The scales of a group plus its leading dimensions (run, or variant and statistic).
+struct GroupScales {
+    DimensionScales dims;
+    std::vector<hdf5::Dataset> leading;
+};
+
+hdf5::Dataset string_scale(const hdf5::Location& where, const std::string& name,
+                           const std::vector<std::string>& labels, const char* long_name) {
+    hdf5::Dataset scale = hdf5::write_strings(where, name, labels);
+    hdf5::write_attribute(scale, "long_name", long_name);
+    hdf5::set_dimension_scale(scale, name);
+    return scale;
+}
+
+template <class T>
+void auxiliary(const hdf5::Location& where, const std::string& name, const std::vector<T>& values,
+               const char* long_name, const hdf5::Dataset& scale) {
+    const hdf5::Dataset d = hdf5::write_array(where, name, values, {values.size()});
+    hdf5::write_attribute(d, "long_name", long_name);
+    hdf5::attach_dimension_scale(d, scale, 0);
+}
+
+void auxiliary_strings(const hdf5::Location& where, const std::string& name,
+                       const std::vector<std::string>& values, const char* long_name, const hdf5::Dataset& scale) {
+    const hdf5::Dataset d = hdf5::write_strings(where, name, values);
+    hdf5::write_attribute(d, "long_name", long_name);
+    hdf5::attach_dimension_scale(d, scale, 0);
+}
+
+// The `run` dimension with its coordinates for the runs `rows` (indices into plan.runs).
+hdf5::Dataset write_run_axis(const hdf5::Location& where, const BatchPlan& plan,
+                             const std::vector<std::uint32_t>& rows, const std::vector<std::uint32_t>* baseline) {
+    std::vector<std::int32_t> index, sample, replicate, base;
+    std::vector<std::uint64_t> seed;
+    std::vector<std::string> variant;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const RunSpec& r = plan.runs[rows[i]];
+        index.push_back(static_cast<std::int32_t>(r.index));
+        variant.push_back(plan.variants[r.variant].name);
+        sample.push_back(static_cast<std::int32_t>(r.sample));
+        replicate.push_back(static_cast<std::int32_t>(r.replicate));
+        seed.push_back(r.seed);
+        if (baseline != nullptr) base.push_back(static_cast<std::int32_t>((*baseline)[i]));
+    }
+    hdf5::Dataset run = hdf5::write_array(where, "run", index, {index.size()});
+    hdf5::write_attribute(run, "long_name", "run index in the batch (variant x sample x replicate)");
+    hdf5::set_dimension_scale(run, "run");
+    auxiliary_strings(where, "variant", variant, "variant (scenario variant) of the run", run);
+    auxiliary(where, "sample", sample, "uncertainty sample (Latin hypercube row) of the run", run);
+    auxiliary(where, "replicate", replicate, "replicate (random seed) of the run", run);
+    auxiliary(where, "seed", seed, "random seed of the run (shared by a variant and its baseline)", run);
+    if (baseline != nullptr) auxiliary(where, "baseline_run", base, "index of the paired baseline run", run);
+    return run;
+}
+
+hdf5::Group create_group(const hdf5::Location& file, const std::string& name, const char* title) {
+    hdf5::Group g = hdf5::Group::create(file, name);
+    hdf5::write_attribute(g, "title", title);
+    return g;
+}
+
+// Creates a variable over (leading..., dims...) and attaches the scales.
+hdf5::Dataset create_variable(const hdf5::Location& where, const Coordinates& c, const GroupScales& scales,
+                              const std::vector<hsize_t>& leading_shape, const Schema& v, bool as_count,
+                              const std::string& extra_coordinates) {
+    std::vector<hsize_t> trailing(leading_shape.begin() + 1, leading_shape.end());
+    const std::vector<hsize_t> own = lengths(c, v.dims);
+    trailing.insert(trailing.end(), own.begin(), own.end());
+    hdf5::Dataset d = as_count ? create_rows<std::int64_t>(where, v.name, leading_shape[0], trailing)
+                               : create_rows<double>(where, v.name, leading_shape[0], trailing);
+    hdf5::write_attribute(d, "units", v.units);
+    hdf5::write_attribute(d, "long_name", v.long_name);
+    std::string coordinates = extra_coordinates;
+    const std::string aux = auxiliary_coordinates(c, v.dims);
+    if (!aux.empty()) coordinates += (coordinates.empty() ? "" : " ") + aux;
+    if (!coordinates.empty()) hdf5::write_attribute(d, "coordinates", coordinates);
+    unsigned axis = 0;
+    for (const hdf5::Dataset& s : scales.leading) hdf5::attach_dimension_scale(d, s, axis++);
+    for (const Dim dim : v.dims) hdf5::attach_dimension_scale(d, scales.dims[dim], axis++);
+    return d;
+}
+
+// A run's variable laid out on the batch's policy axis (the union over variants):
+// a policy the run does not have gets 0.
+template <class T>
+std::vector<T> on_union_policies(const std::vector<T>& values, const Schema& v, const Coordinates& run,
+                                 const Coordinates& all, const std::vector<std::size_t>& policy_map) {
+    std::size_t axis = v.dims.size();
+    for (std::size_t a = 0; a < v.dims.size(); ++a)
+        if (v.dims[a] == Dim::policy) axis = a;
+    if (axis == v.dims.size()) return values;
+    std::size_t outer = 1, inner = 1;
+    for (std::size_t a = 0; a < axis; ++a) outer *= run.length(v.dims[a]);
+    for (std::size_t a = axis + 1; a < v.dims.size(); ++a) inner *= run.length(v.dims[a]);
+    const std::size_t P = run.policy.size(), U = all.policy.size();
+    std::vector<T> out(outer * U * inner, T{});
+    for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t p = 0; p < P; ++p)
+            for (std::size_t i = 0; i < inner; ++i)
+                out[(o * U + policy_map[p]) * inner + i] = values[(o * P + p) * inner + i];
+    return out;
+}
+
+// Statistics of `source` (rows = runs) for each group of rows, written to `target`
+// (rows = groups).
+void write_statistics(const hdf5::Dataset& source, const std::vector<std::vector<std::uint32_t>>& groups,
+                      const hdf5::Dataset& target) {
+    const std::vector<hsize_t> shape = source.shape();
+    std::size_t columns = 1;
+    for (std::size_t a = 1; a < shape.size(); ++a) columns *= shape[a];
+    std::vector<double> values;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        values.clear();
+        values.reserve(groups[g].size() * columns);
+        for (const std::uint32_t row : groups[g]) read_row_as_double(source, row, values);
+        const std::vector<double> stats =
+            ensemble::column_statistics(values, groups[g].size(), columns, ensemble::full_statistics());
+        write_row(target, g, stats);
+    }
+}
+
+std::vector<std::string> statistic_names(const std::vector<ensemble::Statistic>& s) {
+    std::vector<std::string> out;
+    for (const auto& x : s) out.emplace_back(x.name);
+    return out;
+}
+
+}  // namespace
+
+void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::uint32_t)>& part_path,
+                    const std::string& path, const RunMetadata& meta) {
+    const std::size_t N = plan.runs.size();
+    if (N == 0) throw InputError(plan.file, 0, 0, "the batch has no runs");
+
+    // Pass 0: the axes, the policy union and the variable list, from every part.
+    Coordinates all;
+    std::vector<Schema> schema;
+    std::set<std::string> seen;
+    std::map<std::string, std::size_t> policy_index;
+    for (std::uint32_t i = 0; i < N; ++i) {
+        const std::string part = part_path(i);
+        const hdf5::File file = hdf5::File::open_read_only(part);
+        const Coordinates c = read_coordinates(file);
+        if (i == 0) {
+            all = c;
+            all.policy.clear();
+            all.policy_type.clear();
+        } else {
+            check_same_axes(all, c, part);
+        }
+        for (std::size_t p = 0; p < c.policy.size(); ++p)
+            if (policy_index.emplace(c.policy[p], all.policy.size()).second) {
+                all.policy.push_back(c.policy[p]);
+                all.policy_type.push_back(p < c.policy_type.size() ? c.policy_type[p] : std::string());
+            }
+        for (const std::string& name : list_datasets(file)) {
+            if (seen.count(name) != 0) continue;
+            static const std::set<std::string> coordinates = {"time", "year", "sector", "size_class", "technology",
+                                                              "technology_unit", "policy", "policy_type"};
+            if (coordinates.count(name) != 0) continue;
+            seen.insert(name);
+            const hdf5::Dataset d = hdf5::Dataset::open(file, name);
+            Schema s;
+            s.name = name;
+            if (hdf5::has_attribute(d, "units")) s.units = hdf5::read_text_attribute(d, "units");
+            if (hdf5::has_attribute(d, "long_name")) s.long_name = hdf5::read_text_attribute(d, "long_name");
+            for (const std::string& dim : dimension_names(d)) s.dims.push_back(dim_from_name(dim, part));
+            s.is_count = H5Tget_class(d.type().id()) == H5T_INTEGER;
+            schema.push_back(std::move(s));
+        }
+    }
+    bool all_policy_types = true;
+    for (const auto& t : all.policy_type) all_policy_types = all_policy_types && !t.empty();
+    if (!all_policy_types) all.policy_type.clear();
+
+    hdf5::File file = hdf5::File::create(path);
+    RunMetadata m = meta;
+    m.seed = plan.seed;
+    m.scenario_yaml = plan.scenario_text;
+    write_run_metadata(file, m);
+    hdf5::write_attribute(file, "batch_identity", plan.identity);
+    hdf5::write_attribute(file, "batch", plan.resolved_text);
+    hdf5::write_attribute(file, "batch_file", plan.file);
+    hdf5::write_attribute(file, "variant_count", static_cast<std::int32_t>(plan.variants.size()));
+    hdf5::write_attribute(file, "sample_count", static_cast<std::int32_t>(plan.samples));
+    hdf5::write_attribute(file, "replicate_count", static_cast<std::int32_t>(plan.replicates));
+    hdf5::write_attribute(file, "run_count", static_cast<std::int32_t>(N));
+
+    // /runs: every run, as `run` writes it, stacked along `run`.
+    std::vector<std::uint32_t> every(N);
+    for (std::uint32_t i = 0; i < N; ++i) every[i] = i;
+    const hdf5::Group runs = create_group(file, "runs", "every run of the batch, stacked along run");
+    GroupScales run_scales;
+    run_scales.leading.push_back(write_run_axis(runs, plan, every, nullptr));
+    run_scales.dims = write_coordinates(runs, all);
+    std::vector<Schema> kept;
+    std::map<std::string, hdf5::Dataset> run_data;
+    for (const Schema& v : schema) {
+        if (has_empty_dim(all, v.dims)) continue;
+        run_data.emplace(v.name, create_variable(runs, all, run_scales, {N}, v, v.is_count,
+                                                 "variant sample replicate seed"));
+        kept.push_back(v);
+    }
+    for (std::uint32_t i = 0; i < N; ++i) {
+        const std::string part = part_path(i);
+        const hdf5::File pf = hdf5::File::open_read_only(part);
+        const RunResult r = read_run_group(pf);
+        std::vector<std::size_t> policy_map;
+        for (const std::string& p : r.coords.policy) policy_map.push_back(policy_index.at(p));
+        for (const Schema& v : kept) {
+            const hdf5::Dataset& d = run_data.at(v.name);
+            const Variable* got = r.find(v.name);
+            const std::size_t n = product(lengths(all, v.dims));
+            if (got != nullptr && (got->dims != v.dims || got->is_count != v.is_count))
+                throw InputError(part, 0, 0, "variable " + v.name + " has other dimensions or type than in the other runs");
+            if (v.is_count) {
+                std::vector<std::int64_t> values = got != nullptr ? on_union_policies(got->counts, v, r.coords, all, policy_map)
+                                                                  : std::vector<std::int64_t>(n, 0);
+                write_row(d, i, values);
+            } else {
+                std::vector<double> values = got != nullptr ? on_union_policies(got->values, v, r.coords, all, policy_map)
+                                                            : std::vector<double>(n, 0.0);
+                write_row(d, i, values);
+            }
+        }
+    }
+
+    // /statistics: per variant, across its samples and replicates.
+    std::vector<std::vector<std::uint32_t>> by_variant(plan.variants.size());
+    for (const RunSpec& r : plan.runs) by_variant.at(r.variant).push_back(r.index);
+    std::vector<std::string> variant_names;
+    for (const Variant& v : plan.variants) variant_names.push_back(v.name);
+    const auto& stats = ensemble::full_statistics();
+    {
+        const hdf5::Group g = create_group(file, "statistics",
+                                           "per variant, statistics of every run variable across samples and replicates");
+        GroupScales s;
+        s.leading.push_back(string_scale(g, "variant", variant_names, "scenario variant"));
+        s.leading.push_back(string_scale(g, "statistic", statistic_names(stats),
+                                         "statistic across runs: mean, or percentile (linear interpolation)"));
+        s.dims = write_coordinates(g, all);
+        for (const Schema& v : kept) {
+            const hdf5::Dataset target = create_variable(g, all, s, {variant_names.size(), stats.size()}, v, false, "");
+            write_statistics(run_data.at(v.name), by_variant, target);
+        }
+    }
+
+    // Variants with a baseline: effects per run, their statistics, the summary.
+    std::vector<std::uint32_t> paired_variants;
+    for (std::uint32_t v = 0; v < plan.variants.size(); ++v)
+        if (plan.variants[v].baseline >= 0) paired_variants.push_back(v);
+    if (paired_variants.empty()) {
+        file.close();
+        return;
+    }
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::uint32_t> run_of;
+    for (const RunSpec& r : plan.runs) run_of[{r.variant, r.sample, r.replicate}] = r.index;
+    std::vector<std::uint32_t> effect_rows, baseline_rows;
+    std::map<std::uint32_t, std::size_t> paired_position;
+    for (std::size_t k = 0; k < paired_variants.size(); ++k) paired_position[paired_variants[k]] = k;
+    std::vector<std::vector<std::uint32_t>> effect_groups(paired_variants.size());
+    for (const RunSpec& r : plan.runs) {
+        const int b = plan.variants[r.variant].baseline;
+        if (b < 0) continue;
+        const auto it = run_of.find({static_cast<std::uint32_t>(b), r.sample, r.replicate});
+        if (it == run_of.end())
+            throw InputError(plan.file, 0, 0, "run " + std::to_string(r.index) + " (variant " +
+                                                  plan.variants[r.variant].name + ") has no baseline run");
+        effect_groups[paired_position.at(r.variant)].push_back(static_cast<std::uint32_t>(effect_rows.size()));
+        effect_rows.push_back(r.index);
+        baseline_rows.push_back(it->second);
+    }
+    for (const std::string& name : ensemble::paired_variables())
+        if (run_data.count(name) == 0)
+            throw InputError(part_path(0), 0, 0, "the runs have no variable " + name + ", needed for the effects");
+
+    // One run (or its baseline) with just the variables the effects need.
+    const auto paired_run = [&](std::uint32_t row) {
+        RunResult r;
+        r.coords = all;
+        for (const std::string& name : ensemble::paired_variables()) {
+            const Schema& s = *std::find_if(kept.begin(), kept.end(), [&](const Schema& x) { return x.name == name; });
+            Variable v;
+            v.name = s.name;
+            v.units = s.units;
+            v.long_name = s.long_name;
+            v.dims = s.dims;
+            v.is_count = s.is_count;
+            const hdf5::Dataset& d = run_data.at(name);
+            const std::size_t n = product(lengths(all, s.dims));
+            if (s.is_count) {
+                v.counts.resize(n);
+                read_row(d, row, H5T_NATIVE_INT64, v.counts.data());
+            } else {
+                v.values.resize(n);
+                read_row(d, row, H5T_NATIVE_DOUBLE, v.values.data());
+            }
+            r.variables.push_back(std::move(v));
+        }
+        return r;
+    };
+
+    Coordinates effect_coords = all;
+    effect_coords.policy.clear();
+    effect_coords.policy_type.clear();
+    const std::vector<ensemble::Indicator> indicator_defs = ensemble::indicator_definitions(all);
+    std::vector<std::string> indicator_names, indicator_units, indicator_long;
+    for (const auto& d : indicator_defs) {
+        indicator_names.push_back(d.name);
+        indicator_units.push_back(d.units);
+        indicator_long.push_back(d.long_name);
+    }
+    const auto write_indicator_axis = [&](const hdf5::Location& g) {
+        hdf5::Dataset scale = string_scale(g, "indicator", indicator_names, "key indicator of the programme");
+        auxiliary_strings(g, "indicator_units", indicator_units, "units of the indicator", scale);
+        auxiliary_strings(g, "indicator_long_name", indicator_long, "what the indicator measures", scale);
+        return scale;
+    };
+
+    std::vector<Schema> effect_schema;
+    std::map<std::string, hdf5::Dataset> effect_data;
+    hdf5::Dataset indicator_data;
+    {
+        const hdf5::Group g = create_group(file, "effects",
+                                           "per run of a variant with a baseline, differences against the baseline run "
+                                           "with the same sample and replicate");
+        GroupScales s;
+        s.leading.push_back(write_run_axis(g, plan, effect_rows, &baseline_rows));
+        s.dims = write_coordinates(g, effect_coords);
+        const hdf5::Dataset indicator_scale = write_indicator_axis(g);
+        for (std::size_t e = 0; e < effect_rows.size(); ++e) {
+            const RunResult v = paired_run(effect_rows[e]);
+            const RunResult b = paired_run(baseline_rows[e]);
+            const std::vector<Variable> diffs = ensemble::effects(v, b);
+            if (e == 0) {
+                for (const Variable& x : diffs) {
+                    effect_schema.push_back({x.name, x.units, x.long_name, x.dims, x.is_count});
+                    effect_data.emplace(x.name, create_variable(g, effect_coords, s, {effect_rows.size()},
+                                                                effect_schema.back(), x.is_count,
+                                                                "variant sample replicate seed baseline_run"));
+                }
+                indicator_data = create_rows<double>(g, "indicators", effect_rows.size(), {indicator_names.size()});
+                hdf5::write_attribute(indicator_data, "long_name", "key indicators of the run against its baseline");
+                hdf5::write_attribute(indicator_data, "coordinates",
+                                      "variant sample replicate seed baseline_run indicator_units indicator_long_name");
+                hdf5::attach_dimension_scale(indicator_data, s.leading[0], 0);
+                hdf5::attach_dimension_scale(indicator_data, indicator_scale, 1);
+            }
+            for (const Variable& x : diffs) {
+                if (x.is_count)
+                    write_row(effect_data.at(x.name), e, x.counts);
+                else
+                    write_row(effect_data.at(x.name), e, x.values);
+            }
+            write_row(indicator_data, e, ensemble::indicators(v, b));
+        }
+    }
+
+    std::vector<std::string> paired_names;
+    for (const std::uint32_t v : paired_variants) paired_names.push_back(plan.variants[v].name);
+    {
+        const hdf5::Group g = create_group(file, "effect_statistics",
+                                           "per variant with a baseline, statistics of the effects across samples and "
+                                           "replicates");
+        GroupScales s;
+        s.leading.push_back(string_scale(g, "variant", paired_names, "scenario variant"));
+        s.leading.push_back(string_scale(g, "statistic", statistic_names(stats),
+                                         "statistic across runs: mean, or percentile (linear interpolation)"));
+        s.dims = write_coordinates(g, effect_coords);
+        for (const Schema& v : effect_schema) {
+            const hdf5::Dataset target =
+                create_variable(g, effect_coords, s, {paired_names.size(), stats.size()}, v, false, "");
+            write_statistics(effect_data.at(v.name), effect_groups, target);
+        }
+    }
+    {
+        const auto& sstats = ensemble::summary_statistics();
+        const hdf5::Group g = create_group(file, "summary",
+                                           "key indicators per variant: mean and 90% interval (p5-p95) across samples "
+                                           "and replicates");
+        const hdf5::Dataset variant = string_scale(g, "variant", paired_names, "scenario variant");
+        const hdf5::Dataset indicator = write_indicator_axis(g);
+        const hdf5::Dataset statistic = string_scale(g, "statistic", statistic_names(sstats),
+                                                     "statistic across runs: mean, or percentile (linear interpolation)");
+        const hdf5::Dataset value = create_rows<double>(g, "value", paired_names.size(),
+                                                        {indicator_names.size(), sstats.size()});
+        const hdf5::Dataset valid = create_rows<std::int64_t>(g, "valid_runs", paired_names.size(),
+                                                              {indicator_names.size()});
+        hdf5::write_attribute(value, "long_name",
+                              "indicator value: mean and percentiles across runs (units in indicator_units)");
+        hdf5::write_attribute(value, "coordinates", "indicator_units indicator_long_name");
+        hdf5::write_attribute(valid, "long_name", "runs where the indicator is defined (not NaN)");
+        hdf5::write_attribute(valid, "units", "1");
+        hdf5::write_attribute(valid, "coordinates", "indicator_units indicator_long_name");
+        for (const hdf5::Dataset* d : {&value, &valid}) {
+            hdf5::attach_dimension_scale(*d, variant, 0);
+            hdf5::attach_dimension_scale(*d, indicator, 1);
+        }
+        hdf5::attach_dimension_scale(value, statistic, 2);
+        const std::size_t I = indicator_names.size();
+        for (std::size_t k = 0; k < paired_names.size(); ++k) {
+            std::vector<double> values;
+            for (const std::uint32_t row : effect_groups[k]) read_row_as_double(indicator_data, row, values);
+            std::vector<std::int64_t> count;
+            const std::vector<double> st = ensemble::column_statistics(values, effect_groups[k].size(), I, sstats, &count);
+            std::vector<double> row(I * sstats.size());  // (indicator, statistic)
+            for (std::size_t i = 0; i < I; ++i)
+                for (std::size_t s = 0; s < sstats.size(); ++s) row[i * sstats.size() + s] = st[s * I + i];
+            write_row(value, k, row);
+            write_row(valid, k, count);
+        }
+    }
+    file.close();
+}
+
+}  // namespace greenshift

@@ -1,0 +1,69 @@
+// The pieces a batch file is built from (layout: docs/output.md, "Batch files"):
+// part files (one run each, written atomically), datasets with a leading row
+// dimension written and read one row at a time (so a batch is streamed, never held
+// in memory whole), and the shared coordinates of a group.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/results.hpp"
+#include "io/hdf5.hpp"
+#include "io/run_writer.hpp"
+
+namespace greenshift {
+
+// Writes one run of a batch to `path` (a run file, plus the root attributes
+// `batch_identity` and `run_index`): to `path.tmp`, synced, then renamed over
+// `path`, so that after a crash the part is either complete or absent.
+void write_run_part(const std::string& path, const RunResult& result, const RunMetadata& meta,
+                    const std::string& batch_identity, std::uint32_t run_index);
+
+// fsync of a file (before a rename that commits it) and of a directory (after).
+void sync_file(const std::string& path);
+void sync_directory(const std::string& path) noexcept;
+
+// The dimension scales of one group, by dimension; invalid where a dimension is
+// absent (length 0).
+struct DimensionScales {
+    std::array<hdf5::Dataset, 5> by_dim;
+    const hdf5::Dataset& operator[](Dim d) const { return by_dim[static_cast<std::size_t>(d)]; }
+    hdf5::Dataset& operator[](Dim d) { return by_dim[static_cast<std::size_t>(d)]; }
+};
+
+// Writes time (with year), sector, size_class, technology (with technology_unit)
+// and policy (with policy_type) under `where`, as a run file has them.
+DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates& coords);
+
+// The CF `coordinates` attribute for a variable over `dims` ("year technology_unit").
+std::string auxiliary_coordinates(const Coordinates& coords, const std::vector<Dim>& dims);
+
+// A dataset of shape {rows, trailing...}, chunked so that a chunk holds whole rows
+// (about 64 KiB, at least one row), shuffle + deflate; contiguous when it is small.
+template <class T>
+hdf5::Dataset create_rows(const hdf5::Location& where, const std::string& name, hsize_t rows,
+                          const std::vector<hsize_t>& trailing);
+hdf5::Dataset create_rows(const hdf5::Location& where, const std::string& name, hid_t file_type,
+                          std::size_t element_bytes, hsize_t rows, const std::vector<hsize_t>& trailing);
+
+// Writes / reads row `row` (the product of the trailing shape values); memory
+// types convert as HDF5 converts (an int64 dataset reads as double exactly up to 2^53).
+void write_row(const hdf5::Dataset& dataset, hsize_t row, hid_t memory_type, const void* data);
+void read_row(const hdf5::Dataset& dataset, hsize_t row, hid_t memory_type, void* data);
+
+template <class T>
+void write_row(const hdf5::Dataset& dataset, hsize_t row, const std::vector<T>& values) {
+    write_row(dataset, row, hdf5::H5Type<T>::memory(), values.data());
+}
+// Appends row `row` of `dataset` to `out` as doubles.
+void read_row_as_double(const hdf5::Dataset& dataset, hsize_t row, std::vector<double>& out);
+
+template <class T>
+hdf5::Dataset create_rows(const hdf5::Location& where, const std::string& name, hsize_t rows,
+                          const std::vector<hsize_t>& trailing) {
+    return create_rows(where, name, hdf5::H5Type<T>::file(), sizeof(T), rows, trailing);
+}
+
+}  // namespace greenshift
