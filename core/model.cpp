@@ -458,8 +458,31 @@ void Model::State::do_step() {
         return finance::step_probability(annual, dtl);
     };
 
+    // Instruments a (sector, size, technology) cell is eligible for on its fixed
+    // criteria; what depends on the firm (label, project size, credit) is checked in
+    // the loop. Offsets into flat lists, so the hot loop scans only what can apply.
+    std::vector<std::uint32_t> prog_begin(nszk + 1, 0), loan_begin(nszk + 1, 0);
+    std::vector<std::uint16_t> prog_list, loan_list;
+    auto statically_eligible = [&](const Eligibility& e, int s, int z, int k) {
+        return contains(e.size_classes, z) && contains(e.sectors, s) && contains(e.technologies, k);
+    };
+    for (int s = 0; s < S; ++s)
+        for (int z = 0; z < kSizeClasses; ++z)
+            for (int k = 0; k < T; ++k) {
+                const std::size_t c = szk(s, z, k);
+                for (int p : programmes)
+                    if (statically_eligible(sc.policies[static_cast<std::size_t>(p)].eligible, s, z, k))
+                        prog_list.push_back(static_cast<std::uint16_t>(p));
+                for (std::size_t l = 0; l < loans.size(); ++l)
+                    if (statically_eligible(loans[l].pol->eligible, s, z, k))
+                        loan_list.push_back(static_cast<std::uint16_t>(l));
+                prog_begin[c + 1] = static_cast<std::uint32_t>(prog_list.size());
+                loan_begin[c + 1] = static_cast<std::uint32_t>(loan_list.size());
+            }
+
     // 5. The firm pass: each firm reads its own state and this step's read-only
-    //    tables, writes only its own state and its block's lists.
+    //    tables, writes only its own state and its block's lists. One Philox call
+    //    serves two technologies (awareness and decision uniforms for each).
     const std::uint64_t seed = sc.run.seed;
     const std::uint32_t run = sc.run.run_index;
 #pragma omp parallel for schedule(dynamic, 4)
@@ -478,8 +501,12 @@ void Model::State::do_step() {
             const int s = f.sector[i], z = f.size_class[i];
             const std::uint8_t fl = f.flags[i];
             const int credit = (fl & firm_flag::credit) ? 1 : 0;
+            const bool is_labelled = (fl & firm_flag::labelled) != 0;
             const double scale = static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]);
             const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
+            const auto firm = static_cast<std::uint32_t>(i);
+            std::array<std::uint32_t, 4> w{};
+            std::uint32_t drawn = 0xFFFFFFFFu;  // the pair whose draw `w` holds
             for (int k = 0; k < T; ++k) {
                 const std::size_t idx = f.at(i, k);
                 const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
@@ -487,99 +514,116 @@ void Model::State::do_step() {
                     if (bass || t - f.adopted_step[idx] < tech.lifetime * spy) continue;
                     f.adopted_step[idx] = kNotAdopted;  // retired; the firm may re-equip
                 }
+                // technologies 2m and 2m+1 share the draw of pair m
+                const std::uint32_t pair = static_cast<std::uint32_t>(k) / 2;
+                const std::size_t half = static_cast<std::size_t>(k % 2) * 2;
+                if (pair != drawn) {
+                    w = philox_words(seed, run, firm, static_cast<std::uint32_t>(t), purpose_word(Purpose::firm_step, pair));
+                    drawn = pair;
+                }
+                const double u_aware = u01(w[half]);
+                const double u = u01(w[half + 1]);
                 const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
-                const auto w = philox_words(seed, run, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(t),
-                                            purpose_word(Purpose::firm_step, static_cast<std::uint32_t>(k)));
+                const std::size_t cell = szk(s, z, k);
                 const Unit& un = unit[sk];
-                const double kwh = tech.savings_fraction * scale * un.demand;
-                Adoption a;
-                a.firm = static_cast<std::uint32_t>(i);
-                a.tech = static_cast<std::uint16_t>(k);
-                a.kwh = kwh;
-                a.capacity = kwh / tech.yield;
-                a.capex = kwh * un.cost;
-                const double p_aware = aware_prob[sk][helped];
                 std::uint8_t& st = f.status[idx];
-                if (bass) {
-                    if (u01(w[0]) < p_aware) {
-                        if (!(st & tech_status::aware)) {
-                            st |= tech_status::aware;
-                            ++newly[szk(s, z, k)];
-                        }
+                if (!(st & tech_status::aware) || bass) {
+                    if (u_aware >= aware_prob[sk][helped]) continue;
+                    if (!(st & tech_status::aware)) {
+                        st |= tech_status::aware;
+                        ++newly[cell];
+                    }
+                    if (bass) {
+                        const double kwh = tech.savings_fraction * scale * un.demand;
+                        Adoption a;
+                        a.firm = firm;
+                        a.tech = static_cast<std::uint16_t>(k);
+                        a.kwh = kwh;
+                        a.capacity = kwh / tech.yield;
+                        a.capex = kwh * un.cost;
                         f.adopted_step[idx] = static_cast<std::uint16_t>(t);
                         adoptions.push_back(a);
+                        continue;
                     }
-                    continue;
                 }
-                if (!(st & tech_status::aware)) {
-                    if (u01(w[0]) >= p_aware) continue;
-                    st |= tech_status::aware;
-                    ++newly[szk(s, z, k)];
-                }
+                const double kwh = tech.savings_fraction * scale * un.demand;
                 if (kwh <= 0) continue;
+                const double capex_f = kwh * un.cost;
                 const double saving = kwh * un.saving;
-                const double af_h = af[szk(s, z, k) * 2 + static_cast<std::size_t>(credit)];
-                const double crf = 1.0 / af_h;
+                const double af_h = af[cell * 2 + static_cast<std::size_t>(credit)];
                 // the first eligible concessional loan, for firms with credit
                 const Loan* loan = nullptr;
                 if (credit) {
-                    for (const auto& l : loans) {
+                    for (std::uint32_t j = loan_begin[cell]; j < loan_begin[cell + 1]; ++j) {
+                        const Loan& l = loans[loan_list[j]];
                         const Eligibility& e = l.pol->eligible;
-                        if (contains(e.size_classes, z) && contains(e.sectors, s) && contains(e.technologies, k) &&
-                            (!e.labelled_only || (fl & firm_flag::labelled)) && a.capex >= e.min_project_capex) {
+                        if ((!e.labelled_only || is_labelled) && capex_f >= e.min_project_capex) {
                             loan = &l;
                             break;
                         }
                     }
                 }
-                auto finance_with = [&](double support, Adoption& out) {
-                    const double outlay = a.capex - support;
+                // Probability of adopting with `support`, and the financing it implies.
+                struct Terms {
+                    double probability, loan, capital_yr;
+                };
+                auto terms = [&](double support) {
+                    const double outlay = capex_f - support;
                     double lent = 0, gain = 0;
                     if (loan) {
                         lent = loan->pol->loan_share * outlay;
                         if (loan->pol->cap_per_firm > 0) lent = std::min(lent, loan->pol->cap_per_firm);
                         gain = lent * loan->value[sz(s, z)];
                     }
-                    out = a;
-                    out.support = support;
-                    out.loan = lent;
-                    out.capital_yr = (outlay - gain) * crf;
-                    return adoption_probability(outlay, saving, af_h, gain);
+                    return Terms{adoption_probability(outlay, saving, af_h, gain), lent, (outlay - gain) / af_h};
                 };
-                const double u = u01(w[1]);
-                Adoption plain;
-                const double p0 = finance_with(0.0, plain);
+                auto adoption = [&](double support, const Terms& tm, int programme) {
+                    Adoption a;
+                    a.firm = firm;
+                    a.tech = static_cast<std::uint16_t>(k);
+                    a.programme = static_cast<std::int16_t>(programme);
+                    a.kwh = kwh;
+                    a.capacity = kwh / tech.yield;
+                    a.capex = capex_f;
+                    a.support = support;
+                    a.loan = tm.loan;
+                    a.capital_yr = tm.capital_yr;
+                    return a;
+                };
+                const Terms plain = terms(0.0);
                 bool applied = false;
-                for (int p : programmes) {
+                for (std::uint32_t j = prog_begin[cell]; j < prog_begin[cell + 1]; ++j) {
+                    const int p = prog_list[j];
                     const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
-                    const Eligibility& e = pol.eligible;
-                    if (!contains(e.size_classes, z) || !contains(e.sectors, s) || !contains(e.technologies, k)) continue;
-                    if (e.labelled_only && !(fl & firm_flag::labelled)) continue;
-                    if (a.capex < e.min_project_capex) continue;
-                    double support = pol.rate * a.capex;
+                    if (pol.eligible.labelled_only && !is_labelled) continue;
+                    if (capex_f < pol.eligible.min_project_capex) continue;
+                    double support = pol.rate * capex_f;
                     if (pol.cap_per_firm > 0) support = std::min(support, pol.cap_per_firm);
+                    const Terms with = terms(support);
+                    if (u >= with.probability) continue;
                     Pending pend;
-                    const double pj = finance_with(support, pend.served);
-                    if (u >= pj) continue;
-                    pend.served.programme = static_cast<std::int16_t>(p);
-                    pend.refused = plain;
-                    pend.adopt_if_refused = u < p0;
+                    pend.served = adoption(support, with, p);
+                    pend.refused = adoption(0.0, plain, -1);
+                    pend.adopt_if_refused = u < plain.probability;
+                    // the lottery key: its own draw, needed only by applicants
+                    const auto lw = philox_words(seed, run, firm, static_cast<std::uint32_t>(t),
+                                                 purpose_word(Purpose::lottery, static_cast<std::uint32_t>(k)));
                     Application app;
-                    app.firm = a.firm;
-                    app.tech = a.tech;
+                    app.firm = firm;
+                    app.tech = static_cast<std::uint16_t>(k);
                     app.programme = static_cast<std::uint16_t>(p);
                     app.support = support;
                     app.co2_per_mad = support > 0 ? kwh * un.co2 * tech.lifetime / support
                                                   : std::numeric_limits<double>::infinity();
-                    app.key = key64(w[2], w[3]);
+                    app.key = key64(lw[0], lw[1]);
                     apps.push_back(app);
                     pending.push_back(pend);
                     applied = true;
                     break;
                 }
-                if (!applied && u < p0) {
+                if (!applied && u < plain.probability) {
                     f.adopted_step[idx] = static_cast<std::uint16_t>(t);
-                    adoptions.push_back(plain);
+                    adoptions.push_back(adoption(0.0, plain, -1));
                 }
             }
         }
