@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/commands.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/progress.hpp"
 #include "core/model.hpp"
@@ -179,9 +180,13 @@ int main(int argc, char** argv) {
         "  greenshift run scenarios/morocco-cop22.yaml -o high-budget.h5 \\\n"
         "      --set policies.cop22_grant.annual_budget=1e8 --seed 7 --threads 2\n"
         "  greenshift validate scenarios/morocco-baseline.yaml\n"
+        "  greenshift batch scenarios/morocco-cop22-batch.yaml -o batch.h5 --threads 2\n"
+        "  greenshift batch scenarios/morocco-cop22-batch.yaml -o batch.h5 --resume   # after an interruption\n"
+        "  greenshift summary batch.h5\n"
+        "  greenshift export batch.h5 --csv batch-csv/\n"
         "\n"
         "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file, 4 output cannot be written\n"
-        "(or exists without --force), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written).");
+        "(or exists without --force), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written by run; a batch keeps its finished runs for --resume).");
     app.require_subcommand(0, 1);
     bool version = false;
     app.add_flag("--version", version, "Print the version, git commit and output format version");
@@ -199,6 +204,13 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 4096));
     run->add_flag("--force", run_args.force, "Overwrite the output file if it exists");
     run->add_flag("-q,--quiet", run_args.quiet, "No progress line");
+
+    gs::cli::BatchArgs batch_args;
+    CLI::App* batch = gs::cli::add_batch_command(app, batch_args);
+    gs::cli::SummaryArgs summary_args;
+    CLI::App* summary = gs::cli::add_summary_command(app, summary_args);
+    gs::cli::ExportArgs export_args;
+    CLI::App* export_cmd = gs::cli::add_export_command(app, export_args);
 
     try {
         app.parse(argc, argv);
@@ -222,6 +234,9 @@ int main(int argc, char** argv) {
     try {
         if (validate->parsed()) return cmd_validate(validate_args);
         if (run->parsed()) return cmd_run(run_args, command_line(argc, argv));
+        if (batch->parsed()) return gs::cli::run_batch_command(batch_args, command_line(argc, argv), g_stop_signal);
+        if (summary->parsed()) return gs::cli::run_summary_command(summary_args);
+        if (export_cmd->parsed()) return gs::cli::run_export_command(export_args);
     } catch (const CLI::ValidationError& e) {
         std::cerr << "greenshift: error: " << e.what() << "\n";
         return gs::exit_code::usage;

@@ -1,0 +1,39 @@
+// The batch-side subcommands of `greenshift` (batch, summary, export), one file
+// each; main.cpp registers them and maps exceptions to exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <string>
+
+namespace greenshift::cli {
+
+struct BatchArgs {
+    std::string file;
+    std::string output;
+    int threads = 0;  // 0: OMP_NUM_THREADS or every core
+    bool resume = false;
+    bool force = false;
+    bool quiet = false;
+};
+CLI::App* add_batch_command(CLI::App& app, BatchArgs& args);
+// `stop` becomes non-zero on SIGINT/SIGTERM/SIGUSR1.
+int run_batch_command(const BatchArgs& args, const std::string& command_line, const std::atomic<int>& stop);
+
+struct SummaryArgs {
+    std::string file;
+    bool csv = false;
+};
+CLI::App* add_summary_command(CLI::App& app, SummaryArgs& args);
+int run_summary_command(const SummaryArgs& args);
+
+struct ExportArgs {
+    std::string file;
+    std::string csv_dir;
+    bool force = false;
+};
+CLI::App* add_export_command(CLI::App& app, ExportArgs& args);
+int run_export_command(const ExportArgs& args);
+
+}  // namespace greenshift::cli
