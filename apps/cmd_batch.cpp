@@ -65,7 +65,8 @@ int run_batch_command(const BatchArgs& a, const std::string& command_line, const
                   << "; run the same command with --resume to finish\n";
         return exit_code::interrupted;
     }
-    const double write = r.part_write_seconds + r.assemble_seconds;
+    // thread-seconds of part writing shared over the threads, plus the assembly
+    const double write = r.part_write_seconds / o.threads + r.assemble_seconds;
     char line[640];
     std::snprintf(line, sizeof line,
                   "wrote %s: %u runs (%u computed, %u already done) in %.2f s with %d threads: %.2f runs/s, %.3g "

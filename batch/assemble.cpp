@@ -260,22 +260,26 @@ void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::
     for (std::uint32_t i = 0; i < N; ++i) {
         const std::string part = part_path(i);
         const hdf5::File pf = hdf5::File::open_read_only(part);
-        const RunResult r = read_run_group(pf);
+        // The schema is known: read the values only (checking shapes), not every
+        // dataset's dimension scales again.
+        const Coordinates rc = read_coordinates(pf);
         std::vector<std::size_t> policy_map;
-        for (const std::string& p : r.coords.policy) policy_map.push_back(policy_index.at(p));
+        for (const std::string& p : rc.policy) policy_map.push_back(policy_index.at(p));
         for (const Schema& v : kept) {
             const hdf5::Dataset& d = run_data.at(v.name);
-            const Variable* got = r.find(v.name);
             const std::size_t n = product(lengths(all, v.dims));
-            if (got != nullptr && (got->dims != v.dims || got->is_count != v.is_count))
-                throw InputError(part, 0, 0, "variable " + v.name + " has other dimensions or type than in the other runs");
+            const bool present = pf.contains(v.name);
+            if (present && hdf5::Dataset::open(pf, v.name).shape() != lengths(rc, v.dims))
+                throw InputError(part, 0, 0, "variable " + v.name + " has another shape than in the other runs");
             if (v.is_count) {
-                std::vector<std::int64_t> values = got != nullptr ? on_union_policies(got->counts, v, r.coords, all, policy_map)
-                                                                  : std::vector<std::int64_t>(n, 0);
+                const std::vector<std::int64_t> values =
+                    present ? on_union_policies(hdf5::read_array<std::int64_t>(pf, v.name).values, v, rc, all, policy_map)
+                            : std::vector<std::int64_t>(n, 0);
                 write_row(d, i, values);
             } else {
-                std::vector<double> values = got != nullptr ? on_union_policies(got->values, v, r.coords, all, policy_map)
-                                                            : std::vector<double>(n, 0.0);
+                const std::vector<double> values =
+                    present ? on_union_policies(hdf5::read_array<double>(pf, v.name).values, v, rc, all, policy_map)
+                            : std::vector<double>(n, 0.0);
                 write_row(d, i, values);
             }
         }

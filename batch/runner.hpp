@@ -51,7 +51,7 @@ struct BatchReport {
     double wall_seconds = 0;         // whole call
     double compute_seconds = 0;      // wall time of the scheduling phase
     double simulate_seconds = 0;     // sum over runs of simulation time
-    double part_write_seconds = 0;   // sum over runs of part writing (serialised: wall time)
+    double part_write_seconds = 0;   // sum over runs of part writing and syncing (thread-seconds)
     double check_seconds = 0;        // reading existing parts on resume
     double assemble_seconds = 0;     // writing the batch file from the parts
     std::string parts_dir;

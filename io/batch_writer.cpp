@@ -82,8 +82,8 @@ void sync_directory(const std::string& path) noexcept {
     ::close(fd);
 }
 
-void write_run_part(const std::string& path, const RunResult& result, const RunMetadata& meta,
-                    const std::string& batch_identity, std::uint32_t run_index) {
+std::string write_run_part_unsynced(const std::string& path, const RunResult& result, const RunMetadata& meta,
+                                    const std::string& batch_identity, std::uint32_t run_index) {
     // The parts folder belongs to one batch process (it holds a lock on it), so a
     // fixed temporary name is safe and a leftover one from a killed process is
     // simply replaced.
@@ -96,6 +96,15 @@ void write_run_part(const std::string& path, const RunResult& result, const RunM
         hdf5::write_attribute(file, "run_index", static_cast<std::int32_t>(run_index));
         write_run_group(file, result);
         file.close();
+    } catch (...) {
+        std::remove(temporary.c_str());
+        throw;
+    }
+    return temporary;
+}
+
+void commit_run_part(const std::string& temporary, const std::string& path) {
+    try {
         sync_file(temporary);
         if (std::rename(temporary.c_str(), path.c_str()) != 0)
             throw OutputError("cannot rename " + temporary + " to " + path + ": " + errno_text());
@@ -103,6 +112,11 @@ void write_run_part(const std::string& path, const RunResult& result, const RunM
         std::remove(temporary.c_str());
         throw;
     }
+}
+
+void write_run_part(const std::string& path, const RunResult& result, const RunMetadata& meta,
+                    const std::string& batch_identity, std::uint32_t run_index) {
+    commit_run_part(write_run_part_unsynced(path, result, meta, batch_identity, run_index), path);
 }
 
 DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates& c) {

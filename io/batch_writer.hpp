@@ -20,6 +20,11 @@ namespace greenshift {
 // `path`, so that after a crash the part is either complete or absent.
 void write_run_part(const std::string& path, const RunResult& result, const RunMetadata& meta,
                     const std::string& batch_identity, std::uint32_t run_index);
+// The same in two steps, so that the slow part (fsync) can run outside a lock that
+// serialises HDF5 calls: write `path.tmp` (returned), then commit it to `path`.
+std::string write_run_part_unsynced(const std::string& path, const RunResult& result, const RunMetadata& meta,
+                                    const std::string& batch_identity, std::uint32_t run_index);
+void commit_run_part(const std::string& temporary, const std::string& path);
 
 // fsync of a file (before a rename that commits it) and of a directory (after).
 void sync_file(const std::string& path);
