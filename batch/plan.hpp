@@ -21,12 +21,20 @@ struct UncertainParameter {
     double a = 0, b = 0, c = 0;  // uniform [a,b]; normal mean a, sd b; triangular a<=c<=b
                                  // (c = mode); lognormal: mu a, sigma b of the log
     bool scale = true;
+    int line = 0, column = 0;    // where the batch file declares it (1-based), for errors
 };
 
 struct Variant {
     std::string name;
     std::vector<std::string> overrides;  // "key.path=value", applied in order
     int baseline = -1;                   // index of the paired baseline variant, -1 none
+    std::string family;                  // its name in the batch file: equals `name` unless a
+                                         // sweep made it, e.g. cop22 for cop22[annual_budget=5e7]
+    std::string description;             // as written in the batch file, may be empty
+    std::vector<std::string> sweep;      // the sweep's "key.path=value" (also the last entries
+                                         // of `overrides`); empty when not swept
+    std::vector<std::uint32_t> uncertain;  // indices into BatchPlan::uncertain that apply to it
+                                           // (all but those of policies it does not have)
 };
 
 struct RunSpec {
@@ -41,6 +49,8 @@ struct RunSpec {
 
 struct BatchPlan {
     std::string file;                  // the batch file, as given
+    std::string name;                  // `name:` of the batch file, default its stem
+    std::string description;
     std::string scenario_file;         // base scenario, resolved relative to the batch file
     std::string scenario_text;         // its contents, read once
     std::string resolved_text;         // canonical YAML of the whole batch (stored in outputs)

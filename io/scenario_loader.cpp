@@ -863,6 +863,85 @@ void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::s
     *cur = std::move(value);
 }
 
+// ---- scales (batches: `apply: scale`) ----
+
+std::string scale_label(const Scale& scale) { return "scale " + scale.path + " by " + fmt(scale.factor); }
+
+// Multiplies every number at `path` (docs/batches.md). The scaled nodes take the
+// scale's source, so a value pushed out of its range is reported as coming from the
+// scale, with the scaled value, not from the line of the file that holds the original.
+void apply_scale(Node& root, std::vector<yaml::Source>& sources, const std::string& file, const Scale& scale) {
+    const int source = static_cast<int>(sources.size());
+    sources.push_back(yaml::Source{file, scale_label(scale)});
+    const yaml::Source& src = sources.back();
+    if (!std::isfinite(scale.factor)) yaml::raise(src, 0, 0, "the factor is not a finite number");
+    std::vector<std::string> path;
+    for (std::size_t start = 0;;) {
+        const auto dot = scale.path.find('.', start);
+        path.push_back(scale.path.substr(start, dot - start));
+        if (path.back().empty())
+            yaml::raise(src, 0, 0, "empty part in the key path '" + scale.path + "'; expected names joined by dots");
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    if (path[0] == "run" || path[0] == "schema")
+        yaml::raise(src, 0, 0, "'" + path[0] + "' holds the run's settings, not model quantities; they cannot be scaled");
+    if (path[0] == "sectors" && path.size() >= 3 && path[2] == "fuel_mix")
+        yaml::raise(src, 0, 0, "a fuel_mix holds shares that sum to 1; scaling them makes no sense (set the mix instead)");
+    if (path[0] == "sectors" && path.size() >= 3 && path[2] == "firms")
+        yaml::raise(src, 0, 0, "firm counts are whole numbers and fix the batch's firms; they cannot be scaled");
+
+    const auto scale_number = [&](Node& n, const std::string& where) {
+        double v = 0;
+        if (parse_real(n, v) != NumStatus::ok)
+            yaml::raise(src, 0, 0, where + ": scaling needs a number, got " + yaml::describe(n) +
+                                       "; scale a number, a {year: value} path or a by-size map");
+        const double scaled = v * scale.factor;
+        if (!std::isfinite(scaled))
+            yaml::raise(src, 0, 0, where + ": the scaled value is not a finite number (" + fmt(v) + " x " + fmt(scale.factor) + ")");
+        n.text = fmt(scaled);  // shortest text that reads back as exactly this double
+        n.quoted = false;
+        n.source = source;
+    };
+    std::size_t matched = 0;
+    // Depth-first over the path; `*` visits every entry of a map.
+    const auto visit = [&](auto&& self, Node& n, std::size_t i, const std::string& here) -> void {
+        if (i == path.size()) {
+            ++matched;
+            if (n.kind == Kind::scalar) return scale_number(n, here);
+            if (n.kind == Kind::map && !n.entries.empty()) {
+                for (auto& e : n.entries) {
+                    if (e.value.kind != Kind::scalar)
+                        yaml::raise(src, 0, 0, join(here, e.key) + ": scaling needs a number, got " + yaml::describe(e.value) +
+                                                   "; scale a number, a {year: value} path or a by-size map");
+                    scale_number(e.value, join(here, e.key));
+                }
+                return;
+            }
+            yaml::raise(src, 0, 0, here + ": scaling needs a number, got " + yaml::describe(n) +
+                                       "; scale a number, a {year: value} path or a by-size map");
+        }
+        const std::string where = here.empty() ? std::string("the top level") : "'" + here + "'";
+        if (n.kind != Kind::map)
+            yaml::raise(src, 0, 0, where + " is a single value, not a map; no '" + path[i] + "' under it");
+        if (path[i] == "*") {
+            for (auto& e : n.entries) self(self, e.value, i + 1, join(here, e.key));
+            return;
+        }
+        Node* child = n.find(path[i]);
+        if (!child) {
+            std::vector<std::string> keys;
+            for (const auto& e : n.entries) keys.push_back(e.key);
+            yaml::raise(src, 0, 0, "no key '" + path[i] + "' under " + where +
+                                       " in the file; scaling needs a value written in the file (" +
+                                       (keys.empty() ? std::string("there is none") : suggestion(path[i], keys)) + ")");
+        }
+        self(self, *child, i + 1, join(here, path[i]));
+    };
+    visit(visit, root, 0, "");
+    if (matched == 0) yaml::raise(src, 0, 0, "the path matches no value in the file");
+}
+
 std::string default_name(const std::string& display_name) {
     const std::string stem = std::filesystem::path(display_name).stem().string();
     return stem.empty() ? std::string("scenario") : stem;
@@ -874,6 +953,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& display_
     std::vector<yaml::Source> sources{yaml::Source{display_name, {}}};
     Node root = yaml::parse_document(text, sources, 0);
     for (const auto& o : options.overrides) apply_override(root, sources, display_name, o);
+    for (const auto& sc : options.scales) apply_scale(root, sources, display_name, sc);
     const Reader reader(sources);
     Scenario s = reader.read(root, default_name(display_name));
 
@@ -893,7 +973,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& display_
 
 Scenario load_scenario_text(const std::string& text, const std::string& display_name,
                             const std::vector<std::string>& overrides) {
-    return load_scenario_text(text, display_name, LoadOptions{overrides, 0});
+    return load_scenario_text(text, display_name, LoadOptions{overrides, 0, {}});
 }
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
@@ -901,7 +981,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-    return load_scenario(path, LoadOptions{overrides, 0});
+    return load_scenario(path, LoadOptions{overrides, 0, {}});
 }
 
 }  // namespace greenshift

@@ -12,6 +12,15 @@
 
 namespace greenshift {
 
+// A number-multiplying change used by batches (docs/batches.md, `apply: scale`):
+// every number under `path` is multiplied by `factor` (a scalar; the values, not the
+// years, of a {year: value} path; the four values of a by-size map). A path part `*`
+// stands for every entry of a named map (`sectors.*.hurdle_rate`).
+struct Scale {
+    std::string path;
+    double factor = 1.0;
+};
+
 struct LoadOptions {
     // `key.path=value` texts (the argument of `--set`), applied in order to the
     // document before it is checked; the value is YAML (a scalar or a flow
@@ -20,6 +29,10 @@ struct LoadOptions {
     // Refuse scenarios whose firms need more than this; 0 = the memory available
     // now (MemAvailable), and no check when that is unknown.
     std::uint64_t max_memory_bytes = 0;
+    // Applied in order after the overrides and before validation, so a scaled value
+    // that leaves its range is reported like any other. Errors name the change as
+    // `scale <path> by <factor>` instead of a line of the file.
+    std::vector<Scale> scales;
 };
 
 // Reads and validates the file at `path`. Scenario::name defaults to the file stem.

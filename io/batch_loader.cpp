@@ -1,0 +1,901 @@
+#include "io/batch_loader.hpp"
+
+#include "io/input_error.hpp"
+#include "io/yaml_guard.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <unordered_map>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace greenshift {
+
+std::string round_trip_text(double value) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, value);
+    return std::string(buf, r.ptr);
+}
+
+std::string fnv1a64_hex(const std::string& bytes) {
+    // FNV-1a, 64-bit offset basis and prime (Fowler, Noll, Vo).
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char c : bytes) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kHex[h & 0xF];
+    return out;
+}
+
+std::string uncertain_change_label(const UncertainParameter& p, double value) {
+    if (p.scale) return "scale " + p.path + " by " + round_trip_text(value);
+    return "--set " + p.path + "=" + round_trip_text(value);
+}
+
+LoadOptions variant_load_options(const BatchPlan& plan, std::uint32_t variant, const std::vector<double>& values,
+                                 std::uint64_t max_memory_bytes) {
+    const Variant& v = plan.variants.at(variant);
+    LoadOptions o;
+    o.overrides = v.overrides;
+    o.max_memory_bytes = max_memory_bytes;
+    if (!values.empty())
+        for (const std::uint32_t p : v.uncertain) {
+            const UncertainParameter& u = plan.uncertain.at(p);
+            if (u.scale) o.scales.push_back(Scale{u.path, values.at(p)});
+            else o.overrides.push_back(u.path + "=" + round_trip_text(values.at(p)));
+        }
+    return o;
+}
+
+namespace {
+
+using yaml::Node;
+using Kind = yaml::Node::Kind;
+using Keys = std::span<const std::string_view>;
+
+constexpr std::string_view kTopKeys[] = {"schema",     "name",     "description", "scenario", "seed",
+                                         "samples",    "replicates", "variants",  "sweeps",   "uncertain"};
+constexpr std::string_view kVariantKeys[] = {"description", "set", "baseline"};
+constexpr std::string_view kSweepKeys[] = {"over", "set"};
+constexpr std::string_view kDistributions[] = {"uniform", "normal", "triangular", "lognormal"};
+constexpr std::string_view kApply[] = {"scale", "set"};
+// Parameter keys of each distribution, in the order of kDistributions; the values
+// go to UncertainParameter a, b, c in the order a, b, c given by kSlots.
+const std::vector<std::vector<std::string_view>> kDistributionKeys{
+    {"low", "high"}, {"mean", "sd"}, {"low", "mode", "high"}, {"mu", "sigma"}};
+
+constexpr std::uint64_t kMaxSamples = 1'000'000;
+constexpr std::uint64_t kMaxReplicates = 1'000'000;
+constexpr std::size_t kMaxVariants = 10'000;  // after sweeps; each is built once at load
+constexpr std::uint64_t kMaxRuns = 10'000'000;
+constexpr std::size_t kMaxUncertain = 1'000;
+
+// ---- small text helpers (the scenario loader's conventions) ----
+
+std::string join(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string list(Keys keys) {
+    std::string out;
+    for (auto k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
+    return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string suggestion(std::string_view key, const std::vector<std::string>& candidates) {
+    std::optional<std::string> best;
+    std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        const std::size_t d = edit_distance(key, c);
+        if (d < best_d) best_d = d, best = c;
+    }
+    if (best) return "did you mean '" + *best + "'?";
+    if (candidates.empty()) return "there are none";
+    std::string all;
+    for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
+    return "allowed: " + all;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+bool is_name(const std::string& s) {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+std::vector<std::string> split_path(const std::string& key) {
+    std::vector<std::string> parts;
+    for (std::size_t start = 0;;) {
+        const auto dot = key.find('.', start);
+        parts.push_back(key.substr(start, dot - start));
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    return parts;
+}
+
+// ---- YAML written back: the values of `set` as --set texts, and the resolved batch ----
+
+// Plain scalars that read the same in flow context; anything else is double-quoted.
+// Quoting is safe for everything but numbers and booleans, and those are always plain-safe.
+bool plain_safe(const std::string& s) {
+    if (s.empty() || s == "-" || s == "null" || s == "~") return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '.' || c == '+' || c == '-' || c == '/';
+    });
+}
+
+std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                out += buf;
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string scalar_text(const std::string& text, bool was_quoted) {
+    return !was_quoted && plain_safe(text) ? text : quoted(text);
+}
+
+std::string key_text(const std::string& key) { return plain_safe(key) ? key : quoted(key); }
+
+// One line of flow YAML that parses back to the same tree (quoting preserved).
+std::string flow(const Node& n) {
+    switch (n.kind) {
+    case Kind::null: return "null";
+    case Kind::scalar: return scalar_text(n.text, n.quoted);
+    case Kind::sequence: {
+        std::string out = "[";
+        for (std::size_t i = 0; i < n.items.size(); ++i) out += (i ? ", " : "") + flow(n.items[i]);
+        return out + "]";
+    }
+    case Kind::map: {
+        std::string out = "{";
+        for (std::size_t i = 0; i < n.entries.size(); ++i)
+            out += (i ? ", " : "") + key_text(n.entries[i].key) + ": " + flow(n.entries[i].value);
+        return out + "}";
+    }
+    }
+    return "null";
+}
+
+// ---- numbers ----
+
+enum class NumStatus { ok, not_number, non_finite, not_whole, too_large };
+
+NumStatus parse_real(const Node& n, double& out) {
+    if (n.kind != Kind::scalar || n.quoted) return NumStatus::not_number;
+    std::string_view s = n.text;
+    std::string lower(s);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!lower.empty() && (lower[0] == '+' || lower[0] == '-')) lower.erase(0, 1);
+    if (lower == ".nan" || lower == ".inf" || lower == "nan" || lower == "inf" || lower == "infinity")
+        return NumStatus::non_finite;
+    const bool plus = !s.empty() && s[0] == '+';
+    if (plus) s.remove_prefix(1);
+    if (s.empty() || s[0] == '+' || (plus && s[0] == '-')) return NumStatus::not_number;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
+    if (r.ptr != s.data() + s.size()) return NumStatus::not_number;
+    if (r.ec == std::errc::result_out_of_range) return NumStatus::too_large;
+    if (r.ec != std::errc()) return NumStatus::not_number;
+    if (!std::isfinite(out)) return NumStatus::non_finite;
+    return NumStatus::ok;
+}
+
+// Where an override or a scale came from in the batch file, for errors.
+struct Origin {
+    std::string where;  // e.g. "variants.cop22.set" or "sweeps[0].set"
+    int key_line = 0, key_column = 0, value_line = 0, value_column = 0;
+};
+
+// One variant before the plan is final: what the file said, and where.
+struct Draft {
+    Variant variant;
+    std::vector<Origin> origins;  // parallel to variant.overrides
+    std::string baseline;         // name, resolved to an index at the end
+    int line = 0, column = 0;     // the variant's key (or the sweep's) in the file
+    std::string where;            // "variants.cop22" or "sweeps[0]"
+};
+
+struct Sweep {
+    std::vector<std::string> over;
+    struct Key {
+        std::string path;
+        std::vector<const Node*> values;
+        int line = 0, column = 0;
+    };
+    std::vector<Key> keys;
+    int line = 0, column = 0;
+    const Node* over_node = nullptr;
+};
+
+class BatchReader {
+public:
+    BatchReader(std::string file, std::vector<yaml::Source> sources) : file_(std::move(file)), sources_(std::move(sources)) {}
+
+    BatchPlan read(const Node& root, const std::string& text);
+
+private:
+    [[noreturn]] void fail_at(int line, int column, const std::string& message) const {
+        throw InputError(file_, line, column, message);
+    }
+    [[noreturn]] void fail(const Node& at, const std::string& message) const { fail_at(at.line, at.column, message); }
+    [[noreturn]] void bad(const Node& at, const std::string& path, const std::string& problem,
+                          const std::string& allowed) const {
+        fail(at, path + ": " + problem + ", got " + yaml::describe(at) + "; " + allowed);
+    }
+
+    void check_keys(const Node& map, const std::string& path, const std::string& where, Keys allowed) const {
+        for (const auto& e : map.entries) {
+            if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
+            fail_at(e.line, e.column,
+                    join(path, e.key) + ": unknown key '" + e.key + "' in " + where + "; " +
+                        suggestion(e.key, std::vector<std::string>(allowed.begin(), allowed.end())));
+        }
+    }
+
+    const Node& require(const Node& map, const std::string& path, std::string_view key, const std::string& what) const {
+        if (const Node* n = map.find(key)) return *n;
+        fail(map, (path.empty() ? std::string("top level") : path) + ": missing required key '" + std::string(key) +
+                      "' (" + what + ")");
+    }
+
+    const Node& expect_map(const Node& n, const std::string& path, const std::string& what) const {
+        if (n.kind != Kind::map) bad(n, path, "expected " + what, "write it as a map of keys");
+        return n;
+    }
+
+    double real(const Node& n, const std::string& path) const {
+        double v = 0;
+        switch (parse_real(n, v)) {
+        case NumStatus::ok: return v;
+        case NumStatus::non_finite: bad(n, path, "not a finite number", "allowed: any finite number");
+        case NumStatus::too_large: bad(n, path, "number too large", "allowed: any finite number");
+        default:
+            bad(n, path, "expected a number",
+                std::string(n.quoted ? "numbers are written without quotes; " : "") + "allowed: any finite number");
+        }
+    }
+
+    std::uint64_t whole(const Node& n, const std::string& path, std::uint64_t lo, std::uint64_t hi) const {
+        const std::string allowed = "allowed: integers from " + std::to_string(lo) + " to " + std::to_string(hi);
+        if (n.kind == Kind::scalar && !n.quoted) {
+            std::string_view s = n.text;
+            if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+            if (!s.empty() && s[0] == '-') bad(n, path, "must not be negative", allowed);
+            std::uint64_t m = 0;
+            const auto r = std::from_chars(s.data(), s.data() + s.size(), m);
+            if (!s.empty() && r.ptr == s.data() + s.size()) {
+                if (r.ec == std::errc::result_out_of_range || m < lo || m > hi) bad(n, path, "out of range", allowed);
+                return m;
+            }
+            // 1e6 and 100.0 are whole numbers too.
+            double v = 0;
+            if (parse_real(n, v) == NumStatus::ok) {
+                if (v != std::floor(v)) bad(n, path, "expected an integer (a whole number)", allowed);
+                if (v < static_cast<double>(lo) || v > static_cast<double>(hi) || v > 9007199254740992.0)
+                    bad(n, path, "out of range", allowed);
+                return static_cast<std::uint64_t>(v);
+            }
+        }
+        bad(n, path, "expected an integer", std::string(n.quoted ? "numbers are written without quotes; " : "") + allowed);
+    }
+
+    std::string string(const Node& n, const std::string& path) const {
+        if (n.kind != Kind::scalar) bad(n, path, "expected a string", "write it as text, quoted if needed");
+        return n.text;
+    }
+
+    std::size_t choice(const Node& n, const std::string& path, Keys options) const {
+        if (n.kind == Kind::scalar)
+            for (std::size_t i = 0; i < options.size(); ++i)
+                if (n.text == options[i]) return i;
+        std::string hint = "allowed: " + list(options);
+        if (n.kind == Kind::scalar) {
+            const std::string s = suggestion(n.text, std::vector<std::string>(options.begin(), options.end()));
+            if (starts_with(s, "did you mean")) hint = s + " " + hint;
+        }
+        bad(n, path, "not a recognised value", hint);
+    }
+
+    // A scenario key path written as a map key: names joined by dots.
+    std::vector<std::string> key_path(const yaml::Entry& e, const std::string& where, bool star_ok) const {
+        const auto parts = split_path(e.key);
+        for (const auto& p : parts) {
+            if (p.empty())
+                fail_at(e.line, e.column,
+                        join(where, e.key) + ": empty part in the key path; expected scenario keys joined by dots, "
+                                             "e.g. policies.cop22_grant.annual_budget");
+            if (p == "*" && !star_ok)
+                fail_at(e.line, e.column,
+                        join(where, e.key) + ": '*' stands for every entry of a map only in uncertain parameters "
+                                             "with apply: scale; name the entry");
+        }
+        if (parts[0] == "run" && parts.size() >= 2 && parts[1] == "seed")
+            fail_at(e.line, e.column,
+                    join(where, e.key) + ": the batch gives every run its seed (from the top-level seed:, the "
+                                         "sample and the replicate); remove this key");
+        return parts;
+    }
+
+    void read_variants(const Node& root, std::vector<Draft>& drafts) const;
+    std::vector<Sweep> read_sweeps(const Node& root, const std::vector<Draft>& drafts) const;
+    std::vector<UncertainParameter> read_uncertain(const Node& root) const;
+    std::vector<Draft> expand_sweeps(std::vector<Draft> drafts, const std::vector<Sweep>& sweeps) const;
+    std::string resolved_text(const Node& root, const BatchPlan& plan, const std::string& scenario_as_written,
+                              const std::vector<Sweep>& sweeps) const;
+
+    // Builds every variant's scenario once; see the .cpp comment on check_variants.
+    void check_variants(BatchPlan& plan, const std::vector<Draft>& drafts) const;
+    [[noreturn]] void rethrow_in_batch(const InputError& e, const Draft& d, const LoadOptions& options,
+                                       const std::vector<Origin>& scale_origins,
+                                       const std::vector<Origin>& set_origins, const std::string& context) const;
+
+    std::string file_;
+    std::vector<yaml::Source> sources_;
+};
+
+void BatchReader::read_variants(const Node& root, std::vector<Draft>& drafts) const {
+    const Node& vs = expect_map(require(root, "", "variants", "at least one variant, e.g. cop22: {}"), "variants",
+                                "a map of variant names");
+    if (vs.entries.empty() || vs.entries.size() > kMaxVariants)
+        fail(vs, "variants: got " + std::to_string(vs.entries.size()) + " variants; allowed: 1 to " +
+                     std::to_string(kMaxVariants));
+    for (const auto& e : vs.entries) {
+        const std::string p = join("variants", e.key);
+        if (!is_name(e.key))
+            fail_at(e.line, e.column,
+                    "variants: invalid variant name, got '" + e.key + "'; allowed: 1 to 64 characters from a-z, 0-9 and _");
+        Draft d;
+        d.variant.name = d.variant.family = e.key;
+        d.line = e.line;
+        d.column = e.column;
+        d.where = p;
+        if (e.value.kind != Kind::null) {
+            const Node& m = expect_map(e.value, p, "a map with set, baseline, description (or nothing: the base scenario as is)");
+            check_keys(m, p, "variant '" + e.key + "'", kVariantKeys);
+            if (const Node* n = m.find("description")) d.variant.description = string(*n, join(p, "description"));
+            if (const Node* n = m.find("baseline")) d.baseline = string(*n, join(p, "baseline"));
+            if (const Node* n = m.find("set"); n && n->kind != Kind::null) {
+                const std::string sp = join(p, "set");
+                expect_map(*n, sp, "a map of scenario key paths to values, e.g. {policies.cop22_grant.rate: 0.4}");
+                for (const auto& s : n->entries) {
+                    key_path(s, sp, false);
+                    d.variant.overrides.push_back(s.key + "=" + flow(s.value));
+                    d.origins.push_back(Origin{sp, s.line, s.column, s.value.line, s.value.column});
+                }
+            }
+        }
+        drafts.push_back(std::move(d));
+    }
+    // Pairing: a baseline is another variant that is not itself paired.
+    std::vector<std::string> names;
+    for (const auto& d : drafts) names.push_back(d.variant.name);
+    for (std::size_t i = 0; i < drafts.size(); ++i) {
+        const Draft& d = drafts[i];
+        if (d.baseline.empty()) continue;
+        const Node& at = *vs.entries[i].value.find("baseline");
+        const std::string bp = join(d.where, "baseline");
+        const auto it = std::find(names.begin(), names.end(), d.baseline);
+        if (it == names.end()) bad(at, bp, "unknown variant", suggestion(d.baseline, names));
+        if (*it == d.variant.name) bad(at, bp, "a variant cannot be its own baseline", "name another variant, or leave the key out");
+        const Draft& b = drafts[static_cast<std::size_t>(it - names.begin())];
+        if (!b.baseline.empty())
+            bad(at, bp, "variant '" + b.variant.name + "' has a baseline itself ('" + b.baseline + "')",
+                "a baseline must be a variant without a baseline (pairs are not chained)");
+    }
+}
+
+std::vector<Sweep> BatchReader::read_sweeps(const Node& root, const std::vector<Draft>& drafts) const {
+    std::vector<Sweep> sweeps;
+    const Node* sn = root.find("sweeps");
+    if (!sn || sn->kind == Kind::null) return sweeps;
+    if (sn->kind != Kind::sequence)
+        bad(*sn, "sweeps", "expected a list of sweeps", "e.g. - {over: [cop22], set: {policies.cop22_grant.rate: [0.2, 0.3]}}");
+    std::vector<std::string> names, paired, baselines;
+    for (const auto& d : drafts) {
+        names.push_back(d.variant.name);
+        if (!d.baseline.empty()) paired.push_back(d.variant.name), baselines.push_back(d.baseline);
+    }
+    for (std::size_t i = 0; i < sn->items.size(); ++i) {
+        const std::string p = "sweeps[" + std::to_string(i) + "]";
+        const Node& m = expect_map(sn->items[i], p, "a map with over and set");
+        check_keys(m, p, "a sweep", kSweepKeys);
+        Sweep sw;
+        sw.line = m.line;
+        sw.column = m.column;
+        if (const Node* over = m.find("over")) {
+            sw.over_node = over;
+            const std::string op = join(p, "over");
+            if (over->kind != Kind::sequence || over->items.empty())
+                bad(*over, op, "expected a non-empty list of variant names", "e.g. [cop22]; leave the key out for every paired variant");
+            for (std::size_t k = 0; k < over->items.size(); ++k) {
+                const Node& item = over->items[k];
+                const std::string ip = op + "[" + std::to_string(k) + "]";
+                if (item.kind != Kind::scalar) bad(item, ip, "expected a variant name", suggestion("", names));
+                if (std::find(names.begin(), names.end(), item.text) == names.end())
+                    bad(item, ip, "unknown variant", suggestion(item.text, names));
+                if (std::find(sw.over.begin(), sw.over.end(), item.text) != sw.over.end())
+                    bad(item, ip, "listed twice", "name each variant once");
+                if (std::find(baselines.begin(), baselines.end(), item.text) != baselines.end())
+                    bad(item, ip, "variant '" + item.text + "' is the baseline of another variant",
+                        "a baseline cannot be swept: its pairs would be ambiguous; sweep the paired variants");
+                sw.over.push_back(item.text);
+            }
+        } else {
+            if (paired.empty())
+                fail(m, p + ": no variant has a baseline, so there is nothing to sweep by default; name the variants "
+                            "with over: [...]");
+            sw.over = paired;
+        }
+        const std::string setp = join(p, "set");
+        const Node& set = require(m, p, "set", "the key paths to sweep, each with a list of values");
+        if (set.kind != Kind::map || set.entries.empty())
+            bad(set, setp, "expected a map of key paths to lists of values", "e.g. {policies.cop22_grant.rate: [0.2, 0.3]}");
+        for (const auto& e : set.entries) {
+            key_path(e, setp, false);
+            if (e.value.kind != Kind::sequence || e.value.items.empty())
+                bad(e.value, join(setp, e.key), "expected a non-empty list of values", "e.g. [2.5e7, 5e7, 1e8]");
+            Sweep::Key k{e.key, {}, e.line, e.column};
+            for (const auto& item : e.value.items) k.values.push_back(&item);
+            sw.keys.push_back(std::move(k));
+        }
+        sweeps.push_back(std::move(sw));
+    }
+    return sweeps;
+}
+
+std::vector<UncertainParameter> BatchReader::read_uncertain(const Node& root) const {
+    std::vector<UncertainParameter> out;
+    const Node* un = root.find("uncertain");
+    if (!un || un->kind == Kind::null) return out;
+    expect_map(*un, "uncertain", "a map of scenario key paths to distributions");
+    if (un->entries.size() > kMaxUncertain)
+        fail(*un, "uncertain: got " + std::to_string(un->entries.size()) + " parameters; allowed: at most " +
+                      std::to_string(kMaxUncertain));
+    for (const auto& e : un->entries) {
+        const std::string p = join("uncertain", e.key);
+        const Node& m = expect_map(e.value, p, "a map {distribution, apply, and its parameters}");
+        UncertainParameter u;
+        u.path = e.key;
+        u.line = e.line;
+        u.column = e.column;
+        const std::size_t dist = choice(require(m, p, "distribution", list(kDistributions)), join(p, "distribution"), kDistributions);
+        u.distribution = static_cast<Distribution>(dist);
+        const Node& apply = require(m, p, "apply", "scale (multiply the value) or set (replace it)");
+        u.scale = choice(apply, join(p, "apply"), kApply) == 0;
+        const auto parts = key_path(e, "uncertain", u.scale);
+        if (parts[0] == "run" || parts[0] == "schema" || parts[0] == "name" || parts[0] == "description")
+            fail_at(e.line, e.column,
+                    p + ": '" + parts[0] + "' cannot be uncertain: every run of a batch shares the horizon and its settings");
+        if (parts[0] == "policies" && parts.size() >= 2 && parts[1] == "*")
+            fail_at(e.line, e.column, p + ": name the policy; '*' is not allowed in place of a policy name");
+
+        std::vector<std::string_view> keys{"distribution", "apply"};
+        const auto& own = kDistributionKeys[dist];
+        keys.insert(keys.end(), own.begin(), own.end());
+        for (const auto& ke : m.entries) {
+            if (std::find(keys.begin(), keys.end(), ke.key) != keys.end()) continue;
+            std::vector<std::string_view> owners;
+            for (std::size_t d = 0; d < kDistributionKeys.size(); ++d)
+                if (std::find(kDistributionKeys[d].begin(), kDistributionKeys[d].end(), ke.key) != kDistributionKeys[d].end())
+                    owners.push_back(kDistributions[d]);
+            if (!owners.empty())
+                fail_at(ke.line, ke.column,
+                        join(p, ke.key) + ": '" + ke.key + "' is not a parameter of a " + std::string(kDistributions[dist]) +
+                            " distribution (it is one of " + list(owners) + "); its keys are: " + list(keys));
+            fail_at(ke.line, ke.column,
+                    join(p, ke.key) + ": unknown key '" + ke.key + "' in uncertain parameter '" + e.key + "'; " +
+                        suggestion(ke.key, std::vector<std::string>(keys.begin(), keys.end())));
+        }
+        const auto num = [&](std::string_view key, const std::string& what) {
+            return real(require(m, p, key, what + " of a " + std::string(kDistributions[dist]) + " distribution"),
+                        join(p, key));
+        };
+        switch (u.distribution) {
+        case Distribution::uniform:
+            u.a = num("low", "the lower end");
+            u.b = num("high", "the upper end");
+            if (!(u.a < u.b)) bad(*m.find("high"), join(p, "high"), "must be above low (" + round_trip_text(u.a) + ")", "allowed: > low");
+            break;
+        case Distribution::triangular:
+            u.a = num("low", "the lower end");
+            u.c = num("mode", "the most likely value");
+            u.b = num("high", "the upper end");
+            if (!(u.a < u.b)) bad(*m.find("high"), join(p, "high"), "must be above low (" + round_trip_text(u.a) + ")", "allowed: > low");
+            if (u.c < u.a || u.c > u.b)
+                bad(*m.find("mode"), join(p, "mode"), "out of range",
+                    "allowed: [" + round_trip_text(u.a) + ", " + round_trip_text(u.b) + "] (low to high)");
+            break;
+        case Distribution::normal:
+            u.a = num("mean", "the mean");
+            u.b = num("sd", "the standard deviation");
+            if (!(u.b > 0)) bad(*m.find("sd"), join(p, "sd"), "out of range", "allowed: > 0");
+            break;
+        case Distribution::lognormal:
+            u.a = num("mu", "the mean of the logarithm");
+            u.b = num("sigma", "the standard deviation of the logarithm");
+            if (!(u.b > 0)) bad(*m.find("sigma"), join(p, "sigma"), "out of range", "allowed: > 0");
+            if (u.b > 10) bad(*m.find("sigma"), join(p, "sigma"), "out of range", "allowed: (0, 10] (exp(10 sigma) overflows nothing, but means nothing either)");
+            break;
+        }
+        out.push_back(u);
+    }
+    return out;
+}
+
+// The name fragment of one swept value: the text as written when it is a plain
+// token, else its position in the list.
+std::string value_label(const Node& v, std::size_t index) {
+    if (v.kind == Kind::scalar && !v.quoted && !v.text.empty() && v.text.size() <= 32 &&
+        std::all_of(v.text.begin(), v.text.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+        }))
+        return v.text;
+    return "item-" + std::to_string(index + 1);
+}
+
+std::vector<Draft> BatchReader::expand_sweeps(std::vector<Draft> drafts, const std::vector<Sweep>& sweeps) const {
+    std::vector<Draft> out;
+    std::unordered_map<std::string, std::string> made;  // sweep-made name -> the sweep that made it
+    for (auto& d : drafts) {
+        bool swept = false;
+        for (std::size_t si = 0; si < sweeps.size(); ++si) {
+            const Sweep& sw = sweeps[si];
+            if (std::find(sw.over.begin(), sw.over.end(), d.variant.name) == sw.over.end()) continue;
+            swept = true;
+            // Labels: the last part of each key path, or the whole path when two keys share it.
+            std::vector<std::string> labels;
+            for (const auto& k : sw.keys) labels.push_back(split_path(k.path).back());
+            for (std::size_t a = 0; a < labels.size(); ++a)
+                for (std::size_t b = 0; b < labels.size(); ++b)
+                    if (a != b && split_path(sw.keys[a].path).back() == split_path(sw.keys[b].path).back())
+                        labels[a] = sw.keys[a].path;
+            // Cartesian product, first key slowest (row-major, as written).
+            std::vector<std::size_t> at(sw.keys.size(), 0);
+            for (;;) {
+                Draft x = d;
+                x.variant.name = d.variant.name;
+                x.where = "sweeps[" + std::to_string(si) + "]";
+                x.line = sw.line;
+                x.column = sw.column;
+                for (std::size_t k = 0; k < sw.keys.size(); ++k) {
+                    const Node& v = *sw.keys[k].values[at[k]];
+                    const std::string text = sw.keys[k].path + "=" + flow(v);
+                    x.variant.overrides.push_back(text);
+                    x.variant.sweep.push_back(text);
+                    x.origins.push_back(Origin{x.where + ".set", sw.keys[k].line, sw.keys[k].column, v.line, v.column});
+                    x.variant.name += "[" + labels[k] + "=" + value_label(v, at[k]) + "]";
+                }
+                if (const auto [it, fresh] = made.try_emplace(x.variant.name, x.where); !fresh)
+                    fail_at(x.line, x.column,
+                            x.where + ": makes variant '" + x.variant.name + "' a second time (first from " + it->second +
+                                "); each combination of values may appear once");
+                if (out.size() + 1 > kMaxVariants)
+                    fail_at(sw.line, sw.column,
+                            x.where + ": the sweeps make more than " + std::to_string(kMaxVariants) +
+                                " variants; allowed: at most " + std::to_string(kMaxVariants));
+                out.push_back(std::move(x));
+                std::size_t k = sw.keys.size();
+                while (k > 0 && ++at[k - 1] == sw.keys[k - 1].values.size()) at[--k] = 0;
+                if (k == 0) break;
+            }
+        }
+        if (!swept) out.push_back(std::move(d));
+    }
+    return out;
+}
+
+// The canonical batch: every default written, numbers with round-trip precision,
+// `set` values re-emitted in flow style. Loading it back gives the same plan.
+std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, const std::string& scenario_as_written,
+                                       const std::vector<Sweep>& sweeps) const {
+    std::string y;
+    y += "schema: 1\n";
+    y += "name: " + scalar_text(plan.name, false) + "\n";
+    if (!plan.description.empty()) y += "description: " + quoted(plan.description) + "\n";
+    y += "scenario: " + scalar_text(scenario_as_written, false) + "\n";
+    y += "seed: " + std::to_string(plan.seed) + "\n";
+    y += "samples: " + std::to_string(plan.samples) + "\n";
+    y += "replicates: " + std::to_string(plan.replicates) + "\n";
+    y += "variants:\n";
+    for (const auto& e : root.find("variants")->entries) {
+        const Node* set = e.value.kind == Kind::map ? e.value.find("set") : nullptr;
+        const Node* base = e.value.kind == Kind::map ? e.value.find("baseline") : nullptr;
+        const Node* desc = e.value.kind == Kind::map ? e.value.find("description") : nullptr;
+        const bool has_set = set && set->kind == Kind::map && !set->entries.empty();
+        if (!has_set && !base && !desc) {
+            y += "  " + e.key + ": {}\n";
+            continue;
+        }
+        y += "  " + e.key + ":\n";
+        if (desc) y += "    description: " + quoted(desc->text) + "\n";
+        if (has_set) {
+            y += "    set:\n";
+            for (const auto& s : set->entries) y += "      " + key_text(s.key) + ": " + flow(s.value) + "\n";
+        }
+        if (base) y += "    baseline: " + base->text + "\n";
+    }
+    if (!sweeps.empty()) {
+        y += "sweeps:\n";
+        for (const auto& sw : sweeps) {
+            std::string over;
+            for (const auto& o : sw.over) over += (over.empty() ? "" : ", ") + o;
+            y += "  - over: [" + over + "]\n    set:\n";
+            for (const auto& k : sw.keys) {
+                std::string values;
+                for (const Node* v : k.values) values += (values.empty() ? "" : ", ") + flow(*v);
+                y += "      " + key_text(k.path) + ": [" + values + "]\n";
+            }
+        }
+    }
+    if (!plan.uncertain.empty()) {
+        y += "uncertain:\n";
+        for (const auto& u : plan.uncertain) {
+            const auto d = static_cast<std::size_t>(u.distribution);
+            y += "  " + key_text(u.path) + ": {distribution: " + std::string(kDistributions[d]) +
+                 ", apply: " + (u.scale ? "scale" : "set");
+            const auto f = [&](const char* k, double v) { y += std::string(", ") + k + ": " + round_trip_text(v); };
+            switch (u.distribution) {
+            case Distribution::uniform: f("low", u.a), f("high", u.b); break;
+            case Distribution::triangular: f("low", u.a), f("mode", u.c), f("high", u.b); break;
+            case Distribution::normal: f("mean", u.a), f("sd", u.b); break;
+            case Distribution::lognormal: f("mu", u.a), f("sigma", u.b); break;
+            }
+            y += "}\n";
+        }
+    }
+    return y;
+}
+
+// An error of the scenario loader, moved to where the batch file caused it: the
+// override (`--set text: ...`) or the scale (`scale path by f: ...`) that its
+// message starts with; else, when the variant changes anything, the variant; else
+// the base scenario's own error, unchanged.
+void BatchReader::rethrow_in_batch(const InputError& e, const Draft& d, const LoadOptions& options,
+                                   const std::vector<Origin>& scale_origins, const std::vector<Origin>& set_origins,
+                                   const std::string& context) const {
+    const std::string& msg = e.message();
+    if (e.line() == 0) {
+        for (std::size_t i = options.overrides.size(); i-- > 0;) {
+            const std::string prefix = "--set " + options.overrides[i] + ": ";
+            if (!starts_with(msg, prefix)) continue;
+            const Origin& o = i < d.origins.size() ? d.origins[i] : set_origins.at(i - d.origins.size());
+            const std::string rest = msg.substr(prefix.size());
+            const bool about_path = starts_with(rest, "no key ") || starts_with(rest, "empty part") ||
+                                    rest.find("is a single value, not a map") != std::string::npos;
+            fail_at(about_path ? o.key_line : o.value_line, about_path ? o.key_column : o.value_column,
+                    o.where + ": " + rest + context);
+        }
+        for (std::size_t i = options.scales.size(); i-- > 0;) {
+            const std::string prefix = "scale " + options.scales[i].path + " by ";
+            if (!starts_with(msg, prefix)) continue;
+            const Origin& o = scale_origins.at(i);
+            fail_at(o.key_line, o.key_column, o.where + ": " + msg + context);
+        }
+    }
+    if (options.overrides.empty() && options.scales.empty()) throw e;
+    fail_at(d.line, d.column, d.where + ": the base scenario with this variant's changes is refused" + context + ": " + e.what());
+}
+
+// Every variant's scenario is built once here: the scenario loader checks each
+// override against the schema and the ranges, and the horizon, sectors and
+// technologies are compared across variants (the runner stacks runs on them). Each
+// uncertain parameter is then applied at its centre and, for the bounded
+// distributions, at both ends, so a range that leaves the scenario's limits is
+// refused before anything runs (batch/expand.cpp checks the sampled extremes).
+void BatchReader::check_variants(BatchPlan& plan, const std::vector<Draft>& drafts) const {
+    std::optional<Scenario> first;
+    std::vector<double> centre, low, high;
+    bool bounded = false;
+    for (const auto& u : plan.uncertain) {
+        switch (u.distribution) {
+        case Distribution::uniform: centre.push_back((u.a + u.b) / 2), low.push_back(u.a), high.push_back(u.b), bounded = true; break;
+        case Distribution::triangular: centre.push_back(u.c), low.push_back(u.a), high.push_back(u.b), bounded = true; break;
+        case Distribution::normal: centre.push_back(u.a), low.push_back(u.a), high.push_back(u.a); break;
+        case Distribution::lognormal: centre.push_back(std::exp(u.a)), low.push_back(std::exp(u.a)), high.push_back(std::exp(u.a)); break;
+        }
+    }
+    for (std::uint32_t vi = 0; vi < drafts.size(); ++vi) {
+        const Draft& d = drafts[vi];
+        Variant& v = plan.variants[vi];
+        LoadOptions options = variant_load_options(plan, vi, {});
+        Scenario s;
+        try {
+            s = load_scenario_text(plan.scenario_text, plan.scenario_file, options);
+        } catch (const InputError& e) {
+            rethrow_in_batch(e, d, options, {}, {}, "");
+        }
+        if (!first) {
+            first = s;
+        } else {
+            const auto names = [](const auto& items) {
+                std::vector<std::string> out;
+                for (const auto& x : items) out.push_back(x.name);
+                return out;
+            };
+            std::string what;
+            const auto cmp = [&](const char* key, long a, long b) {
+                if (what.empty() && a != b)
+                    what = std::string("changes ") + key + " from " + std::to_string(a) + " to " + std::to_string(b);
+            };
+            cmp("run.start_year", first->run.start_year, s.run.start_year);
+            cmp("run.end_year", first->run.end_year, s.run.end_year);
+            cmp("run.steps_per_year", first->run.steps_per_year, s.run.steps_per_year);
+            if (what.empty() && names(first->sectors) != names(s.sectors)) what = "changes the list of sectors";
+            if (what.empty() && names(first->technologies) != names(s.technologies)) what = "changes the list of technologies";
+            if (!what.empty())
+                fail_at(d.line, d.column,
+                        d.where + ": variant '" + v.name + "' " + what + " of variant '" + plan.variants[0].name +
+                            "'; allowed: every variant of a batch has the same horizon (run.start_year, run.end_year, "
+                            "run.steps_per_year), sectors and technologies, because its runs are stacked on them");
+        }
+        // Parameters of a policy apply to the variants that have it.
+        for (std::uint32_t p = 0; p < plan.uncertain.size(); ++p) {
+            const auto parts = split_path(plan.uncertain[p].path);
+            if (parts[0] == "policies" && parts.size() >= 2 &&
+                std::none_of(s.policies.begin(), s.policies.end(), [&](const Policy& x) { return x.name == parts[1]; }))
+                continue;
+            v.uncertain.push_back(p);
+        }
+        if (v.uncertain.empty()) continue;
+        const auto check = [&](const std::vector<double>& values, const std::string& at) {
+            LoadOptions o = variant_load_options(plan, vi, values);
+            std::vector<Origin> scale_origins, set_origins;
+            for (const std::uint32_t p : v.uncertain) {
+                const auto& u = plan.uncertain[p];
+                Origin origin{"uncertain." + u.path, u.line, u.column, u.line, u.column};
+                (u.scale ? scale_origins : set_origins).push_back(origin);
+            }
+            try {
+                load_scenario_text(plan.scenario_text, plan.scenario_file, o);
+            } catch (const InputError& e) {
+                rethrow_in_batch(e, d, o, scale_origins, set_origins,
+                                 " (variant '" + v.name + "', uncertain parameters at " + at + ")");
+            }
+        };
+        check(centre, "their centre");
+        if (bounded) {
+            check(low, "the low end of their range");
+            check(high, "the high end of their range");
+        }
+    }
+}
+
+BatchPlan BatchReader::read(const Node& root, const std::string& text) {
+    (void)text;
+    check_keys(root, "", "the top level of a batch file", kTopKeys);
+    BatchPlan plan;
+    plan.file = file_;
+    if (const Node* n = root.find("schema")) {
+        if (whole(*n, "schema", 1, 1) != 1) bad(*n, "schema", "unsupported", "allowed: 1");
+    }
+    plan.name = std::filesystem::path(file_).stem().string();
+    if (plan.name.empty()) plan.name = "batch";
+    if (const Node* n = root.find("name")) plan.name = string(*n, "name");
+    if (const Node* n = root.find("description")) plan.description = string(*n, "description");
+
+    const Node& sc = require(root, "", "scenario", "the base scenario file, relative to the batch file's folder");
+    const std::string scenario_as_written = string(sc, "scenario");
+    if (scenario_as_written.empty()) bad(sc, "scenario", "expected a file name", "e.g. morocco-cop22.yaml");
+    {
+        namespace fs = std::filesystem;
+        fs::path sp(scenario_as_written);
+        if (sp.is_relative()) sp = fs::path(file_).parent_path() / sp;
+        plan.scenario_file = sp.lexically_normal().string();
+        try {
+            plan.scenario_text = yaml::read_scenario_file(plan.scenario_file, plan.scenario_file);
+        } catch (const InputError& e) {
+            bad(sc, "scenario", e.message() + " (" + plan.scenario_file + ")", "name a scenario file, relative to the batch file's folder");
+        }
+    }
+    if (const Node* n = root.find("seed")) plan.seed = whole(*n, "seed", 0, std::numeric_limits<std::uint64_t>::max());
+    if (const Node* n = root.find("samples")) plan.samples = static_cast<std::uint32_t>(whole(*n, "samples", 1, kMaxSamples));
+    if (const Node* n = root.find("replicates"))
+        plan.replicates = static_cast<std::uint32_t>(whole(*n, "replicates", 1, kMaxReplicates));
+
+    std::vector<Draft> drafts;
+    read_variants(root, drafts);
+    const std::vector<Sweep> sweeps = read_sweeps(root, drafts);
+    plan.uncertain = read_uncertain(root);
+    if (plan.samples > 1 && plan.uncertain.empty())
+        bad(*root.find("samples"), "samples", "several samples but no uncertain parameters",
+            "samples differ only in their uncertain values: add uncertain:, or use replicates: for repeated runs");
+
+    drafts = expand_sweeps(std::move(drafts), sweeps);
+    std::vector<std::string> names;
+    for (const auto& d : drafts) names.push_back(d.variant.name);
+    for (auto& d : drafts) {
+        if (!d.baseline.empty())
+            d.variant.baseline = static_cast<int>(std::find(names.begin(), names.end(), d.baseline) - names.begin());
+        plan.variants.push_back(d.variant);
+    }
+    const std::uint64_t runs = static_cast<std::uint64_t>(plan.variants.size()) * plan.samples * plan.replicates;
+    if (runs > kMaxRuns)
+        fail(root.find("samples") ? *root.find("samples") : root,
+             "the batch has " + std::to_string(plan.variants.size()) + " variants x " + std::to_string(plan.samples) +
+                 " samples x " + std::to_string(plan.replicates) + " replicates = " + std::to_string(runs) +
+                 " runs; allowed: at most " + std::to_string(kMaxRuns) + " runs; split it into several batches");
+
+    check_variants(plan, drafts);
+    plan.resolved_text = resolved_text(root, plan, scenario_as_written, sweeps);
+    std::string both = plan.resolved_text;
+    both.push_back('\0');
+    both += plan.scenario_text;
+    plan.identity = fnv1a64_hex(both);
+    return plan;
+}
+
+}  // namespace
+
+BatchPlan load_batch_text(const std::string& text, const std::string& path) {
+    const std::vector<yaml::Source> sources{yaml::Source{path, {}}};
+    if (text.empty()) throw InputError(path, 0, 0, "the file is empty; a batch needs at least scenario: and variants:");
+    if (text.size() > yaml::kMaxFileBytes)
+        throw InputError(path, 0, 0, "text is larger than the " + std::to_string(yaml::kMaxFileBytes >> 20) + " MiB a batch file may be");
+    // parse_value: parse_document's messages speak of scenario keys.
+    const Node root = yaml::parse_value(text, sources, 0);
+    if (root.kind == Kind::null)
+        throw InputError(path, root.line, root.column, "the document is empty; a batch needs at least scenario: and variants:");
+    if (root.kind != Kind::map)
+        throw InputError(path, root.line, root.column,
+                         "the top level must be a map of batch keys (scenario:, variants:, ...), got " + yaml::describe(root));
+    BatchReader reader(path, sources);
+    return reader.read(root, text);
+}
+
+BatchPlan load_batch(const std::string& path) {
+    std::string text;
+    try {
+        text = yaml::read_scenario_file(path, path);
+    } catch (const InputError& e) {
+        std::string m = e.message();
+        for (const std::string from : {"scenario file", "a scenario may be", "a scenario YAML file"}) {
+            const auto at = m.find(from);
+            if (at != std::string::npos) m.replace(at, from.size(), from == "scenario file" ? "batch file" : from == "a scenario may be" ? "a batch file may be" : "a batch YAML file");
+        }
+        throw InputError(path, 0, 0, m);
+    }
+    return load_batch_text(text, path);
+}
+
+}  // namespace greenshift
