@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# greenshift batch / summary / export as a user meets them, including a batch killed
+# with SIGKILL and resumed: the resumed file must equal an uninterrupted one, dataset
+# by dataset, bitwise.
+# Usage: test_batch_cli.sh GREENSHIFT_EXE SOURCE_DIR
+set -uo pipefail
+exe=$1
+src=$2
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+fails=0
+pass() { echo "ok   - $1"; }
+fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
+expect() {
+    local code=$1 what=$2; shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$rc" -eq "$code" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, expected $code"; tail -5 "$tmp/err"; fi
+}
+contains() { grep -qF -- "$2" "$1" && pass "$3" || { fail "$3: '$2' not in $(basename "$1")"; head -5 "$1"; }; }
+parts() { ls "$1" 2>/dev/null | grep -c '^run-.*\.h5$'; }
+
+make_batch() {  # make_batch FILE SEED
+    cat >"$1" <<YAML
+schema: 1
+name: cli_batch
+scenario: $src/scenarios/morocco-cop22.yaml
+seed: $2
+samples: 20
+replicates: 2
+variants:
+  baseline:
+    set:
+      policies: {}
+  cop22:
+    baseline: baseline
+uncertain:
+  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
+YAML
+}
+make_batch "$tmp/b.yaml" 7
+
+expect 0 "uninterrupted batch, 2 threads" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/whole.h5" --threads 2
+contains "$tmp/err" "runs/s" "the batch reports its rate"
+contains "$tmp/err" "80 runs" "80 runs = 20 samples x 2 replicates x 2 variants"
+[ -d "$tmp/whole.h5.parts" ] && fail "parts left behind" || pass "parts removed after the batch file is written"
+expect 0 "xarray opens every group; statistics equal numpy" -- "$py" "$src/tests/python/check_batch.py" "$tmp/whole.h5"
+
+# SIGKILL mid-way, then --resume: the same datasets as the uninterrupted batch
+"$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" --threads 1 -q 2>"$tmp/killed.err" &
+pid=$!
+for _ in $(seq 1 600); do
+    [ "$(parts "$tmp/cut.h5.parts")" -ge 6 ] && break
+    sleep 0.05
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+done_before=$(parts "$tmp/cut.h5.parts")
+if [ "$done_before" -ge 6 ] && [ "$done_before" -lt 80 ]; then pass "killed with $done_before of 80 runs durable"; else fail "kill came at a bad time: $done_before parts"; fi
+[ -e "$tmp/cut.h5" ] && fail "an output file appeared for a killed batch" || pass "no output file after the kill"
+expect 4 "the interrupted batch is not silently restarted" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" -q
+contains "$tmp/err" "--resume" "the refusal says how to resume"
+expect 2 "--resume and --force exclude each other" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" --resume --force
+make_batch "$tmp/changed.yaml" 8
+expect 4 "a resume against a changed batch is refused" -- "$exe" batch "$tmp/changed.yaml" -o "$tmp/cut.h5" --resume
+contains "$tmp/err" "identity" "the refusal names the identities"
+contains "$tmp/err" "--force" "the refusal says how to start over"
+expect 0 "resume after SIGKILL" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" --resume --threads 2
+contains "$tmp/err" "already done" "the resume reports the runs already done"
+computed=$(grep -o '([0-9]* computed' "$tmp/err" | grep -o '[0-9]*')
+[ -n "$computed" ] && [ "$computed" -le $((80 - done_before)) ] && pass "resume computed only the missing runs ($computed)" || fail "resume computed ${computed:-?} runs"
+expect 0 "resumed file equals the uninterrupted one, bitwise" -- "$py" "$src/tests/python/compare_runs.py" "$tmp/whole.h5" "$tmp/cut.h5"
+expect 0 "resuming a complete batch" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" --resume
+contains "$tmp/err" "nothing to compute" "a complete batch computes nothing"
+expect 4 "a resume of a complete batch changed since is refused" -- "$exe" batch "$tmp/changed.yaml" -o "$tmp/cut.h5" --resume
+expect 4 "an existing output without --force" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" -q
+
+# SIGTERM: running runs finish, exit 75, resumable
+"$exe" batch "$tmp/b.yaml" -o "$tmp/term.h5" --threads 1 -q 2>"$tmp/term.err" &
+pid=$!
+for _ in $(seq 1 600); do
+    [ "$(parts "$tmp/term.h5.parts")" -ge 3 ] && break
+    sleep 0.05
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+[ "$rc" -eq 75 ] && pass "SIGTERM ends the batch with 75" || fail "SIGTERM: exit $rc"
+contains "$tmp/term.err" "--resume" "the message says how to finish"
+expect 0 "resume after SIGTERM" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/term.h5" --resume -q
+expect 0 "SIGTERM-then-resume equals the uninterrupted file" -- "$py" "$src/tests/python/compare_runs.py" "$tmp/whole.h5" "$tmp/term.h5"
+
+# summary and export
+expect 0 "summary" -- "$exe" summary "$tmp/whole.h5"
+contains "$tmp/out" "co2_avoided" "summary shows CO2 avoided"
+contains "$tmp/out" "p95" "summary shows the 90% interval"
+expect 0 "summary --csv" -- "$exe" summary "$tmp/whole.h5" --csv
+contains "$tmp/out" "variant,indicator,units,mean,p5,p50,p95" "CSV header"
+expect 0 "export --csv" -- "$exe" export "$tmp/whole.h5" --csv "$tmp/csv"
+[ -s "$tmp/csv/summary.csv" ] && [ -s "$tmp/csv/runs_run_time_sector_technology.csv" ] && pass "CSV files written" || fail "CSV files missing"
+expect 0 "pandas reads the CSV as it is" -- "$py" -c "
+import pandas as pd, sys
+d = pd.read_csv('$tmp/csv/runs_run_time_sector.csv')
+sys.exit(0 if len(d) == 80 * 24 * 9 and 'co2_emissions' in d and d['year'].min() == 2017 else 1)"
+expect 4 "export refuses to overwrite" -- "$exe" export "$tmp/whole.h5" --csv "$tmp/csv"
+expect 0 "export --force overwrites" -- "$exe" export "$tmp/whole.h5" --csv "$tmp/csv" --force
+ls "$tmp/csv" | grep -q '\.tmp' && fail "temporary CSV left" || pass "no temporary CSV left"
+
+# files greenshift did not write, and run files
+expect 0 "a run file" -- "$exe" run "$src/scenarios/bass.yaml" -o "$tmp/run.h5" -q
+expect 3 "summary of a run file" -- "$exe" summary "$tmp/run.h5"
+contains "$tmp/err" "not a batch file" "the error says it is a run file"
+"$py" -c "import h5py; h5py.File('$tmp/foreign.h5', 'w')['x'] = [1, 2]"
+expect 3 "summary of a foreign HDF5 file" -- "$exe" summary "$tmp/foreign.h5"
+echo "not hdf5" >"$tmp/text.h5"
+expect 3 "summary of a non-HDF5 file" -- "$exe" summary "$tmp/text.h5"
+expect 3 "summary of a missing file" -- "$exe" summary "$tmp/missing.h5"
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
