@@ -252,7 +252,7 @@ class BatchReader {
 public:
     BatchReader(std::string file, std::vector<yaml::Source> sources) : file_(std::move(file)), sources_(std::move(sources)) {}
 
-    BatchPlan read(const Node& root, const std::string& text);
+    BatchPlan read(const Node& root);
 
 private:
     [[noreturn]] void fail_at(int line, int column, const std::string& message) const {
@@ -801,8 +801,7 @@ void BatchReader::check_variants(BatchPlan& plan, const std::vector<Draft>& draf
     }
 }
 
-BatchPlan BatchReader::read(const Node& root, const std::string& text) {
-    (void)text;
+BatchPlan BatchReader::read(const Node& root) {
     check_keys(root, "", "the top level of a batch file", kTopKeys);
     BatchPlan plan;
     plan.file = file_;
@@ -880,7 +879,7 @@ BatchPlan load_batch_text(const std::string& text, const std::string& path) {
         throw InputError(path, root.line, root.column,
                          "the top level must be a map of batch keys (scenario:, variants:, ...), got " + yaml::describe(root));
     BatchReader reader(path, sources);
-    return reader.read(root, text);
+    return reader.read(root);
 }
 
 BatchPlan load_batch(const std::string& path) {
