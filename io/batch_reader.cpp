@@ -129,10 +129,17 @@ void write_csv(const hdf5::Group& g, const GroupLayout& layout, const std::vecto
     // header
     std::string header;
     for (const Axis* a : axes) {
-        header += (header.empty() ? "" : ",") + csv_field(a->name);
-        for (const std::string& n : a->aux_names) header += "," + csv_field(n);
+        if (!header.empty()) header += ',';
+        header += csv_field(a->name);
+        for (const std::string& n : a->aux_names) {
+            header += ',';
+            header += csv_field(n);
+        }
     }
-    for (const std::string& v : variables) header += "," + csv_field(v);
+    for (const std::string& v : variables) {
+        header += ',';
+        header += csv_field(v);
+    }
     out << header << "\n";
 
     std::vector<hdf5::Dataset> data;
@@ -167,11 +174,17 @@ void write_csv(const hdf5::Group& g, const GroupLayout& layout, const std::vecto
             if (!axes.empty()) index[0] = r;
             std::string line;
             for (std::size_t a = 0; a < axes.size(); ++a) {
-                line += (a == 0 ? "" : ",") + csv_field(axes[a]->labels[index[a]]);
-                for (const auto& aux : axes[a]->aux) line += "," + csv_field(aux[index[a]]);
+                if (a > 0) line += ',';
+                line += csv_field(axes[a]->labels[index[a]]);
+                for (const auto& aux : axes[a]->aux) {
+                    line += ',';
+                    line += csv_field(aux[index[a]]);
+                }
             }
-            for (std::size_t k = 0; k < variables.size(); ++k)
-                line += "," + (counts[k] ? std::to_string(whole[k][e]) : number(real[k][e]));
+            for (std::size_t k = 0; k < variables.size(); ++k) {
+                line += ',';
+                line += counts[k] ? std::to_string(whole[k][e]) : number(real[k][e]);
+            }
             out << line << "\n";
         }
     }
