@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace greenshift {
@@ -88,6 +89,20 @@ struct Technology {
     double local_content = 0;      // share of capex spent with local suppliers
     double bass_p = 0.01;          // innovation coefficient, per year
     double bass_q = 0.3;           // imitation coefficient, per year
+    // Where the local share of its capex is spent: (input-output sector, share),
+    // shares summing to 1. Empty when the scenario has no input-output table.
+    std::vector<std::pair<int, double>> suppliers;
+};
+
+// An inter-sector (input-output) table for the green-tech supplier ecosystem:
+// investment x local content is final demand on the supplier sectors, and
+// x = (I - A)^-1 y gives direct and indirect output, value added and jobs.
+struct InputOutput {
+    std::vector<std::string> sectors;   // its own sector list (may differ from firm sectors)
+    std::vector<double> coefficients;   // A, n x n row-major: input from i per MAD of output of j
+    std::vector<double> value_added;    // MAD of value added per MAD of output, per sector
+    std::vector<double> jobs;           // jobs (full-time, for a year) per million MAD of output
+    bool enabled() const { return !sectors.empty(); }
 };
 
 enum class DecisionRule : std::uint8_t { logistic, max_market_share, bass };
@@ -174,6 +189,7 @@ struct Scenario {
     std::vector<Technology> technologies;
     std::vector<Policy> policies;
     Decision decision;
+    InputOutput input_output;  // optional
 
     std::uint64_t total_firms() const {
         std::uint64_t n = 0;
