@@ -6,6 +6,10 @@
 #   succeeds next to the killed runs' stale temporaries.
 # - SIGTERM, SIGUSR1 and SIGINT stop a run within 2 s with exit 75 and write nothing;
 #   a stop signal during the write gives either that or the complete file.
+# - SIGKILL `greenshift batch` at random moments, each time followed by `--resume`
+#   (itself killed in turn): the output name never holds an incomplete file, and the
+#   batch finally completed by `--resume` equals an uninterrupted batch. SIGTERM and
+#   SIGUSR1 end a batch within 2 s with exit 75, resumable.
 # Usage: test_kill.sh GREENSHIFT_EXE SOURCE_DIR   (KILL_SEED=n replays the moments)
 set -uo pipefail
 exe=$1
@@ -167,6 +171,99 @@ for sig in TERM USR1; do
     fi
     ls "$wdir" | grep -q '\.tmp\.' && fail "SIG$sig during the write left a temporary" \
         || pass "SIG$sig during the write: no temporary left"
+done
+
+# --- batch: SIGKILL at random moments, each followed by --resume ---
+# 16 runs of the Morocco programme (4 samples x 2 replicates x 2 variants): ~1.5 s,
+# about half of it writing HDF5 (the runs' parts, then the batch file).
+bdir=$tmp/batch
+mkdir "$bdir"
+cat >"$bdir/b.yaml" <<YAML
+schema: 1
+name: kill_batch
+scenario: $src/scenarios/morocco-cop22.yaml
+seed: 7
+samples: 4
+replicates: 2
+variants:
+  baseline:
+    set:
+      policies: {}
+  cop22:
+    baseline: baseline
+uncertain:
+  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
+YAML
+t0=$(now_ms)
+"$exe" batch "$bdir/b.yaml" -o "$bdir/ref.h5" --threads 1 -q 2>"$tmp/bref.err" \
+    || { fail "uninterrupted batch"; cat "$tmp/bref.err"; exit 1; }
+batch_ms=$(($(now_ms) - t0))
+rm -rf "$bdir/ref.h5.parts"
+echo "# uninterrupted batch: ${batch_ms} ms wall; $(sed -n 's/.*\(HDF5 writing [0-9.]*% of the time\).*/\1/p' "$tmp/bref.err")"
+
+bout=$bdir/out.h5
+n_batch=0 bkilled=0 bcompleted=0 bbad=0 resumes=0
+resume=()
+# Until 20 launches were killed while running (a launch may finish before its moment).
+while [ $bkilled -lt 20 ] && [ $n_batch -lt 40 ]; do
+    n_batch=$((n_batch + 1)); i=$n_batch
+    "$exe" batch "$bdir/b.yaml" -o "$bout" --threads 1 -q "${resume[@]}" 2>"$tmp/berr" &
+    pid=$!; pids+=("$pid")
+    delay=$((RANDOM % (batch_ms + 1)))
+    sleep_ms "$delay"
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rc=$?
+    [ $rc -eq 137 ] && bkilled=$((bkilled + 1))
+    [ ${#resume[@]} -gt 0 ] && resumes=$((resumes + 1))
+    if [ -e "$bout" ]; then
+        # The batch finished before the kill: its file must be the whole batch.
+        if "$py" "$compare" "$bout" "$bdir/ref.h5" >/dev/null 2>&1; then
+            bcompleted=$((bcompleted + 1))
+        else
+            bbad=$((bbad + 1)); fail "batch kill $i after ${delay} ms: an incomplete or different batch file"
+        fi
+        rm -rf "$bout" "$bout.parts"
+        resume=()
+    else
+        if [ $rc -ne 137 ] && [ $rc -ne 0 ]; then fail "batch kill $i: exit $rc"; tail -2 "$tmp/berr"; fi
+        resume=(--resume)
+    fi
+done
+echo "# $n_batch batch launches ($resumes with --resume), $bkilled SIGKILLed, $bcompleted had finished (equal to the uninterrupted batch)"
+[ $bbad -eq 0 ] && pass "$bkilled batch SIGKILLs: never an incomplete batch file under the final name" \
+    || fail "$bbad batch kills left an incomplete file"
+[ $bkilled -ge 20 ] && pass "$bkilled batches were killed while running" || fail "only $bkilled batches killed while running"
+if "$exe" batch "$bdir/b.yaml" -o "$bout" --threads 2 -q --resume 2>"$tmp/berr"; then
+    pass "the last --resume completes the batch ($(sed -n 's/.*(\([0-9]* computed, [0-9]* already done\)).*/\1/p' "$tmp/berr"))"
+    "$py" "$compare" "$bout" "$bdir/ref.h5" >/dev/null && pass "the resumed batch equals the uninterrupted one" \
+        || fail "the resumed batch differs from the uninterrupted one"
+else
+    fail "the last --resume failed"; tail -3 "$tmp/berr"
+fi
+[ -e "$bout.parts" ] && fail "the parts folder remains after the batch completed: $(ls "$bout.parts" | head -5 | tr '\n' ' ')" \
+    || pass "no parts folder after the batch completed"
+left=$(ls "$bdir" | grep -v '^\(b.yaml\|ref.h5\|out.h5\)$' | tr '\n' ' ')
+echo "# left next to the batch output after the kills: ${left:-nothing}"
+
+# SIGTERM and SIGUSR1 end a batch within 2 s, exit 75, and --resume finishes it.
+for sig in TERM USR1; do
+    rm -rf "$bout" "$bout.parts"
+    "$exe" batch "$bdir/b.yaml" -o "$bout" --threads 1 -q 2>"$tmp/berr" &
+    pid=$!; pids+=("$pid")
+    for _ in $(seq 1 400); do [ "$(ls "$bout.parts" 2>/dev/null | grep -c '^run-.*\.h5$')" -ge 2 ] && break; sleep 0.01; done
+    t0=$(now_ms)
+    kill -"$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    took=$(($(now_ms) - t0))
+    [ $rc -eq 75 ] && [ $took -le 2000 ] && pass "batch SIG$sig: exit 75 after ${took} ms" \
+        || fail "batch SIG$sig: exit $rc after ${took} ms (want 75 within 2000 ms)"
+    [ ! -e "$bout" ] && pass "batch SIG$sig: no batch file" || fail "batch SIG$sig: a batch file appeared"
+    "$exe" batch "$bdir/b.yaml" -o "$bout" --threads 1 -q --resume 2>"$tmp/berr" \
+        && "$py" "$compare" "$bout" "$bdir/ref.h5" >/dev/null \
+        && pass "batch SIG$sig then --resume equals the uninterrupted batch" \
+        || fail "batch SIG$sig then --resume: failed or differs"
 done
 
 echo "$fails failure(s)"
