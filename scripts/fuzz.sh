@@ -31,8 +31,7 @@ if ! CC=$cc CXX=$cxx cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebIn
         -DGREENSHIFT_FUZZ=ON -DGREENSHIFT_TESTS=OFF -DGREENSHIFT_BENCH=OFF >"$probe/cmake.log" 2>&1; then
     cat "$probe/cmake.log"; echo "fuzz: configure failed"; exit 1
 fi
-targets=(fuzz_scenario)
-[ -f "$src/tests/fuzz/fuzz_batch.cpp" ] && [ -f "$src/io/batch_loader.hpp" ] && targets+=(fuzz_batch)
+targets=(fuzz_scenario fuzz_batch)
 if ! cmake --build "$build" -j2 --target "${targets[@]}" >"$probe/build.log" 2>&1; then
     tail -40 "$probe/build.log"; echo "fuzz: build failed"; exit 1
 fi
@@ -48,9 +47,15 @@ for t in "${targets[@]}"; do
     mkdir -p "$corpus"
     case $t in
         fuzz_scenario) seeds=("$src"/tests/bad_scenarios/*.yaml "$src"/tests/data/*.yaml "$src"/scenarios/*.yaml) ;;
-        fuzz_batch) seeds=("$src"/tests/bad_batches/*.yaml "$src"/tests/data/*batch*.yaml "$src"/batches/*.yaml) ;;
+        fuzz_batch) seeds=("$src"/tests/bad_batches/*.yaml "$src"/tests/data/batch/*.yaml "$src"/scenarios/*-batch.yaml) ;;
     esac
     for f in "${seeds[@]}"; do [ -f "$f" ] && cp "$f" "$corpus/"; done
+    if [ $t = fuzz_batch ]; then
+        # fuzz_batch reads every input as tests/bad_batches/fuzz.yaml: point the other
+        # seeds' base scenarios at where they are from there.
+        sed -i -e 's#^scenario: \.\./small\.yaml#scenario: ../data/small.yaml#' \
+               -e "s#^scenario: morocco-cop22\.yaml#scenario: $src/scenarios/morocco-cop22.yaml#" "$corpus"/*.yaml
+    fi
     log=$build/$t.log
     echo "fuzz: $t for ${seconds}s ($(ls "$corpus" | wc -l) seeds), log in $log"
     # -max_len: real scenarios are < 64 KiB. -timeout: a single input taking 10 s is a
@@ -60,7 +65,7 @@ for t in "${targets[@]}"; do
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "$build/tests/fuzz/$t" "$corpus" -dict="$src/tests/fuzz/scenario.dict" \
         -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-        -print_final_stats=1 -artifact_prefix="$findings/$t-" >"$log" 2>&1
+        -print_final_stats=1 -artifact_prefix="$findings/$t-" </dev/null >"$log" 2>&1
     rc=$?
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
     rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$')
