@@ -11,6 +11,7 @@
 #include "core/calendar.hpp"
 #include "core/finance.hpp"
 #include "core/grant_allocation.hpp"
+#include "core/input_output.hpp"
 #include "core/learning.hpp"
 #include "core/rng.hpp"
 #include "core/selection.hpp"
@@ -846,6 +847,16 @@ RunResult Model::State::result() const {
              tsk(cut(rec.loan, nszk)));
     add_real("local_demand", "capex spent with local suppliers (capex x local content)", "MAD",
              {D::time, D::sector, D::technology}, tsk(cut(rec.local_demand, nszk)));
+    {
+        std::vector<double> life;
+        for (const auto& k : sc.technologies) life.push_back(static_cast<double>(k.lifetime));
+        add_real("technology_lifetime", "service life of the technology's equipment", "years", {D::technology},
+                 std::move(life));
+    }
+    if (sc.input_output.enabled()) {  // the supplier ecosystem (core/input_output.hpp)
+        co.io_sector = sc.input_output.sectors;
+        for (auto& v : input_output_variables(sc, cut(rec.local_demand, nszk), n)) r.variables.push_back(std::move(v));
+    }
     add_count("adopters_by_size", "firms with the technology installed (end of step), by size class", "1",
               {D::time, D::sector, D::size_class, D::technology}, cut(rec.adopters, nszk));
     add_real("investment_private_by_size", "firms' own outlay during the step, by size class", "MAD",

@@ -9,6 +9,7 @@ const char* dim_name(Dim d) {
         case Dim::size_class: return "size_class";
         case Dim::technology: return "technology";
         case Dim::policy: return "policy";
+        case Dim::io_sector: return "io_sector";
     }
     return "?";
 }
@@ -20,6 +21,7 @@ std::size_t Coordinates::length(Dim d) const {
         case Dim::size_class: return size_class.size();
         case Dim::technology: return technology.size();
         case Dim::policy: return policy.size();
+        case Dim::io_sector: return io_sector.size();
     }
     return 0;
 }

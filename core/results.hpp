@@ -9,7 +9,9 @@
 
 namespace greenshift {
 
-enum class Dim : std::uint8_t { time, sector, size_class, technology, policy };
+// io_sector: the sectors of the scenario's input-output table (supplier sectors),
+// which may differ from the firm sectors.
+enum class Dim : std::uint8_t { time, sector, size_class, technology, policy, io_sector };
 const char* dim_name(Dim d);
 
 struct Variable {
@@ -29,6 +31,7 @@ struct Coordinates {
     std::vector<std::string> technology_unit;  // along technology
     std::vector<std::string> policy;
     std::vector<std::string> policy_type;      // along policy
+    std::vector<std::string> io_sector;        // input-output sectors (empty without a table)
     std::vector<std::int32_t> year;            // along time: calendar year of the step
     std::vector<double> time_days;             // along time: step start, days since epoch
     std::string time_units;                    // "days since YYYY-01-01 00:00:00"
