@@ -1,5 +1,6 @@
 #include "core/firms.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -20,9 +21,11 @@ std::vector<std::uint64_t> firm_offsets(const Scenario& s) {
     return off;
 }
 
-FirmArrays generate_firms(const Scenario& s) {
+FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t count) {
     FirmArrays f;
-    f.count = s.total_firms();
+    const std::uint64_t total = s.total_firms();
+    f.first = std::min(first, total);
+    f.count = std::min(count, total - f.first);
     f.technologies = static_cast<int>(s.technologies.size());
     const std::size_t n = f.count;
     const std::size_t nt = n * static_cast<std::size_t>(f.technologies);
@@ -46,10 +49,10 @@ FirmArrays generate_firms(const Scenario& s) {
         const double isig = sec.intensity_sigma;
         const double credit = sec.credit_access[z];
         const double growth = is_tpme(static_cast<int>(z)) ? sec.high_growth_share : 0.0;
-        const auto first = static_cast<std::int64_t>(off[cell]);
-        const auto last = static_cast<std::int64_t>(off[cell + 1]);
+        const auto lo = static_cast<std::int64_t>(std::max(off[cell], f.first));
+        const auto hi = static_cast<std::int64_t>(std::min(off[cell + 1], f.first + f.count));
 #pragma omp parallel for schedule(static)
-        for (std::int64_t i = first; i < last; ++i) {
+        for (std::int64_t i = lo; i < hi; ++i) {
             const auto w = philox_words(seed, run, static_cast<std::uint32_t>(i), kInitStep,
                                         purpose_word(Purpose::firm_init));
             // Box-Muller: two independent standard normals from two uniforms.
@@ -57,7 +60,7 @@ FirmArrays generate_firms(const Scenario& s) {
             const double a = 2.0 * std::numbers::pi * u01(w[1]);
             const double z1 = r * std::cos(a);
             const double z2 = r * std::sin(a);
-            const auto k = static_cast<std::size_t>(i);
+            const auto k = static_cast<std::size_t>(static_cast<std::uint64_t>(i) - f.first);
             f.sector[k] = static_cast<std::uint16_t>(si);
             f.size_class[k] = static_cast<std::uint8_t>(z);
             f.output[k] = static_cast<float>(std::exp(mu + sigma * z1));

@@ -23,7 +23,8 @@ inline constexpr std::uint8_t aware = 1u << 0;
 inline constexpr std::uint16_t kNotAdopted = 0xFFFF;
 
 struct FirmArrays {
-    std::uint64_t count = 0;
+    std::uint64_t first = 0;  // global number of the first firm held here (runs split over ranks)
+    std::uint64_t count = 0;  // firms held here
     int technologies = 0;
     std::vector<std::uint16_t> sector;
     std::vector<std::uint8_t> size_class;
@@ -33,6 +34,7 @@ struct FirmArrays {
     std::vector<std::uint8_t> status;        // [firm * technologies + tech]
     std::vector<std::uint16_t> adopted_step; // [firm * technologies + tech], kNotAdopted if none
 
+    // `firm` is a local index (global number - first)
     std::size_t at(std::uint64_t firm, int tech) const {
         return static_cast<std::size_t>(firm) * static_cast<std::size_t>(technologies) +
                static_cast<std::size_t>(tech);
@@ -48,8 +50,9 @@ struct FirmArrays {
 // firms of (s, z) are [offsets[s*4+z], offsets[s*4+z+1]).
 std::vector<std::uint64_t> firm_offsets(const Scenario& s);
 
-// Draws every firm from its sector's distributions; parallel over firms and
-// bitwise independent of the thread count.
-FirmArrays generate_firms(const Scenario& s);
+// Draws firms [first, first + count) (global numbers) from their sectors'
+// distributions; parallel over firms and bitwise independent of the thread count
+// and of how firms are split. Default: every firm.
+FirmArrays generate_firms(const Scenario& s, std::uint64_t first = 0, std::uint64_t count = ~std::uint64_t{0});
 
 }  // namespace greenshift

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstring>
+#include <type_traits>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -26,9 +28,11 @@ constexpr double kBigIndex = 1e9;       // profitability index of a project that
 // One adoption, with everything the aggregates need; applied serially in a fixed
 // order after the parallel pass.
 struct Adoption {
-    std::uint32_t firm = 0;
+    std::uint32_t firm = 0;       // global firm number
     std::uint16_t tech = 0;
     std::int16_t programme = -1;  // budgeted support used, -1 none
+    std::uint16_t sector = 0;     // the firm's, so ranks that do not hold it can apply it
+    std::uint16_t size_class = 0;
     double kwh = 0;               // energy displaced per year
     double capacity = 0;          // units of the technology
     double capex = 0;             // MAD
@@ -57,6 +61,27 @@ bool is_budgeted(PolicyType t) {
     return t == PolicyType::capex_grant || t == PolicyType::green_investment_fund;
 }
 
+// Flat byte packing of trivially copyable records, for the exchange between ranks.
+template <class T>
+void pack(std::vector<std::byte>& out, const T* data, std::size_t n) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const std::uint64_t count = n;
+    const std::size_t at = out.size();
+    out.resize(at + sizeof count + n * sizeof(T));
+    std::memcpy(out.data() + at, &count, sizeof count);
+    if (n > 0) std::memcpy(out.data() + at + sizeof count, static_cast<const void*>(data), n * sizeof(T));
+}
+template <class T>
+void unpack(const std::byte*& in, std::vector<T>& out) {
+    std::uint64_t count = 0;
+    std::memcpy(&count, in, sizeof count);
+    in += sizeof count;
+    const std::size_t old = out.size();
+    out.resize(old + count);
+    if (count > 0) std::memcpy(static_cast<void*>(out.data() + old), in, count * sizeof(T));
+    in += count * sizeof(T);
+}
+
 }  // namespace
 
 struct Model::State {
@@ -67,7 +92,11 @@ struct Model::State {
     double dt = 1;
     int t = 0;
     bool bass = false;
-    std::uint64_t blocks = 0;
+    std::uint64_t blocks = 0;      // of the whole run
+    std::uint64_t firms_total = 0;  // of the whole run
+    Communicator* comm = nullptr;
+    SingleProcess single;
+    BlockRange own;                // the blocks this rank holds
 
     std::vector<std::int64_t> n_sz;
     std::vector<double> out0_sz, x_sz;  // sums of output and output x intensity factor
@@ -114,13 +143,21 @@ struct Model::State {
     std::size_t SZK() const { return static_cast<std::size_t>(S) * kSizeClasses * T; }
     std::size_t SZ() const { return static_cast<std::size_t>(S) * kSizeClasses; }
 
-    explicit State(Scenario scenario);
+    State(Scenario scenario, Communicator* communicator);
+    bool split() const { return comm->size() > 1; }
+    std::uint64_t block_end(std::uint64_t b) const { return std::min((b + 1) * kFirmBlock, firms_total); }
+    // every rank's bytes, in rank order
+    std::vector<std::byte> gather(const std::vector<std::byte>& mine) {
+        std::vector<std::uint64_t> counts;
+        return comm->all_gather(mine, counts);
+    }
     void do_step();
     void yearly_selections(int year);
     RunResult result() const;
 };
 
-Model::State::State(Scenario scenario) : sc(std::move(scenario)) {
+Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::move(scenario)) {
+    comm = communicator ? communicator : &single;
     S = static_cast<int>(sc.sectors.size());
     T = static_cast<int>(sc.technologies.size());
     P = static_cast<int>(sc.policies.size());
@@ -131,33 +168,51 @@ Model::State::State(Scenario scenario) : sc(std::move(scenario)) {
     if (S == 0 || T == 0) throw std::invalid_argument("scenario has no sector or no technology");
     if (steps > 0xFFFE) throw std::invalid_argument("too many steps for the firm state");
 
-    f = generate_firms(sc);
+    firms_total = sc.total_firms();
+    blocks = (firms_total + kFirmBlock - 1) / kFirmBlock;
+    own = block_range(blocks, comm->rank(), comm->size());
+    {
+        const std::uint64_t first = own.first * kFirmBlock;
+        const std::uint64_t last = own.last > own.first ? block_end(own.last - 1) : first;
+        f = generate_firms(sc, first, last - first);
+    }
     offsets = firm_offsets(sc);
-    blocks = (f.count + kFirmBlock - 1) / kFirmBlock;
 
     n_sz.assign(SZ(), 0);
     out0_sz.assign(SZ(), 0.0);
     x_sz.assign(SZ(), 0.0);
     for (std::size_t c = 0; c < SZ(); ++c) n_sz[c] = static_cast<std::int64_t>(offsets[c + 1] - offsets[c]);
-    // Sums in block order: per-block partials, then added block by block.
+    // Sums in block order: per-block partials (output, output x intensity), gathered
+    // from every rank, then added block by block.
     {
-        std::vector<double> po(blocks * SZ(), 0.0), px(blocks * SZ(), 0.0);
+        const std::uint64_t mine = own.last - own.first;
+        std::vector<double> part(mine * 2 * SZ(), 0.0);
 #pragma omp parallel for schedule(static)
-        for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
-            const std::uint64_t lo = static_cast<std::uint64_t>(b) * kFirmBlock;
-            const std::uint64_t hi = std::min(lo + kFirmBlock, f.count);
-            double* o = &po[static_cast<std::size_t>(b) * SZ()];
-            double* x = &px[static_cast<std::size_t>(b) * SZ()];
-            for (std::uint64_t i = lo; i < hi; ++i) {
-                const std::size_t c = sz(f.sector[i], f.size_class[i]);
-                o[c] += static_cast<double>(f.output[i]);
-                x[c] += static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]);
+        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+            const auto ub = static_cast<std::uint64_t>(b);
+            double* o = &part[(ub - own.first) * 2 * SZ()];
+            double* x = o + SZ();
+            for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+                const std::uint64_t li = i - f.first;
+                const std::size_t c = sz(f.sector[li], f.size_class[li]);
+                o[c] += static_cast<double>(f.output[li]);
+                x[c] += static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
             }
+        }
+        std::vector<double> all;
+        if (split()) {
+            std::vector<std::byte> bytes;
+            pack(bytes, part.data(), part.size());
+            const auto got = gather(bytes);
+            const std::byte* in = got.data();
+            for (int r = 0; r < comm->size(); ++r) unpack(in, all);
+        } else {
+            all = std::move(part);
         }
         for (std::uint64_t b = 0; b < blocks; ++b)
             for (std::size_t c = 0; c < SZ(); ++c) {
-                out0_sz[c] += po[b * SZ() + c];
-                x_sz[c] += px[b * SZ() + c];
+                out0_sz[c] += all[b * 2 * SZ() + c];
+                x_sz[c] += all[b * 2 * SZ() + SZ() + c];
             }
     }
     growth.assign(static_cast<std::size_t>(S), 1.0);
@@ -191,11 +246,12 @@ Model::State::State(Scenario scenario) : sc(std::move(scenario)) {
     remaining.assign(static_cast<std::size_t>(P), 0.0);
     available.assign(static_cast<std::size_t>(P), 0.0);
 
-    block_adoptions.resize(blocks);
-    block_apps.resize(blocks);
-    block_pending.resize(blocks);
-    block_aware.assign(blocks, std::vector<std::int64_t>(SZK(), 0));
-    block_keys.resize(blocks);
+    const std::uint64_t mine = own.last - own.first;  // scratch only for the blocks held here
+    block_adoptions.resize(mine);
+    block_apps.resize(mine);
+    block_pending.resize(mine);
+    block_aware.assign(mine, std::vector<std::int64_t>(SZK(), 0));
+    block_keys.resize(mine);
 
     const auto n = static_cast<std::size_t>(steps);
     auto& r = rec;
@@ -224,18 +280,18 @@ void Model::State::yearly_selections(int year) {
         const Purpose purpose = label ? Purpose::label : Purpose::assist;
         const std::uint8_t mark = label ? firm_flag::labelled : firm_flag::assisted;
 #pragma omp parallel for schedule(static)
-        for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
-            auto& keys = block_keys[static_cast<std::size_t>(b)];
+        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+            const auto ub = static_cast<std::uint64_t>(b);
+            auto& keys = block_keys[ub - own.first];
             keys.clear();
-            const std::uint64_t lo = static_cast<std::uint64_t>(b) * kFirmBlock;
-            const std::uint64_t hi = std::min(lo + kFirmBlock, f.count);
-            for (std::uint64_t i = lo; i < hi; ++i) {
-                const std::uint8_t fl = f.flags[i];
+            for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+                const std::uint64_t li = i - f.first;
+                const std::uint8_t fl = f.flags[li];
                 if (fl & mark) continue;
                 if (label && !(fl & firm_flag::high_growth)) continue;
                 if (pol.eligible.labelled_only && !(fl & firm_flag::labelled)) continue;
-                if (!contains(pol.eligible.size_classes, f.size_class[i])) continue;
-                if (!contains(pol.eligible.sectors, f.sector[i])) continue;
+                if (!contains(pol.eligible.size_classes, f.size_class[li])) continue;
+                if (!contains(pol.eligible.sectors, f.sector[li])) continue;
                 const auto w = philox_words(sc.run.seed, sc.run.run_index, static_cast<std::uint32_t>(i),
                                             year_index, purpose_word(purpose, static_cast<std::uint32_t>(p)));
                 keys.push_back({key64(w[0], w[1]), static_cast<std::uint32_t>(i)});
@@ -243,8 +299,17 @@ void Model::State::yearly_selections(int year) {
         }
         std::vector<KeyedFirm> all;
         for (const auto& keys : block_keys) all.insert(all.end(), keys.begin(), keys.end());
+        if (split()) {
+            std::vector<std::byte> bytes;
+            pack(bytes, all.data(), all.size());
+            const auto got = gather(bytes);
+            all.clear();
+            const std::byte* in = got.data();
+            for (int r = 0; r < comm->size(); ++r) unpack(in, all);
+        }
         const std::size_t n = select_smallest(all, pol.capacity);
-        for (std::size_t j = 0; j < n; ++j) f.flags[all[j].firm] |= mark;
+        for (std::size_t j = 0; j < n; ++j)
+            if (all[j].firm >= f.first && all[j].firm < f.first + f.count) f.flags[all[j].firm - f.first] |= mark;
         (label ? labelled : assisted) += static_cast<std::int64_t>(n);
         rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] +=
             static_cast<std::int64_t>(n);
@@ -258,28 +323,38 @@ void Model::State::yearly_selections(int year) {
         const double threshold = pol.threshold_toe * kKwhPerToe;
         std::int64_t count = 0;
 #pragma omp parallel for schedule(static) reduction(+ : count)
-        for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
-            auto& newly = block_aware[static_cast<std::size_t>(b)];
-            const std::uint64_t lo = static_cast<std::uint64_t>(b) * kFirmBlock;
-            const std::uint64_t hi = std::min(lo + kFirmBlock, f.count);
-            for (std::uint64_t i = lo; i < hi; ++i) {
-                const int s = f.sector[i], z = f.size_class[i];
+        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+            const auto ub = static_cast<std::uint64_t>(b);
+            auto& newly = block_aware[ub - own.first];
+            for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+                const std::uint64_t li = i - f.first;
+                const int s = f.sector[li], z = f.size_class[li];
                 if (!contains(pol.eligible.size_classes, z) || !contains(pol.eligible.sectors, s)) continue;
-                if (pol.eligible.labelled_only && !(f.flags[i] & firm_flag::labelled)) continue;
+                if (pol.eligible.labelled_only && !(f.flags[li] & firm_flag::labelled)) continue;
                 const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
-                const double energy = static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]) *
+                const double energy = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]) *
                                       growth[static_cast<std::size_t>(s)] *
                                       (sec.electricity_intensity + sec.heat_intensity);
                 if (energy < threshold) continue;
                 ++count;
                 for (int k = 0; k < T; ++k) {
-                    auto& st = f.status[f.at(i, k)];
+                    auto& st = f.status[f.at(li, k)];
                     if (!(st & tech_status::aware)) {
                         st |= tech_status::aware;
                         ++newly[szk(s, z, k)];
                     }
                 }
             }
+        }
+        if (split()) {
+            std::vector<std::byte> bytes;
+            pack(bytes, &count, 1);
+            const auto got = gather(bytes);
+            std::vector<std::int64_t> counts;
+            const std::byte* in = got.data();
+            for (int r = 0; r < comm->size(); ++r) unpack(in, counts);
+            count = 0;
+            for (auto c : counts) count += c;
         }
         rec.audited[static_cast<std::size_t>(t)] += count;
         rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] += count;
@@ -487,29 +562,29 @@ void Model::State::do_step() {
     const std::uint64_t seed = sc.run.seed;
     const std::uint32_t run = sc.run.run_index;
 #pragma omp parallel for schedule(dynamic, 4)
-    for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
-        const auto ub = static_cast<std::size_t>(b);
-        auto& adoptions = block_adoptions[ub];
-        auto& apps = block_apps[ub];
-        auto& pending = block_pending[ub];
-        auto& newly = block_aware[ub];
+    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+        const auto ub = static_cast<std::uint64_t>(b);
+        const std::size_t slot = ub - own.first;
+        auto& adoptions = block_adoptions[slot];
+        auto& apps = block_apps[slot];
+        auto& pending = block_pending[slot];
+        auto& newly = block_aware[slot];
         adoptions.clear();
         apps.clear();
         pending.clear();
-        const std::uint64_t lo = static_cast<std::uint64_t>(b) * kFirmBlock;
-        const std::uint64_t hi = std::min(lo + kFirmBlock, f.count);
-        for (std::uint64_t i = lo; i < hi; ++i) {
-            const int s = f.sector[i], z = f.size_class[i];
-            const std::uint8_t fl = f.flags[i];
+        for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+            const std::uint64_t li = i - f.first;
+            const int s = f.sector[li], z = f.size_class[li];
+            const std::uint8_t fl = f.flags[li];
             const int credit = (fl & firm_flag::credit) ? 1 : 0;
             const bool is_labelled = (fl & firm_flag::labelled) != 0;
-            const double scale = static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]);
+            const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
             const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
             const auto firm = static_cast<std::uint32_t>(i);
             std::array<std::uint32_t, 4> w{};
             std::uint32_t drawn = 0xFFFFFFFFu;  // the pair whose draw `w` holds
             for (int k = 0; k < T; ++k) {
-                const std::size_t idx = f.at(i, k);
+                const std::size_t idx = f.at(li, k);
                 const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
                 if (f.adopted_step[idx] != kNotAdopted) {
                     if (bass || t - f.adopted_step[idx] < tech.lifetime * spy) continue;
@@ -539,6 +614,8 @@ void Model::State::do_step() {
                         Adoption a;
                         a.firm = firm;
                         a.tech = static_cast<std::uint16_t>(k);
+                        a.sector = static_cast<std::uint16_t>(s);
+                        a.size_class = static_cast<std::uint16_t>(z);
                         a.kwh = kwh;
                         a.capacity = kwh / tech.yield;
                         a.capex = kwh * un.cost;
@@ -583,6 +660,8 @@ void Model::State::do_step() {
                     a.firm = firm;
                     a.tech = static_cast<std::uint16_t>(k);
                     a.programme = static_cast<std::int16_t>(programme);
+                    a.sector = static_cast<std::uint16_t>(s);
+                    a.size_class = static_cast<std::uint16_t>(z);
                     a.kwh = kwh;
                     a.capacity = kwh / tech.yield;
                     a.capex = capex_f;
@@ -631,11 +710,39 @@ void Model::State::do_step() {
     }
 
     // 6. Budgets: applications gathered in firm order, served programme by programme.
+    //    Across ranks: every rank contributes its blocks' lists (in block order) and
+    //    receives everyone's in rank order = block order, so all ranks hold the same
+    //    global lists and make the same allocation.
     std::vector<Application> apps;
     std::vector<Pending> pending;
-    for (std::uint64_t b = 0; b < blocks; ++b) {
-        apps.insert(apps.end(), block_apps[b].begin(), block_apps[b].end());
-        pending.insert(pending.end(), block_pending[b].begin(), block_pending[b].end());
+    std::vector<Adoption> adopted;
+    std::vector<std::int64_t> aware_delta(nszk, 0);
+    for (std::size_t slot = 0; slot < block_apps.size(); ++slot) {
+        apps.insert(apps.end(), block_apps[slot].begin(), block_apps[slot].end());
+        pending.insert(pending.end(), block_pending[slot].begin(), block_pending[slot].end());
+        adopted.insert(adopted.end(), block_adoptions[slot].begin(), block_adoptions[slot].end());
+        for (std::size_t c = 0; c < nszk; ++c) aware_delta[c] += block_aware[slot][c];
+    }
+    if (split()) {
+        std::vector<std::byte> bytes;
+        pack(bytes, adopted.data(), adopted.size());
+        pack(bytes, apps.data(), apps.size());
+        pack(bytes, pending.data(), pending.size());
+        pack(bytes, aware_delta.data(), aware_delta.size());
+        const auto got = gather(bytes);
+        adopted.clear();
+        apps.clear();
+        pending.clear();
+        std::vector<std::int64_t> deltas;
+        const std::byte* in = got.data();
+        for (int r = 0; r < comm->size(); ++r) {
+            unpack(in, adopted);
+            unpack(in, apps);
+            unpack(in, pending);
+            unpack(in, deltas);
+        }
+        std::fill(aware_delta.begin(), aware_delta.end(), 0);
+        for (std::size_t j = 0; j < deltas.size(); ++j) aware_delta[j % nszk] += deltas[j];
     }
     for (int p : programmes) {
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
@@ -652,7 +759,7 @@ void Model::State::do_step() {
     std::vector<std::int64_t> new_count(nszk, 0);
     const std::size_t base = ts * nszk;
     auto apply = [&](const Adoption& a) {
-        const int s = f.sector[a.firm], z = f.size_class[a.firm], k = a.tech;
+        const int s = a.sector, z = a.size_class, k = a.tech;
         const std::size_t c = szk(s, z, k);
         const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
         const double opex = a.capacity * tech.opex;
@@ -683,17 +790,16 @@ void Model::State::do_step() {
                 rec.fund[base + c] += a.support;
         }
     };
-    for (std::uint64_t b = 0; b < blocks; ++b)
-        for (const auto& a : block_adoptions[b]) apply(a);
+    for (const auto& a : adopted) apply(a);
     for (std::size_t j = 0; j < apps.size(); ++j) {
         const Adoption* a = apps[j].served ? &pending[j].served
                                            : (pending[j].adopt_if_refused ? &pending[j].refused : nullptr);
         if (!a) continue;
-        f.adopted_step[f.at(a->firm, a->tech)] = static_cast<std::uint16_t>(t);
+        if (a->firm >= f.first && a->firm < f.first + f.count)
+            f.adopted_step[f.at(a->firm - f.first, a->tech)] = static_cast<std::uint16_t>(t);
         apply(*a);
     }
-    for (std::uint64_t b = 0; b < blocks; ++b)
-        for (std::size_t c = 0; c < nszk; ++c) aware[c] += block_aware[b][c];
+    for (std::size_t c = 0; c < nszk; ++c) aware[c] += aware_delta[c];
 
     // 8. Record: stocks at the end of the step, flows over the step.
     for (std::size_t c = 0; c < nszk; ++c) {
@@ -930,11 +1036,12 @@ RunResult Model::State::result() const {
         add_count("applications_unserved", "applications refused because the budget was spent", "1",
                   {D::time, D::policy}, cut(rec.unserved, uP));
     }
-    r.firm_steps = f.count * n;
+    r.firm_steps = firms_total * n;
     return r;
 }
 
-Model::Model(Scenario scenario) : state_(std::make_unique<State>(std::move(scenario))) {}
+Model::Model(Scenario scenario, Communicator* communicator)
+    : state_(std::make_unique<State>(std::move(scenario), communicator)) {}
 Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
@@ -948,9 +1055,10 @@ void Model::step() {
 }
 RunResult Model::result() const { return state_->result(); }
 
-RunResult simulate(const Scenario& scenario, const std::function<void(int, int)>& progress) {
+RunResult simulate(const Scenario& scenario, const std::function<void(int, int)>& progress,
+                   Communicator* communicator) {
     const auto t0 = std::chrono::steady_clock::now();
-    Model m(scenario);
+    Model m(scenario, communicator);
     while (!m.done()) {
         m.step();
         if (progress) progress(m.steps_done(), m.steps());

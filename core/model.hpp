@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "core/communicator.hpp"
 #include "core/firms.hpp"
 #include "core/results.hpp"
 #include "core/scenario.hpp"
@@ -19,7 +20,10 @@ inline constexpr std::uint64_t kFirmBlock = 4096;
 
 class Model {
 public:
-    explicit Model(Scenario scenario);
+    // With a communicator of several ranks, this rank holds only its blocks of firms
+    // (firms() is that slice) and every aggregate is combined across ranks; every
+    // rank ends with the same, complete results. nullptr = one process.
+    explicit Model(Scenario scenario, Communicator* communicator = nullptr);
     ~Model();
     Model(Model&&) noexcept;
     Model& operator=(Model&&) noexcept;
@@ -41,7 +45,7 @@ private:
 };
 
 // Runs a scenario to the end. `progress(done, total)` is called after every step.
-RunResult simulate(const Scenario& scenario,
-                   const std::function<void(int, int)>& progress = {});
+RunResult simulate(const Scenario& scenario, const std::function<void(int, int)>& progress = {},
+                   Communicator* communicator = nullptr);
 
 }  // namespace greenshift
