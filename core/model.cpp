@@ -520,6 +520,16 @@ void Model::State::do_step() {
 
     const Decision& dec = sc.decision;
     const double dtl = dt;
+    // No curve exceeds its maximum (logistic: max_rate; max-market-share: speed x
+    // the curve's top): a draw at or above that step probability cannot adopt or
+    // apply whatever the economics, so the economics are skipped.
+    double curve_max = dec.max_rate;
+    if (dec.rule == DecisionRule::max_market_share) {
+        double top = 0;
+        for (double v : dec.mms_curve.values) top = std::max(top, v);
+        curve_max = dec.speed * top;
+    }
+    const double p_ceiling = finance::step_probability(curve_max, dtl);
     // Annual adoption probability of an aware firm, from its economics.
     auto adoption_probability = [&](double outlay, double annual_saving, double af_h, double loan_gain) {
         double annual;
@@ -561,6 +571,8 @@ void Model::State::do_step() {
     //    serves two technologies (awareness and decision uniforms for each).
     const std::uint64_t seed = sc.run.seed;
     const std::uint32_t run = sc.run.run_index;
+    std::vector<int> life_steps(uT);
+    for (int k = 0; k < T; ++k) life_steps[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
 #pragma omp parallel for schedule(dynamic, 4)
     for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
         const auto ub = static_cast<std::uint64_t>(b);
@@ -572,8 +584,24 @@ void Model::State::do_step() {
         adoptions.clear();
         apps.clear();
         pending.clear();
+        // Locals, so that writes through the byte columns do not force the compiler
+        // to reload the model's members in the inner loop.
+        const int nT = T;
+        const int tnow = t;
+        const bool is_bass = bass;
+        std::uint16_t* const adopted_col = f.adopted_step.data();
+        std::uint8_t* const status_col = f.status.data();
+        const std::uint64_t first = f.first;
         for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
-            const std::uint64_t li = i - f.first;
+            const std::uint64_t li = i - first;
+            std::uint16_t* const adopted = adopted_col + li * static_cast<std::uint64_t>(nT);
+            // Firms with every technology in service have nothing to decide: check
+            // that before loading anything else about them.
+            bool busy = true;
+            for (int k = 0; k < nT && busy; ++k)
+                busy = adopted[k] != kNotAdopted &&
+                       (is_bass || tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)]);
+            if (busy) continue;
             const int s = f.sector[li], z = f.size_class[li];
             const std::uint8_t fl = f.flags[li];
             const int credit = (fl & firm_flag::credit) ? 1 : 0;
@@ -583,33 +611,34 @@ void Model::State::do_step() {
             const auto firm = static_cast<std::uint32_t>(i);
             std::array<std::uint32_t, 4> w{};
             std::uint32_t drawn = 0xFFFFFFFFu;  // the pair whose draw `w` holds
-            for (int k = 0; k < T; ++k) {
-                const std::size_t idx = f.at(li, k);
+            const std::size_t cell0 = szk(s, z, 0);
+            for (int k = 0; k < nT; ++k) {
+                const std::size_t idx = li * static_cast<std::size_t>(nT) + static_cast<std::size_t>(k);
                 const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-                if (f.adopted_step[idx] != kNotAdopted) {
-                    if (bass || t - f.adopted_step[idx] < tech.lifetime * spy) continue;
-                    f.adopted_step[idx] = kNotAdopted;  // retired; the firm may re-equip
+                if (adopted[k] != kNotAdopted) {
+                    if (is_bass || tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)]) continue;
+                    adopted[k] = kNotAdopted;  // retired; the firm may re-equip
                 }
                 // technologies 2m and 2m+1 share the draw of pair m
                 const std::uint32_t pair = static_cast<std::uint32_t>(k) / 2;
                 const std::size_t half = static_cast<std::size_t>(k % 2) * 2;
                 if (pair != drawn) {
-                    w = philox_words(seed, run, firm, static_cast<std::uint32_t>(t), purpose_word(Purpose::firm_step, pair));
+                    w = philox_words(seed, run, firm, static_cast<std::uint32_t>(tnow), purpose_word(Purpose::firm_step, pair));
                     drawn = pair;
                 }
                 const double u_aware = u01(w[half]);
                 const double u = u01(w[half + 1]);
                 const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
-                const std::size_t cell = szk(s, z, k);
+                const std::size_t cell = cell0 + static_cast<std::size_t>(k);
                 const Unit& un = unit[sk];
-                std::uint8_t& st = f.status[idx];
-                if (!(st & tech_status::aware) || bass) {
+                std::uint8_t& st = status_col[idx];
+                if (!(st & tech_status::aware) || is_bass) {
                     if (u_aware >= aware_prob[sk][helped]) continue;
                     if (!(st & tech_status::aware)) {
                         st |= tech_status::aware;
                         ++newly[cell];
                     }
-                    if (bass) {
+                    if (is_bass) {
                         const double kwh = tech.savings_fraction * scale * un.demand;
                         Adoption a;
                         a.firm = firm;
@@ -619,11 +648,12 @@ void Model::State::do_step() {
                         a.kwh = kwh;
                         a.capacity = kwh / tech.yield;
                         a.capex = kwh * un.cost;
-                        f.adopted_step[idx] = static_cast<std::uint16_t>(t);
+                        adopted[k] = static_cast<std::uint16_t>(tnow);
                         adoptions.push_back(a);
                         continue;
                     }
                 }
+                if (u >= p_ceiling) continue;
                 const double kwh = tech.savings_fraction * scale * un.demand;
                 if (kwh <= 0) continue;
                 const double capex_f = kwh * un.cost;
@@ -702,7 +732,7 @@ void Model::State::do_step() {
                     break;
                 }
                 if (!applied && u < plain.probability) {
-                    f.adopted_step[idx] = static_cast<std::uint16_t>(t);
+                    adopted[k] = static_cast<std::uint16_t>(tnow);
                     adoptions.push_back(adoption(0.0, plain, -1));
                 }
             }
