@@ -743,17 +743,24 @@ void Model::State::do_step() {
     //    Across ranks: every rank contributes its blocks' lists (in block order) and
     //    receives everyone's in rank order = block order, so all ranks hold the same
     //    global lists and make the same allocation.
+    //    In one process the adoption and pending lists stay in their blocks (only
+    //    the compact applications are gathered for sorting); split runs gather all.
     std::vector<Application> apps;
-    std::vector<Pending> pending;
-    std::vector<Adoption> adopted;
+    std::vector<Pending> pending;    // split runs only
+    std::vector<Adoption> adopted;   // split runs only
     std::vector<std::int64_t> aware_delta(nszk, 0);
+    std::size_t n_apps = 0;
+    for (const auto& v : block_apps) n_apps += v.size();
+    apps.reserve(n_apps);
     for (std::size_t slot = 0; slot < block_apps.size(); ++slot) {
         apps.insert(apps.end(), block_apps[slot].begin(), block_apps[slot].end());
-        pending.insert(pending.end(), block_pending[slot].begin(), block_pending[slot].end());
-        adopted.insert(adopted.end(), block_adoptions[slot].begin(), block_adoptions[slot].end());
         for (std::size_t c = 0; c < nszk; ++c) aware_delta[c] += block_aware[slot][c];
     }
     if (split()) {
+        for (std::size_t slot = 0; slot < block_apps.size(); ++slot) {
+            pending.insert(pending.end(), block_pending[slot].begin(), block_pending[slot].end());
+            adopted.insert(adopted.end(), block_adoptions[slot].begin(), block_adoptions[slot].end());
+        }
         std::vector<std::byte> bytes;
         pack(bytes, adopted.data(), adopted.size());
         pack(bytes, apps.data(), apps.size());
@@ -820,14 +827,22 @@ void Model::State::do_step() {
                 rec.fund[base + c] += a.support;
         }
     };
-    for (const auto& a : adopted) apply(a);
-    for (std::size_t j = 0; j < apps.size(); ++j) {
-        const Adoption* a = apps[j].served ? &pending[j].served
-                                           : (pending[j].adopt_if_refused ? &pending[j].refused : nullptr);
-        if (!a) continue;
+    auto settle = [&](const Application& app, const Pending& pend) {
+        const Adoption* a = app.served ? &pend.served : (pend.adopt_if_refused ? &pend.refused : nullptr);
+        if (!a) return;
         if (a->firm >= f.first && a->firm < f.first + f.count)
             f.adopted_step[f.at(a->firm - f.first, a->tech)] = static_cast<std::uint16_t>(t);
         apply(*a);
+    };
+    if (split()) {
+        for (const auto& a : adopted) apply(a);
+        for (std::size_t j = 0; j < apps.size(); ++j) settle(apps[j], pending[j]);
+    } else {
+        for (const auto& list : block_adoptions)
+            for (const auto& a : list) apply(a);
+        std::size_t j = 0;
+        for (const auto& list : block_pending)
+            for (const auto& pend : list) settle(apps[j++], pend);
     }
     for (std::size_t c = 0; c < nszk; ++c) aware[c] += aware_delta[c];
 
