@@ -34,18 +34,27 @@ struct Adoption {
     std::uint16_t sector = 0;     // the firm's, so ranks that do not hold it can apply it
     std::uint16_t size_class = 0;
     double kwh = 0;               // energy displaced per year
-    double capacity = 0;          // units of the technology
     double capex = 0;             // MAD
     double support = 0;           // grant or fund co-investment, MAD
     double loan = 0;              // MAD
     double capital_yr = 0;        // annualised cost of the firm's own outlay, MAD/yr
 };
 
-// An application to a budgeted programme: what the firm does if served, and if not.
+// An application to a budgeted programme: the adoption if served; if refused, the
+// firm decides again without support (same project, its own loan and capital cost).
 struct Pending {
     Adoption served;
-    Adoption refused;
+    double refused_loan = 0;
+    double refused_capital_yr = 0;
     bool adopt_if_refused = false;
+    Adoption refused() const {
+        Adoption a = served;
+        a.programme = -1;
+        a.support = 0;
+        a.loan = refused_loan;
+        a.capital_yr = refused_capital_yr;
+        return a;
+    }
 };
 
 struct Vintage {
@@ -646,7 +655,6 @@ void Model::State::do_step() {
                         a.sector = static_cast<std::uint16_t>(s);
                         a.size_class = static_cast<std::uint16_t>(z);
                         a.kwh = kwh;
-                        a.capacity = kwh / tech.yield;
                         a.capex = kwh * un.cost;
                         adopted[k] = static_cast<std::uint16_t>(tnow);
                         adoptions.push_back(a);
@@ -693,7 +701,6 @@ void Model::State::do_step() {
                     a.sector = static_cast<std::uint16_t>(s);
                     a.size_class = static_cast<std::uint16_t>(z);
                     a.kwh = kwh;
-                    a.capacity = kwh / tech.yield;
                     a.capex = capex_f;
                     a.support = support;
                     a.loan = tm.loan;
@@ -713,7 +720,8 @@ void Model::State::do_step() {
                     if (u >= with.probability) continue;
                     Pending pend;
                     pend.served = adoption(support, with, p);
-                    pend.refused = adoption(0.0, plain, -1);
+                    pend.refused_loan = plain.loan;
+                    pend.refused_capital_yr = plain.capital_yr;
                     pend.adopt_if_refused = u < plain.probability;
                     // the lottery key: its own draw, needed only by applicants
                     const auto lw = philox_words(seed, run, firm, static_cast<std::uint32_t>(t),
@@ -799,18 +807,19 @@ void Model::State::do_step() {
         const int s = a.sector, z = a.size_class, k = a.tech;
         const std::size_t c = szk(s, z, k);
         const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-        const double opex = a.capacity * tech.opex;
+        const double cap = a.kwh / tech.yield;  // capacity, units of the technology
+        const double opex = cap * tech.opex;
         const double extra = a.kwh * tech.extra_electricity;
         adopters[c] += 1;
-        capacity[c] += a.capacity;
+        capacity[c] += cap;
         displaced[c] += a.kwh;
         extra_elec[c] += extra;
         opex_yr[c] += opex;
         capital_yr[c] += a.capital_yr;
-        cumulative[static_cast<std::size_t>(k)] += a.capacity;
+        cumulative[static_cast<std::size_t>(k)] += cap;
         Vintage& v = vintage[base + c];
         v.count += 1;
-        v.capacity += a.capacity;
+        v.capacity += cap;
         v.displaced += a.kwh;
         v.extra += extra;
         v.opex += opex;
@@ -828,11 +837,11 @@ void Model::State::do_step() {
         }
     };
     auto settle = [&](const Application& app, const Pending& pend) {
-        const Adoption* a = app.served ? &pend.served : (pend.adopt_if_refused ? &pend.refused : nullptr);
-        if (!a) return;
-        if (a->firm >= f.first && a->firm < f.first + f.count)
-            f.adopted_step[f.at(a->firm - f.first, a->tech)] = static_cast<std::uint16_t>(t);
-        apply(*a);
+        if (!app.served && !pend.adopt_if_refused) return;
+        const Adoption a = app.served ? pend.served : pend.refused();
+        if (a.firm >= f.first && a.firm < f.first + f.count)
+            f.adopted_step[f.at(a.firm - f.first, a.tech)] = static_cast<std::uint16_t>(t);
+        apply(a);
     };
     if (split()) {
         for (const auto& a : adopted) apply(a);
