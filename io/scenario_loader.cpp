@@ -1,5 +1,6 @@
 #include "io/scenario_loader.hpp"
 
+#include "core/leontief.hpp"
 #include "io/input_error.hpp"
 #include "io/memory_check.hpp"
 #include "io/yaml_guard.hpp"
@@ -26,7 +27,7 @@ using Keys = std::span<const std::string_view>;
 
 constexpr std::string_view kTopKeys[] = {"schema",  "name",         "description", "run",
                                          "electricity", "fuels", "sectors", "technologies",
-                                         "decision", "policies"};
+                                         "decision", "policies", "input_output"};
 constexpr std::string_view kRunKeys[] = {"start_year", "end_year", "steps_per_year", "seed"};
 constexpr std::string_view kElectricityKeys[] = {"price", "emission_factor"};
 constexpr std::string_view kFuelKeys[] = {"price", "emission_factor"};
@@ -40,7 +41,8 @@ constexpr std::string_view kSizeKeys[] = {"micro", "small", "medium", "large"};
 constexpr std::string_view kTechKeys[] = {
     "acts_on", "unit",          "savings_fraction", "yield",          "extra_electricity",
     "capex",   "opex",          "lifetime",         "learning_rate",  "world_capacity",
-    "local_content", "bass_p",  "bass_q"};
+    "local_content", "bass_p",  "bass_q",           "suppliers"};
+constexpr std::string_view kIOKeys[] = {"sectors", "coefficients", "transactions", "total_output", "value_added", "jobs"};
 constexpr std::string_view kDecisionKeys[] = {"rule",     "max_rate", "midpoint",         "steepness",
                                               "mms_curve", "speed",   "no_credit_premium"};
 constexpr std::string_view kEligibleKeys[] = {"size_classes", "sectors", "technologies",
@@ -84,7 +86,7 @@ std::vector<std::string_view> policy_keys(const PolicyKind& kind) {
 
 constexpr std::uint64_t kMaxFirms = 1ull << 32;  // exclusive: firm indices are 32-bit
 constexpr int kMinYear = 1900, kMaxYear = 2200;
-constexpr std::size_t kMaxSectors = 1000, kMaxTechnologies = 64, kMaxPolicies = 256;
+constexpr std::size_t kMaxSectors = 1000, kMaxTechnologies = 64, kMaxPolicies = 256, kMaxIOSectors = 200;
 
 // ---- small text helpers ----
 
@@ -422,9 +424,24 @@ private:
     void read_fuels(const Node& root, Scenario& s) const;
     void read_sectors(const Node& root, Scenario& s) const;
     void read_technologies(const Node& root, Scenario& s) const;
+    void read_input_output(const Node& root, Scenario& s) const;
+    std::vector<double> io_vector(const Node& m, const std::string& p, std::string_view key, const std::vector<std::string>& names,
+                                  const Range& range, const std::string& what) const;
+    std::vector<double> io_matrix(const Node& n, const std::string& p, const std::vector<std::string>& names) const;
     void read_decision(const Node& root, Scenario& s) const;
     void read_policies(const Node& root, Scenario& s) const;
     Policy read_policy(const yaml::Entry& e, const Scenario& s) const;
+    void read_suppliers(const Node& m, const std::string& p, const Scenario& s, Technology& t) const;
+    static int node_line(const Node& map, std::string_view key) {
+        for (const auto& e : map.entries)
+            if (e.key == key) return e.line;
+        return map.line;
+    }
+    static int node_column(const Node& map, std::string_view key) {
+        for (const auto& e : map.entries)
+            if (e.key == key) return e.column;
+        return map.column;
+    }
 
     const std::vector<yaml::Source>& sources_;
 };
@@ -440,6 +457,7 @@ Scenario Reader::read(const Node& root, const std::string& default_name) const {
     read_electricity(root, s);
     read_fuels(root, s);
     read_sectors(root, s);
+    read_input_output(root, s);  // before the technologies: their suppliers name io sectors
     read_technologies(root, s);
     read_decision(root, s);
     read_policies(root, s);
@@ -598,6 +616,7 @@ void Reader::read_technologies(const Node& root, Scenario& s) const {
         if (const Node* n = m.find("local_content")) t.local_content = real(*n, join(p, "local_content"), kUnit);
         if (const Node* n = m.find("bass_p")) t.bass_p = real(*n, join(p, "bass_p"), kUnit);
         if (const Node* n = m.find("bass_q")) t.bass_q = real(*n, join(p, "bass_q"), Range{0, 10});
+        read_suppliers(m, p, s, t);
         s.technologies.push_back(std::move(t));
     }
     // Savings on one carrier add up across technologies; past 1 a firm adopting
@@ -619,6 +638,149 @@ void Reader::read_technologies(const Node& root, Scenario& s) const {
                          " (" + terms + "); allowed: at most 1 per carrier, or a firm adopting them all "
                          "would buy negative energy");
         }
+    }
+}
+
+// Where a technology's local capex is spent, by io sector: required for every
+// technology when the scenario has an input_output table, refused otherwise.
+void Reader::read_suppliers(const Node& m, const std::string& p, const Scenario& s, Technology& t) const {
+    const Node* n = m.find("suppliers");
+    const std::string sp = join(p, "suppliers");
+    const auto& names = s.input_output.sectors;
+    if (!s.input_output.enabled()) {
+        if (n) bad(*n, sp, "supplier shares need an input-output table", "add a top-level input_output: section, or remove the key");
+        return;
+    }
+    if (!n) fail(m, p + ": missing required key 'suppliers' (needed because the scenario has an input_output table; "
+                        "a map {io_sector: share} of where the local share of the capex is spent)");
+    if (n->kind != Kind::map || n->entries.empty())
+        bad(*n, sp, "expected a map {io_sector: share}", "e.g. {electrical_equipment: 0.6, construction: 0.4}");
+    double sum = 0;
+    std::string terms;
+    for (const auto& e : n->entries) {
+        const auto it = std::find(names.begin(), names.end(), e.key);
+        if (it == names.end())
+            fail_at(n->source, e.line, e.column,
+                    join(sp, e.key) + ": unknown io sector '" + e.key + "'; " + suggestion(e.key, names) +
+                        " (the sectors of input_output.sectors)");
+        const double share = real(e.value, join(sp, e.key), kUnit);
+        sum += share;
+        terms += (terms.empty() ? "" : " + ") + e.key + " " + fmt(share);
+        t.suppliers.emplace_back(static_cast<int>(it - names.begin()), share);
+    }
+    if (std::fabs(sum - 1.0) > 1e-6)
+        fail(*n, sp + ": shares do not sum to 1, got " + fmt(sum) + " (" + terms + "); allowed: a sum of 1 within 1e-6");
+}
+
+// A per-sector map of the input-output table: every io sector once, nothing else.
+std::vector<double> Reader::io_vector(const Node& m, const std::string& p, std::string_view key,
+                                      const std::vector<std::string>& names, const Range& range,
+                                      const std::string& what) const {
+    const std::string kp = join(p, key);
+    const Node& n = require(m, p, key, what);
+    if (n.kind != Kind::map) bad(n, kp, "expected a map {io_sector: value}", "one entry per sector of input_output.sectors");
+    std::vector<double> out(names.size(), 0.0);
+    std::vector<bool> seen(names.size(), false);
+    for (const auto& e : n.entries) {
+        const auto it = std::find(names.begin(), names.end(), e.key);
+        if (it == names.end())
+            fail_at(n.source, e.line, e.column,
+                    join(kp, e.key) + ": unknown io sector '" + e.key + "'; " + suggestion(e.key, names));
+        const auto j = static_cast<std::size_t>(it - names.begin());
+        out[j] = real(e.value, join(kp, e.key), range);
+        seen[j] = true;
+    }
+    for (std::size_t j = 0; j < names.size(); ++j)
+        if (!seen[j]) fail(n, kp + ": missing io sector '" + names[j] + "'; allowed: one value for every sector of input_output.sectors");
+    return out;
+}
+
+// Row sector -> column sector -> value; missing entries are 0.
+std::vector<double> Reader::io_matrix(const Node& n, const std::string& p, const std::vector<std::string>& names) const {
+    const std::size_t N = names.size();
+    std::vector<double> out(N * N, 0.0);
+    if (n.kind == Kind::null) return out;  // `coefficients:` left empty: every entry 0
+    if (n.kind != Kind::map) bad(n, p, "expected a map {row_sector: {column_sector: value}}", "missing entries are 0");
+    for (const auto& row : n.entries) {
+        const auto ri = std::find(names.begin(), names.end(), row.key);
+        const std::string rp = join(p, row.key);
+        if (ri == names.end())
+            fail_at(n.source, row.line, row.column, rp + ": unknown io sector '" + row.key + "'; " + suggestion(row.key, names));
+        if (row.value.kind == Kind::null) continue;  // an empty row: all zeros
+        if (row.value.kind != Kind::map) bad(row.value, rp, "expected a map {column_sector: value}", "missing entries are 0");
+        for (const auto& col : row.value.entries) {
+            const auto ci = std::find(names.begin(), names.end(), col.key);
+            if (ci == names.end())
+                fail_at(row.value.source, col.line, col.column,
+                        join(rp, col.key) + ": unknown io sector '" + col.key + "'; " + suggestion(col.key, names));
+            out[static_cast<std::size_t>(ri - names.begin()) * N + static_cast<std::size_t>(ci - names.begin())] =
+                real(col.value, join(rp, col.key), kNonNeg);
+        }
+    }
+    return out;
+}
+
+void Reader::read_input_output(const Node& root, Scenario& s) const {
+    const Node* node = root.find("input_output");
+    if (!node) return;
+    const std::string p = "input_output";
+    const Node& m = expect_map(*node, p, "a map with sectors, coefficients (or transactions and total_output), "
+                                         "value_added and jobs");
+    check_keys(m, p, "input_output", kIOKeys);
+    InputOutput& io = s.input_output;
+
+    const Node& sec = require(m, p, "sectors", "list of io sector names");
+    if (sec.kind != Kind::sequence || sec.items.empty() || sec.items.size() > kMaxIOSectors)
+        bad(sec, join(p, "sectors"), "expected a list of 1 to " + std::to_string(kMaxIOSectors) + " sector names",
+            "e.g. [agri_food, construction, services]");
+    for (std::size_t i = 0; i < sec.items.size(); ++i) {
+        const Node& item = sec.items[i];
+        const std::string ip = join(p, "sectors") + "[" + std::to_string(i) + "]";
+        const bool ok = item.kind == Kind::scalar && !item.text.empty() && item.text.size() <= 64 &&
+                        std::all_of(item.text.begin(), item.text.end(), [](char c) {
+                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                        });
+        if (!ok) bad(item, ip, "invalid io sector name", "allowed: 1 to 64 characters from a-z, 0-9 and _");
+        if (std::find(io.sectors.begin(), io.sectors.end(), item.text) != io.sectors.end())
+            bad(item, ip, "listed twice", "name each io sector once");
+        io.sectors.push_back(item.text);
+    }
+    const std::size_t N = io.sectors.size();
+
+    const Node* coef = m.find("coefficients");
+    const Node* trans = m.find("transactions");
+    const Node* total = m.find("total_output");
+    if (coef && trans)
+        fail_at(m.source, node_line(m, "transactions"), node_column(m, "transactions"),
+                p + ".transactions: give either coefficients or transactions (with total_output), not both");
+    if (!coef && !trans)
+        fail(m, p + ": missing required key 'coefficients' (technical coefficients a_ij) or 'transactions' "
+                    "(with 'total_output', from which a_ij = z_ij / x_j)");
+    if (coef && total) bad(*total, join(p, "total_output"), "total_output goes with transactions only", "remove it, or give transactions instead of coefficients");
+    try {
+        if (coef) {
+            io.coefficients = io_matrix(*coef, join(p, "coefficients"), io.sectors);
+        } else {
+            if (!total) fail(m, p + ": missing required key 'total_output' (needed with transactions: MAD of output per sector)");
+            const std::vector<double> z = io_matrix(*trans, join(p, "transactions"), io.sectors);
+            const std::vector<double> x = io_vector(m, p, "total_output", io.sectors, kPositive, "MAD of output per sector");
+            io.coefficients = Leontief::coefficients_from_transactions(N, z, x);
+        }
+        (void)Leontief(N, io.coefficients);  // the productivity check, at load time
+    } catch (const LeontiefError& e) {
+        fail_at(root.source, node_line(root, "input_output"), node_column(root, "input_output"), p + ": " + e.what());
+    }
+    io.value_added = io_vector(m, p, "value_added", io.sectors, kUnit, "MAD of value added per MAD of output, per sector");
+    io.jobs = io_vector(m, p, "jobs", io.sectors, kNonNeg, "jobs per million MAD of output per year, per sector");
+    // Output = intermediate inputs + imports + value added: a sector's inputs from the
+    // table and its value added cannot exceed its output.
+    for (std::size_t j = 0; j < N; ++j) {
+        double inputs = 0;
+        for (std::size_t i = 0; i < N; ++i) inputs += io.coefficients[i * N + j];
+        if (inputs + io.value_added[j] > 1.0 + 1e-9)
+            fail(*m.find("value_added"), p + ".value_added." + io.sectors[j] + ": value added " + fmt(io.value_added[j]) +
+                                             " plus the sector's input coefficients " + fmt(inputs) + " exceed 1 MAD per MAD of output; "
+                                             "allowed: inputs + value added <= 1 (the rest is imports)");
     }
 }
 
@@ -783,6 +945,7 @@ std::vector<std::string> schema_children(const Node& root, const std::vector<std
         if (top == "electricity") return to_strings(kElectricityKeys);
         if (top == "decision") return to_strings(kDecisionKeys);
         if (top == "fuels" || top == "sectors" || top == "technologies" || top == "policies") return names(top);
+        if (top == "input_output") return to_strings(kIOKeys);
         return {};
     }
     if (d == 2) {

@@ -146,6 +146,32 @@ std::string to_yaml(const Scenario& s) {
         w.line(2, "nonenergy_cost", num(sec.nonenergy_cost));
     }
 
+    if (s.input_output.enabled()) {
+        const InputOutput& io = s.input_output;
+        const std::size_t n = io.sectors.size();
+        const auto per_sector = [&](const std::vector<double>& v) {
+            std::string out = "{";
+            for (std::size_t j = 0; j < n; ++j) out += (j ? ", " : "") + name(io.sectors[j]) + ": " + num(v[j]);
+            return out + "}";
+        };
+        w.line(0, "input_output", "");
+        std::string list = "[";
+        for (std::size_t j = 0; j < n; ++j) list += (j ? ", " : "") + name(io.sectors[j]);
+        w.line(1, "sectors", list + "]");
+        // Always as coefficients (a table given as transactions is written resolved);
+        // zero entries are left out, as the schema allows.
+        w.line(1, "coefficients", "");
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string row;
+            for (std::size_t j = 0; j < n; ++j)
+                if (io.coefficients[i * n + j] != 0.0)
+                    row += (row.empty() ? "" : ", ") + name(io.sectors[j]) + ": " + num(io.coefficients[i * n + j]);
+            if (!row.empty()) w.line(2, name(io.sectors[i]), "{" + row + "}");
+        }
+        w.line(1, "value_added", per_sector(io.value_added));
+        w.line(1, "jobs", per_sector(io.jobs));
+    }
+
     w.line(0, "technologies", "");
     for (const auto& t : s.technologies) {
         const bool heat = t.acts_on == Carrier::heat;
@@ -163,6 +189,14 @@ std::string to_yaml(const Scenario& s) {
         w.line(2, "local_content", num(t.local_content));
         w.line(2, "bass_p", num(t.bass_p));
         w.line(2, "bass_q", num(t.bass_q));
+        if (!t.suppliers.empty()) {
+            std::string sup = "{";
+            for (std::size_t i = 0; i < t.suppliers.size(); ++i)
+                sup += (i ? ", " : "") +
+                       name(s.input_output.sectors.at(static_cast<std::size_t>(t.suppliers[i].first))) + ": " +
+                       num(t.suppliers[i].second);
+            w.line(2, "suppliers", sup + "}");
+        }
     }
 
     const Decision& d = s.decision;

@@ -195,6 +195,44 @@ case("invalid_utf8", sub(BASE, "capex: 9000", "capex: 9000 # caf@@\xe9"),
      ["invalid UTF-8 (byte 0xE9); save the file as UTF-8"])
 case("binary_garbage", "@@\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0", ["invalid UTF-8 (byte 0x89)"])
 
+# --- input-output table (input_output:, technologies.*.suppliers) ---
+IO = """input_output:
+  sectors: [textile, construction, services]
+  coefficients:
+    textile: {textile: 0.1}
+    services: {textile: 0.1, construction: 0.1, services: 0.2}
+  value_added: {textile: 0.3, construction: 0.4, services: 0.5}
+  jobs: {textile: 2.0, construction: 6.0, services: 4.0}
+"""
+BASE_IO = BASE + "    suppliers: {construction: 0.6, services: 0.4}\n" + IO
+case("io_unknown_supplier_sector", sub(BASE_IO, "{construction: 0.6, services: 0.4}", "{@@constructon: 0.6, services: 0.4}"),
+     ["technologies.rooftop_pv.suppliers.constructon: unknown io sector 'constructon'", "did you mean 'construction'?"])
+case("io_supplier_shares_not_one", sub(BASE_IO, "suppliers: {construction: 0.6, services: 0.4}", "suppliers: @@{construction: 0.6, services: 0.3}"),
+     ["technologies.rooftop_pv.suppliers: shares do not sum to 1, got 0.8999999999999999", "allowed: a sum of 1 within 1e-6"])
+case("io_missing_suppliers", sub(sub(BASE_IO, "    suppliers: {construction: 0.6, services: 0.4}\n", ""), "    acts_on: electricity", "    @@acts_on: electricity"),
+     ["technologies.rooftop_pv: missing required key 'suppliers' (needed because the scenario has an input_output table"])
+case("io_suppliers_without_table", sub(BASE, "    lifetime: 25\n", "    lifetime: 25\n    suppliers: @@{construction: 1}\n"),
+     ["technologies.rooftop_pv.suppliers: supplier shares need an input-output table", "add a top-level input_output: section"])
+case("io_not_productive", sub(BASE_IO, "input_output:", "@@input_output:").replace("services: {textile: 0.1, construction: 0.1, services: 0.2}", "services: {textile: 0.1, construction: 0.1, services: 1.2}"),
+     ["input_output: the input-output table is not productive: the spectral radius of A is", "it must be below 1"])
+case("io_unknown_column_sector", sub(BASE_IO, "services: {textile: 0.1, construction: 0.1", "services: {textile: 0.1, @@construct: 0.1"),
+     ["input_output.coefficients.services.construct: unknown io sector 'construct'", "did you mean 'construction'?"])
+case("io_value_added_missing_sector", sub(BASE_IO, "value_added: {textile: 0.3, construction: 0.4, services: 0.5}", "value_added: @@{textile: 0.3, construction: 0.4}"),
+     ["input_output.value_added: missing io sector 'services'"])
+case("io_both_coefficients_and_transactions", sub(BASE_IO, "  value_added:", "  @@transactions: {textile: {textile: 10}}\n  total_output: {textile: 100, construction: 100, services: 100}\n  value_added:"),
+     ["input_output.transactions: give either coefficients or transactions (with total_output), not both"])
+case("io_inputs_and_value_added_above_one", sub(BASE_IO, "value_added: {textile: 0.3, construction: 0.4, services: 0.5}", "value_added: @@{textile: 0.3, construction: 0.4, services: 0.9}"),
+     ["input_output.value_added.services: value added 0.9 plus the sector's input coefficients 0.2 exceed 1", "the rest is imports"])
+case("io_jobs_negative", sub(BASE_IO, "jobs: {textile: 2.0, construction: 6.0, services: 4.0}", "jobs: {textile: 2.0, construction: @@-6.0, services: 4.0}"),
+     ["input_output.jobs.construction: out of range, got '-6.0'; allowed: >= 0"])
+case("io_transactions_zero_output", sub(BASE_IO, """  coefficients:
+    textile: {textile: 0.1}
+    services: {textile: 0.1, construction: 0.1, services: 0.2}
+""", """  transactions:
+    textile: {textile: 10}
+  total_output: {textile: 100, construction: @@0, services: 50}
+"""), ["input_output.total_output.construction: out of range, got '0'; allowed: > 0"])
+
 os.makedirs(out, exist_ok=True)
 for name, text, messages, where, max_memory, comment in cases:
     if where is not False and where is not None:
