@@ -580,6 +580,11 @@ void Model::State::do_step() {
     //    serves two technologies (awareness and decision uniforms for each).
     const std::uint64_t seed = sc.run.seed;
     const std::uint32_t run = sc.run.run_index;
+    // bass mode: adopt when the 32-bit draw is below p x 2^32
+    std::vector<std::array<std::uint64_t, 2>> bass_threshold(aware_prob.size());
+    for (std::size_t j = 0; j < aware_prob.size(); ++j)
+        for (std::size_t h = 0; h < 2; ++h)
+            bass_threshold[j][h] = static_cast<std::uint64_t>(std::ldexp(aware_prob[j][h], 32));
     std::vector<int> life_steps(uT);
     for (int k = 0; k < T; ++k) life_steps[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
 #pragma omp parallel for schedule(dynamic, 4)
@@ -601,6 +606,47 @@ void Model::State::do_step() {
         std::uint16_t* const adopted_col = f.adopted_step.data();
         std::uint8_t* const status_col = f.status.data();
         const std::uint64_t first = f.first;
+        if (is_bass) {
+            // bass mode: one Philox call gives the draws of four consecutive firms
+            // (blocks hold whole quads), compared as 32-bit integers with the
+            // tabulated step probability.
+            for (int k = 0; k < nT; ++k) {
+                std::uint64_t quad = ~std::uint64_t{0};
+                std::array<std::uint32_t, 4> w{};
+                for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+                    const std::uint64_t li = i - first;
+                    std::uint16_t& mark = adopted_col[li * static_cast<std::uint64_t>(nT) + static_cast<std::uint64_t>(k)];
+                    if (mark != kNotAdopted) continue;
+                    if (i / 4 != quad) {
+                        quad = i / 4;
+                        w = philox_words(seed, run, static_cast<std::uint32_t>(quad), static_cast<std::uint32_t>(tnow),
+                                         purpose_word(Purpose::bass_quad, static_cast<std::uint32_t>(k)));
+                    }
+                    const int s = f.sector[li];
+                    const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
+                    const std::size_t helped = (ta_lift > 0 && (f.flags[li] & firm_flag::assisted)) ? 1 : 0;
+                    if (w[i % 4] >= bass_threshold[sk][helped]) continue;
+                    const int z = f.size_class[li];
+                    const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+                    std::uint8_t& st = status_col[li * static_cast<std::uint64_t>(nT) + static_cast<std::uint64_t>(k)];
+                    if (!(st & tech_status::aware)) {
+                        st |= tech_status::aware;
+                        ++newly[szk(s, z, k)];
+                    }
+                    const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
+                    Adoption a;
+                    a.firm = static_cast<std::uint32_t>(i);
+                    a.tech = static_cast<std::uint16_t>(k);
+                    a.sector = static_cast<std::uint16_t>(s);
+                    a.size_class = static_cast<std::uint16_t>(z);
+                    a.kwh = tech.savings_fraction * scale * unit[sk].demand;
+                    a.capex = a.kwh * unit[sk].cost;
+                    mark = static_cast<std::uint16_t>(tnow);
+                    adoptions.push_back(a);
+                }
+            }
+            continue;
+        }
         for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
             const std::uint64_t li = i - first;
             std::uint16_t* const adopted = adopted_col + li * static_cast<std::uint64_t>(nT);
