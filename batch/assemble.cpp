@@ -52,6 +52,7 @@ void check_same_axes(const Coordinates& first, const Coordinates& c, const std::
     if (c.sector != first.sector) refuse("sectors");
     if (c.size_class != first.size_class) refuse("size classes");
     if (c.technology != first.technology || c.technology_unit != first.technology_unit) refuse("technologies");
+    if (c.io_sector != first.io_sector) refuse("input-output sectors");
 }
 
 // The scales of a group plus its leading dimensions (run, or variant and statistic).
@@ -212,7 +213,8 @@ void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::
         for (const std::string& name : list_datasets(file)) {
             if (seen.count(name) != 0) continue;
             static const std::set<std::string> coordinates = {"time", "year", "sector", "size_class", "technology",
-                                                              "technology_unit", "policy", "policy_type"};
+                                                              "technology_unit", "policy", "policy_type",
+                                                              "io_sector"};
             if (coordinates.count(name) != 0) continue;
             seen.insert(name);
             const hdf5::Dataset d = hdf5::Dataset::open(file, name);
@@ -334,11 +336,14 @@ void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::
         if (run_data.count(name) == 0)
             throw InputError(part_path(0), 0, 0, "the runs have no variable " + name + ", needed for the effects");
 
+    std::vector<std::string> effect_inputs = ensemble::paired_variables();
+    for (const std::string& name : ensemble::optional_paired_variables())
+        if (run_data.count(name) != 0) effect_inputs.push_back(name);
     // One run (or its baseline) with just the variables the effects need.
     const auto paired_run = [&](std::uint32_t row) {
         RunResult r;
         r.coords = all;
-        for (const std::string& name : ensemble::paired_variables()) {
+        for (const std::string& name : effect_inputs) {
             const Schema& s = *std::find_if(kept.begin(), kept.end(), [&](const Schema& x) { return x.name == name; });
             Variable v;
             v.name = s.name;

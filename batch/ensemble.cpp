@@ -56,6 +56,63 @@ double ratio(double numerator, double denominator, double min_denominator) {
 
 bool is_large(const std::string& size_class) { return size_class == "large"; }
 
+// Differences that exist only when both runs have the variable.
+void add_optional(std::vector<Variable>& out, const RunResult& first, const RunResult& second, const std::string& var,
+                  const std::string& name, const std::string& long_name) {
+    const Variable* a = first.find(var);
+    const Variable* b = second.find(var);
+    if (a != nullptr && b != nullptr) out.push_back(difference(*a, *b, name, long_name));
+}
+
+double sum_or_zero(const RunResult& r, const std::string& name) {
+    const Variable* v = r.find(name);
+    return v != nullptr ? sum(*v) : 0.0;
+}
+
+// Value at the last step of a (time)-only variable, 0 when absent.
+double last_or_zero(const RunResult& r, const std::string& name) {
+    const Variable* v = r.find(name);
+    return v != nullptr && size_of(*v) > 0 ? value(*v, size_of(*v) - 1) : 0.0;
+}
+
+bool is_budgeted(const std::string& policy_type) {
+    return policy_type == "capex_grant" || policy_type == "green_investment_fund";
+}
+
+// CO2 the programme's extra equipment avoids over its whole service life
+// (docs/output.md): what it avoided during the horizon, plus the avoidance rate of the
+// last calendar year kept up for the mean remaining life, after the horizon, of the
+// extra equipment still in service (weighted by extra capex). NaN without
+// technology_lifetime.
+double lifetime_co2_avoided(const RunResult& v, const RunResult& b, double horizon_avoided) {
+    const Coordinates& c = v.coords;
+    const Variable* life = v.find("technology_lifetime");
+    if (life == nullptr || c.year.empty()) return kNaN;
+    const std::size_t T = c.year.size(), S = c.sector.size(), K = c.technology.size();
+    const int last_year = c.year.back();
+    const Variable& ev = need(v, "co2_emissions");
+    const Variable& eb = need(b, "co2_emissions");
+    double last_year_avoided = 0;
+    for (std::size_t t = 0; t < T; ++t)
+        if (c.year[t] == last_year)
+            for (std::size_t s = 0; s < S; ++s) last_year_avoided += value(eb, t * S + s) - value(ev, t * S + s);
+    const Variable& iv = need(v, "investment_total");
+    const Variable& ib = need(b, "investment_total");
+    double weighted = 0, weight = 0;
+    for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t k = 0; k < K; ++k) {
+            const double remaining = c.year[t] + value(*life, k) - (last_year + 1.0);
+            if (remaining <= 0) continue;  // retired by the end of the horizon
+            double extra = 0;
+            for (std::size_t s = 0; s < S; ++s) extra += value(iv, (t * S + s) * K + k) - value(ib, (t * S + s) * K + k);
+            if (extra <= 0) continue;
+            weighted += extra * remaining;
+            weight += extra;
+        }
+    const double mean_remaining = weight > 0 ? weighted / weight : 0.0;
+    return horizon_avoided + last_year_avoided * mean_remaining;
+}
+
 }  // namespace
 
 const std::vector<Statistic>& full_statistics() {
@@ -115,6 +172,14 @@ const std::vector<std::string>& paired_variables() {
     return names;
 }
 
+const std::vector<std::string>& optional_paired_variables() {
+    static const std::vector<std::string> names = {
+        "co2_emissions_by_size", "energy_cost_by_size", "loan_volume", "firms_labelled", "firms_assisted",
+        "firms_served", "technology_lifetime", "supplier_demand", "supplier_output", "value_added_direct",
+        "value_added_total", "jobs_direct", "jobs_total", "jobs_total_by_size"};
+    return names;
+}
+
 std::vector<Variable> effects(const RunResult& v, const RunResult& b) {
     std::vector<Variable> out;
     out.push_back(difference(need(b, "co2_emissions"), need(v, "co2_emissions"), "co2_avoided",
@@ -130,6 +195,25 @@ std::vector<Variable> effects(const RunResult& v, const RunResult& b) {
                              "extra green investment fund co-investment against the baseline during the step"));
     out.push_back(difference(need(v, "adopters_by_size"), need(b, "adopters_by_size"), "adopters_added",
                              "extra firms with the technology installed against the baseline (end of step)"));
+    add_optional(out, b, v, "co2_emissions_by_size", "co2_avoided_by_size",
+                 "CO2 emissions avoided against the baseline during the step, by size class");
+    add_optional(out, b, v, "energy_cost_by_size", "energy_cost_saved_by_size",
+                 "energy cost saved against the baseline during the step, by size class");
+    add_optional(out, v, b, "supplier_demand", "supplier_demand_added",
+                 "extra sales of local suppliers to the green investments against the baseline during the step");
+    add_optional(out, v, b, "supplier_output", "supplier_output_added",
+                 "extra output, direct and indirect, against the baseline during the step");
+    add_optional(out, v, b, "value_added_direct", "value_added_direct_added",
+                 "extra value added of the direct supplier demand against the baseline during the step");
+    add_optional(out, v, b, "value_added_total", "value_added_total_added",
+                 "extra value added, direct and indirect, against the baseline during the step");
+    add_optional(out, v, b, "jobs_direct", "jobs_direct_added",
+                 "extra jobs of the direct supplier demand against the baseline during the step (job-years)");
+    add_optional(out, v, b, "jobs_total", "jobs_total_added",
+                 "extra jobs, direct and indirect, against the baseline during the step (job-years)");
+    add_optional(out, v, b, "jobs_total_by_size", "jobs_total_by_size_added",
+                 "extra jobs, direct and indirect, called for by the green investments of the firms of this sector "
+                 "and size class, against the baseline during the step (job-years)");
     return out;
 }
 
@@ -158,6 +242,39 @@ std::vector<Indicator> indicator_definitions(const Coordinates& c) {
     out.push_back({"adopters_added_tpme", "1",
                    "extra adoptions (firm x technology) by TPME (micro, small, medium) at " + end});
     out.push_back({"adopters_added_large", "1", "extra adoptions (firm x technology) by large firms at " + end});
+    out.push_back({"co2_avoided_lifetime", "t",
+                   "CO2 avoided over the service life of the extra equipment: horizon avoided + last year's rate x "
+                   "mean remaining life after the horizon of the extra equipment in service"});
+    out.push_back({"grant_cost_per_tco2_lifetime", "MAD/t",
+                   "grant spent per tonne of CO2 avoided over the equipment's lifetime (NaN where less than 1 t)"});
+    for (const std::string& s : c.sector)
+        out.push_back({"co2_avoided_" + s, "t", "cumulative CO2 avoided by " + s + " over the horizon"});
+    for (const std::string& z : c.size_class)
+        out.push_back({"co2_avoided_" + z, "t", "cumulative CO2 avoided by " + z + " firms over the horizon"});
+    for (const std::string& z : c.size_class)
+        out.push_back({"energy_cost_saved_" + z, "MAD", "energy cost saved by " + z + " firms over the horizon"});
+    out.push_back({"investment_private_added", "MAD", "extra private outlay (capex less grants and fund) over the horizon"});
+    out.push_back({"loan_volume_added", "MAD", "extra concessional loans disbursed over the horizon"});
+    out.push_back({"tpme_labelled", "1", "TPME holding the label at " + end + " (beyond the baseline)"});
+    out.push_back({"firms_served_grants", "1",
+                   "firms served by the budgeted programmes (capex grants, green fund) over the horizon, beyond the baseline"});
+    out.push_back({"firms_assisted", "1", "firms that received technical assistance by " + end + " (beyond the baseline)"});
+    if (!c.io_sector.empty()) {
+        out.push_back({"supplier_demand_added", "MAD", "extra sales of local suppliers to the green investments over the horizon"});
+        out.push_back({"jobs_direct_added", "job-years", "extra jobs in the supplier sectors, direct, over the horizon"});
+        out.push_back({"jobs_indirect_added", "job-years",
+                       "extra jobs upstream of the suppliers (indirect: total - direct) over the horizon"});
+        out.push_back({"value_added_direct_added", "MAD", "extra value added in the supplier sectors, direct, over the horizon"});
+        out.push_back({"value_added_indirect_added", "MAD", "extra value added upstream (indirect) over the horizon"});
+        for (const std::string& j : c.io_sector)
+            out.push_back({"supplier_output_added_" + j, "MAD",
+                           "extra output of " + j + ", direct and indirect, over the horizon"});
+        for (const std::string& j : c.io_sector)
+            out.push_back({"jobs_total_added_" + j, "job-years", "extra jobs in " + j + ", direct and indirect, over the horizon"});
+        for (const std::string& z : c.size_class)
+            out.push_back({"jobs_total_added_by_" + z, "job-years",
+                           "extra jobs, direct and indirect, called for by the green investments of " + z + " firms"});
+    }
     return out;
 }
 
@@ -205,6 +322,64 @@ std::vector<double> indicators(const RunResult& v, const RunResult& b) {
             }
     out.push_back(tpme);
     out.push_back(large);
+
+    const double lifetime = lifetime_co2_avoided(v, b, co2);
+    out.push_back(lifetime);
+    out.push_back(std::isnan(lifetime) ? kNaN : ratio(grant, lifetime, kMinTonnesForRatio));
+    const Variable& ev = need(v, "co2_emissions");
+    const Variable& eb = need(b, "co2_emissions");
+    for (std::size_t s = 0; s < S; ++s) {
+        double a = 0;
+        for (std::size_t t = 0; t < T; ++t) a += value(eb, t * S + s) - value(ev, t * S + s);
+        out.push_back(a);
+    }
+    const auto by_size_total = [&](const std::string& name, std::size_t z) {
+        const Variable* x = v.find(name);
+        const Variable* y = b.find(name);
+        if (x == nullptr || y == nullptr) return kNaN;
+        double a = 0;
+        for (std::size_t t = 0; t < T; ++t)
+            for (std::size_t s = 0; s < S; ++s) a += value(*y, (t * S + s) * Z + z) - value(*x, (t * S + s) * Z + z);
+        return a;  // baseline - variant
+    };
+    for (std::size_t z = 0; z < Z; ++z) out.push_back(by_size_total("co2_emissions_by_size", z));
+    for (std::size_t z = 0; z < Z; ++z) out.push_back(by_size_total("energy_cost_by_size", z));
+    out.push_back(privat);
+    out.push_back(sum_or_zero(v, "loan_volume") - sum_or_zero(b, "loan_volume"));
+    out.push_back(last_or_zero(v, "firms_labelled") - last_or_zero(b, "firms_labelled"));
+    const auto served = [&](const RunResult& r) {
+        const Variable* f = r.find("firms_served");
+        const std::size_t P = r.coords.policy.size();
+        if (f == nullptr || P == 0 || r.coords.policy_type.size() != P) return 0.0;
+        double n = 0;
+        for (std::size_t i = 0; i < size_of(*f); ++i)
+            if (is_budgeted(r.coords.policy_type[i % P])) n += value(*f, i);
+        return n;
+    };
+    out.push_back(served(v) - served(b));
+    out.push_back(last_or_zero(v, "firms_assisted") - last_or_zero(b, "firms_assisted"));
+    if (!c.io_sector.empty()) {
+        const std::size_t N = c.io_sector.size();
+        const auto added = [&](const std::string& name) { return sum_or_zero(v, name) - sum_or_zero(b, name); };
+        const double jobs_direct = added("jobs_direct"), jobs_total = added("jobs_total");
+        const double va_direct = added("value_added_direct"), va_total = added("value_added_total");
+        out.push_back(added("supplier_demand"));
+        out.push_back(jobs_direct);
+        out.push_back(jobs_total - jobs_direct);
+        out.push_back(va_direct);
+        out.push_back(va_total - va_direct);
+        const auto per_io = [&](const std::string& name) {
+            std::vector<double> a(N, 0.0);
+            const Variable* x = v.find(name);
+            const Variable* y = b.find(name);
+            if (x == nullptr || y == nullptr) return std::vector<double>(N, kNaN);
+            for (std::size_t i = 0; i < size_of(*x); ++i) a[i % N] += value(*x, i) - value(*y, i);
+            return a;
+        };
+        for (const double x : per_io("supplier_output")) out.push_back(x);
+        for (const double x : per_io("jobs_total")) out.push_back(x);
+        for (std::size_t z = 0; z < Z; ++z) out.push_back(-by_size_total("jobs_total_by_size", z));
+    }
     return out;
 }
 

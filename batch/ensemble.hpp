@@ -38,6 +38,10 @@ std::vector<double> column_statistics(const std::vector<double>& values, std::si
 
 // The run variables that effects() and indicators() read.
 const std::vector<std::string>& paired_variables();
+// Read as well when the runs have them (input-output variables exist only with an
+// input_output table; per-policy ones only with policies); what depends on them is
+// left out, or NaN, without them.
+const std::vector<std::string>& optional_paired_variables();
 
 // Differences between a run of a programme variant and the run of its baseline with
 // the same sample and replicate (same firms, same random numbers):
@@ -49,6 +53,11 @@ const std::vector<std::string>& paired_variables();
 //   grant_spent (time, sector, technology) variant - baseline grant_spent
 //   fund_invested (time, sector, technology)  variant - baseline fund_investment
 //   adopters_added (time, sector, size_class, technology)  variant - baseline adopters_by_size
+// and, when the runs have them:
+//   co2_avoided_by_size, energy_cost_saved_by_size (time, sector, size_class)
+//   supplier_demand_added, supplier_output_added, value_added_direct_added,
+//   value_added_total_added, jobs_direct_added, jobs_total_added (time, io_sector)
+//   jobs_total_by_size_added (time, sector, size_class)   variant - baseline
 std::vector<Variable> effects(const RunResult& variant, const RunResult& baseline);
 
 // One row of the summary table.

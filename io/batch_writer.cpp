@@ -29,6 +29,7 @@ const char* dim_long_name(Dim d) {
         case Dim::size_class: return "firm size class";
         case Dim::technology: return "green technology";
         case Dim::policy: return "policy instrument";
+        case Dim::io_sector: return "sector of the input-output table (supplier sector)";
     }
     return "";
 }
@@ -148,6 +149,7 @@ DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates
         if (!c.policy_type.empty())
             auxiliary_strings(where, "policy_type", c.policy_type, "policy instrument type", scales[Dim::policy]);
     }
+    if (!c.io_sector.empty()) scales[Dim::io_sector] = string_scale(where, Dim::io_sector, c.io_sector);
     return scales;
 }
 

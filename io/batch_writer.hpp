@@ -33,13 +33,13 @@ void sync_directory(const std::string& path) noexcept;
 // The dimension scales of one group, by dimension; invalid where a dimension is
 // absent (length 0).
 struct DimensionScales {
-    std::array<hdf5::Dataset, 5> by_dim;
+    std::array<hdf5::Dataset, 6> by_dim;  // one per Dim
     const hdf5::Dataset& operator[](Dim d) const { return by_dim[static_cast<std::size_t>(d)]; }
     hdf5::Dataset& operator[](Dim d) { return by_dim[static_cast<std::size_t>(d)]; }
 };
 
-// Writes time (with year), sector, size_class, technology (with technology_unit)
-// and policy (with policy_type) under `where`, as a run file has them.
+// Writes time (with year), sector, size_class, technology (with technology_unit),
+// policy (with policy_type) and io_sector under `where`, as a run file has them.
 DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates& coords);
 
 // The CF `coordinates` attribute for a variable over `dims` ("year technology_unit").

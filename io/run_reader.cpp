@@ -17,7 +17,7 @@ namespace {
 const std::set<std::string>& coordinate_names() {
     static const std::set<std::string> names = {"time",       "year",       "sector",
                                                 "size_class", "technology", "technology_unit",
-                                                "policy",     "policy_type"};
+                                                "policy",     "policy_type", "io_sector"};
     return names;
 }
 
@@ -66,11 +66,11 @@ std::vector<std::string> dimension_names(const hdf5::Dataset& dataset) {
 }
 
 Dim dim_from_name(const std::string& name, const std::string& where) {
-    for (const Dim d : {Dim::time, Dim::sector, Dim::size_class, Dim::technology, Dim::policy})
+    for (const Dim d : {Dim::time, Dim::sector, Dim::size_class, Dim::technology, Dim::policy, Dim::io_sector})
         if (name == dim_name(d)) return d;
     throw InputError(where, 0, 0,
                      "unknown dimension \"" + name +
-                         "\" (expected time, sector, size_class, technology or policy)");
+                         "\" (expected time, sector, size_class, technology, policy or io_sector)");
 }
 
 Coordinates read_coordinates(const hdf5::Location& where) {
@@ -87,6 +87,7 @@ Coordinates read_coordinates(const hdf5::Location& where) {
         c.technology_unit = hdf5::read_strings(where, "technology_unit");
     if (where.contains("policy")) c.policy = hdf5::read_strings(where, "policy");
     if (where.contains("policy_type")) c.policy_type = hdf5::read_strings(where, "policy_type");
+    if (where.contains("io_sector")) c.io_sector = hdf5::read_strings(where, "io_sector");
     return c;
 }
 

@@ -20,13 +20,13 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::array kAllDims = {Dim::time, Dim::sector, Dim::size_class, Dim::technology,
-                                 Dim::policy};
+                                 Dim::policy, Dim::io_sector};
 
 // Names taken by the coordinate variables; a result variable may not reuse them.
 const std::set<std::string>& coordinate_names() {
     static const std::set<std::string> names = {"time",       "year",   "sector",
                                                 "size_class", "technology", "technology_unit",
-                                                "policy",     "policy_type"};
+                                                "policy",     "policy_type", "io_sector"};
     return names;
 }
 
@@ -87,6 +87,7 @@ const char* dim_long_name(Dim d) {
         case Dim::size_class: return "firm size class";
         case Dim::technology: return "green technology";
         case Dim::policy: return "policy instrument";
+        case Dim::io_sector: return "sector of the input-output table (supplier sector)";
     }
     return "";
 }
@@ -150,6 +151,7 @@ Scales write_coordinates(const hdf5::Location& where, const Coordinates& c) {
             write_auxiliary_strings(where, "policy_type", c.policy_type, "policy instrument type",
                                     scales[Dim::policy]);
     }
+    if (!c.io_sector.empty()) scales[Dim::io_sector] = write_string_scale(where, Dim::io_sector, c.io_sector);
     return scales;
 }
 
