@@ -36,4 +36,22 @@ struct ExportArgs {
 CLI::App* add_export_command(CLI::App& app, ExportArgs& args);
 int run_export_command(const ExportArgs& args);
 
+// Figures and report (apps/greenshift_plot.py, run with /usr/bin/python3 + matplotlib).
+struct PlotArgs {
+    std::string file;
+    std::string output_dir;
+    bool force = false;
+};
+CLI::App* add_plot_command(CLI::App& app, PlotArgs& args);
+int run_plot_command(const PlotArgs& args);
+struct ReportArgs {
+    std::string file;
+    std::string output;
+    bool force = false;
+};
+CLI::App* add_report_command(CLI::App& app, ReportArgs& args);
+int run_report_command(const ReportArgs& args);
+// Runs the figure script in `mode` (plot or report); returns its exit code.
+int run_figure_script(const std::string& mode, const std::string& file, const std::string& output, bool force);
+
 }  // namespace greenshift::cli

@@ -184,6 +184,7 @@ int main(int argc, char** argv) {
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o batch.h5 --resume   # after an interruption\n"
         "  greenshift summary batch.h5\n"
         "  greenshift export batch.h5 --csv batch-csv/\n"
+        "  greenshift plot batch.h5 -o figures/ && greenshift report batch.h5 -o report.html\n"
         "\n"
         "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file, 4 output cannot be written\n"
         "(or exists without --force), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written by run; a batch keeps its finished runs for --resume).");
@@ -211,6 +212,10 @@ int main(int argc, char** argv) {
     CLI::App* summary = gs::cli::add_summary_command(app, summary_args);
     gs::cli::ExportArgs export_args;
     CLI::App* export_cmd = gs::cli::add_export_command(app, export_args);
+    gs::cli::PlotArgs plot_args;
+    CLI::App* plot = gs::cli::add_plot_command(app, plot_args);
+    gs::cli::ReportArgs report_args;
+    CLI::App* report = gs::cli::add_report_command(app, report_args);
 
     try {
         app.parse(argc, argv);
@@ -237,6 +242,8 @@ int main(int argc, char** argv) {
         if (batch->parsed()) return gs::cli::run_batch_command(batch_args, command_line(argc, argv), g_stop_signal);
         if (summary->parsed()) return gs::cli::run_summary_command(summary_args);
         if (export_cmd->parsed()) return gs::cli::run_export_command(export_args);
+        if (plot->parsed()) return gs::cli::run_plot_command(plot_args);
+        if (report->parsed()) return gs::cli::run_report_command(report_args);
     } catch (const CLI::ValidationError& e) {
         std::cerr << "greenshift: error: " << e.what() << "\n";
         return gs::exit_code::usage;

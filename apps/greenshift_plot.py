@@ -1,0 +1,664 @@
+#!/usr/bin/python3
+# greenshift plot / report: figures (PNG) and a self-contained HTML report from a
+# greenshift batch file (with uncertainty bands) or run file (single lines).
+# Called by `greenshift plot OUT.h5 -o DIR` and `greenshift report OUT.h5 -o FILE`
+# (apps/cmd_plot.cpp, apps/cmd_report.cpp); usable on its own:
+#   /usr/bin/python3 greenshift_plot.py plot OUT.h5 DIR [--force]
+#   /usr/bin/python3 greenshift_plot.py report OUT.h5 FILE.html [--force]
+# Exit codes as greenshift's: 0 ok, 1 internal error or missing library, 2 usage,
+# 3 bad input file, 4 output exists (no --force) or cannot be written.
+import base64
+import errno
+import html
+import io
+import os
+import sys
+
+EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT = 1, 2, 3, 4
+
+# Every figure has this size in pixels (tests/cli/test_plot_report.sh checks it).
+WIDTH_IN, HEIGHT_IN, DPI = 10, 6, 100
+FIGURES = [
+    ("adoption", "Adoption S-curves by sector"),
+    ("co2", "CO2 emissions: baseline and programme"),
+    ("grant_budget", "Grant budget: available and used, by year"),
+    ("cost_per_tco2", "Grant cost per tonne of CO2 avoided, by variant"),
+    ("jobs", "Jobs in the supplier sectors, direct and indirect"),
+    ("by_size", "The promises by firm size"),
+]
+
+
+class Failure(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def need_libraries():
+    try:
+        import numpy  # noqa: F401
+        import h5py  # noqa: F401
+        import matplotlib
+        matplotlib.use("Agg")  # files only, never a display
+        import matplotlib.pyplot  # noqa: F401
+    except ImportError as e:
+        raise Failure(EXIT_INTERNAL, f"figures need python3 with numpy, h5py and matplotlib ({e}); on Debian: "
+                                     "apt-get install python3-numpy python3-h5py python3-matplotlib "
+                                     "(scripts/setup.sh installs them)")
+
+
+def text(x):
+    if isinstance(x, bytes):
+        return x.decode("utf-8")
+    if hasattr(x, "item") and not isinstance(x, str):
+        x = x.item()
+        return x.decode("utf-8") if isinstance(x, bytes) else str(x)
+    return str(x)
+
+
+class Data:
+    """A batch file (runs stacked along `run`) or a run file (one run), read the same way."""
+
+    def __init__(self, path):
+        import h5py
+        import numpy as np
+        self.np = np
+        if not os.path.isfile(path):
+            raise Failure(EXIT_INPUT, f"{path}: no such file")
+        try:
+            self.f = h5py.File(path, "r")
+        except OSError as e:
+            raise Failure(EXIT_INPUT, f"{path}: not an HDF5 file ({e})")
+        a = self.f.attrs
+        if text(a.get("program", b"")) != "greenshift":
+            raise Failure(EXIT_INPUT, f"{path}: not a greenshift file (no root attribute program = \"greenshift\")")
+        self.path = path
+        self.batch = "batch_identity" in a and "runs" in self.f
+        self.g = self.f["runs"] if self.batch else self.f
+        self.attrs = {k: text(a[k]) for k in ("program_version", "scenario_name", "created_utc", "git_commit") if k in a}
+        g = self.g
+        self.year = np.asarray(g["year"][:]) if "year" in g else np.zeros(0, int)
+        self.sector = self.strings(g, "sector")
+        self.size_class = self.strings(g, "size_class")
+        self.technology = self.strings(g, "technology")
+        self.policy = self.strings(g, "policy")
+        self.policy_type = self.strings(g, "policy_type")
+        self.io_sector = self.strings(g, "io_sector")
+        if self.batch:
+            self.run_variant = self.strings(g, "variant")
+            self.variants = list(dict.fromkeys(self.run_variant))
+        else:
+            self.run_variant = [self.attrs.get("scenario_name", "run")]
+            self.variants = list(self.run_variant)
+        # steps -> decimal years (several steps per year share a calendar year)
+        t = np.zeros(len(self.year))
+        for i in range(len(self.year)):
+            same = [j for j in range(len(self.year)) if self.year[j] == self.year[i]]
+            t[i] = self.year[i] + same.index(i) / len(same)
+        self.t = t
+        self.years = sorted(set(int(y) for y in self.year))
+        self.effects = self.f["effects"] if self.batch and "effects" in self.f else None
+        self.paired = []
+        if self.effects is not None:
+            self.effect_variant = self.strings(self.effects, "variant")
+            self.paired = list(dict.fromkeys(self.effect_variant))
+            self.ind_names = self.strings(self.effects, "indicator")
+            self.ind_units = self.strings(self.effects, "indicator_units")
+            self.ind = np.asarray(self.effects["indicators"][:], dtype=float)
+        self.baseline_of = {}
+        if self.effects is not None:
+            base = np.asarray(self.effects["baseline_run"][:])
+            runs = list(np.asarray(g["run"][:]))
+            for k, v in enumerate(self.effect_variant):
+                self.baseline_of.setdefault(v, self.run_variant[runs.index(base[k])])
+
+    @staticmethod
+    def strings(g, name):
+        if name not in g:
+            return []
+        d = g[name]
+        try:
+            return [text(x) for x in d.asstr()[:]]
+        except (TypeError, AttributeError):
+            return [text(x) for x in d[:]]
+
+    def has(self, name):
+        return name in self.g
+
+    def var(self, name):
+        """(runs, ...) float array of a run variable."""
+        x = self.np.asarray(self.g[name][:], dtype=float)
+        return x if self.batch else x[None, ...]
+
+    def runs_of(self, variant):
+        return [i for i, v in enumerate(self.run_variant) if v == variant]
+
+    def effect(self, name):
+        return self.np.asarray(self.effects[name][:], dtype=float)
+
+    def effect_rows(self, variant):
+        return [i for i, v in enumerate(self.effect_variant) if v == variant]
+
+    def indicator(self, variant, name):
+        """Per-run values of an indicator for a paired variant (empty when absent)."""
+        if self.effects is None or name not in self.ind_names:
+            return self.np.zeros(0)
+        x = self.ind[self.effect_rows(variant), self.ind_names.index(name)]
+        return x[~self.np.isnan(x)]
+
+    def annual(self, x, flow=True):
+        """(runs, time, ...) -> (runs, years, ...): flows summed, stocks at the year's last step."""
+        np = self.np
+        out = []
+        for y in self.years:
+            idx = [i for i in range(len(self.year)) if self.year[i] == y]
+            out.append(x[:, idx].sum(axis=1) if flow else x[:, idx[-1]])
+        return np.stack(out, axis=1)
+
+
+def band(np, x):
+    """median, p5, p95 across runs (axis 0), ignoring NaN."""
+    return np.nanmedian(x, axis=0), np.nanpercentile(x, 5, axis=0), np.nanpercentile(x, 95, axis=0)
+
+
+def new_figure(title):
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    return fig
+
+
+def note(fig, message):
+    fig.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#555555", wrap=True)
+
+
+COLOURS = ["#1b6ca8", "#d1495b", "#2e8b57", "#edae49", "#6a4c93", "#00798c", "#8c564b"]
+
+
+def colour(d, variant):
+    return COLOURS[d.variants.index(variant) % len(COLOURS)] if variant in d.variants else "#333333"
+
+
+def fig_adoption(d):
+    np = d.np
+    fig = new_figure("Adoption S-curves by sector: mean share of firms with each technology"
+                     + (" (median, p5-p95)" if d.batch else ""))
+    if not d.has("adopters") or not d.has("firms"):
+        note(fig, "no adoption data in this file")
+        return fig
+    adopters = d.var("adopters")                  # run, time, sector, technology
+    firms = d.var("firms").sum(axis=-1)           # run, sector
+    K = max(len(d.technology), 1)
+    share = 100 * adopters.sum(axis=-1) / (firms[:, None, :] * K)  # run, time, sector
+    S = len(d.sector)
+    cols = 3 if S > 4 else max(S, 1)
+    rows = (S + cols - 1) // cols
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    for s in range(rows * cols):
+        ax = axes[s // cols][s % cols]
+        if s >= S:
+            ax.axis("off")
+            continue
+        for v in d.variants:
+            x = share[d.runs_of(v), :, s]
+            med, lo, hi = band(np, x)
+            ax.plot(d.t, med, color=colour(d, v), lw=1.6, label=v)
+            if d.batch and x.shape[0] > 1:
+                ax.fill_between(d.t, lo, hi, color=colour(d, v), alpha=0.18, lw=0)
+        ax.set_title(d.sector[s].replace("_", " "), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("% of firms", fontsize=8)
+    axes[0][0].legend(fontsize=7, loc="upper left")
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.06, hspace=0.35, wspace=0.12)
+    return fig
+
+
+def fig_co2(d):
+    np = d.np
+    fig = new_figure("CO2 emissions of industry, baseline and programme" + (" (median, p5-p95)" if d.batch else ""))
+    ax = fig.add_subplot(1, 1, 1)
+    if not d.has("co2_emissions"):
+        note(fig, "no CO2 data in this file")
+        return fig
+    co2 = d.annual(d.var("co2_emissions").sum(axis=-1)[:, :, None])[:, :, 0] / 1e6  # Mt per year
+    for v in d.variants:
+        x = co2[d.runs_of(v)]
+        med, lo, hi = band(np, x)
+        base = v in d.baseline_of.values()
+        ax.plot(d.years, med, color=colour(d, v), lw=2.2 if base else 1.8, ls="--" if base else "-",
+                label=v + (" (baseline)" if base else ""))
+        if d.batch and x.shape[0] > 1:
+            ax.fill_between(d.years, lo, hi, color=colour(d, v), alpha=0.18, lw=0)
+    ax.set_ylabel("Mt CO2 per year (scope 1 + 2)")
+    ax.set_xlabel("year")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1)
+    return fig
+
+
+def fig_grant_budget(d):
+    np = d.np
+    fig = new_figure("Programme budgets (capex grants and green fund): available and used, by year")
+    budgeted = [p for p, t in enumerate(d.policy_type) if t in ("capex_grant", "green_investment_fund")]
+    if not budgeted or not d.has("budget_used"):
+        note(fig, "no budgeted programme in this file")
+        return fig
+    used = d.annual(d.var("budget_used")[:, :, budgeted].sum(axis=-1)[:, :, None])[:, :, 0] / 1e6
+    avail = d.annual(d.var("budget_available")[:, :, budgeted].sum(axis=-1)[:, :, None], flow=False)[:, :, 0] / 1e6
+    shown = [v for v in d.variants if np.nanmax(avail[d.runs_of(v)]) > 0]
+    if not shown:
+        note(fig, "no budget was available in any variant")
+        return fig
+    ax = fig.add_subplot(1, 1, 1)
+    w = 0.8 / len(shown)
+    yrs = np.array(d.years, dtype=float)
+    for i, v in enumerate(shown):
+        r = d.runs_of(v)
+        med, lo, hi = band(np, used[r])
+        av = np.nanmedian(avail[r], axis=0)
+        x = yrs - 0.4 + w * (i + 0.5)
+        ax.bar(x, av, width=w, color="none", edgecolor=colour(d, v), lw=1.2, label=f"{v}: available")
+        ax.bar(x, med, width=w, color=colour(d, v), alpha=0.75, label=f"{v}: used"
+               + (" (median, p5-p95)" if d.batch and len(r) > 1 else ""))
+        if d.batch and len(r) > 1:
+            ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#222222", lw=0.8, capsize=1.5)
+    ax.set_ylabel("million MAD per year")
+    ax.set_xlabel("year")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1)
+    return fig
+
+
+def fig_cost_per_tco2(d):
+    np = d.np
+    fig = new_figure("Grant cost per tonne of CO2 avoided, by variant (runs: box = p25-p75, whiskers = p5-p95)")
+    if not d.paired:
+        note(fig, "a run file has no baseline: cost per tCO2 needs a batch with a paired baseline")
+        return fig
+    ax = fig.add_subplot(1, 1, 1)
+    data, labels, cols = [], [], []
+    for v in d.paired:
+        for name, lab in (("grant_cost_per_tco2", "over the horizon"), ("grant_cost_per_tco2_lifetime", "over lifetime")):
+            x = d.indicator(v, name)
+            if x.size:
+                data.append(x)
+                labels.append(f"{v}\n{lab}")
+                cols.append(colour(d, v))
+    if not data:
+        note(fig, "no run avoided at least 1 t of CO2")
+        return fig
+    bp = ax.boxplot(data, whis=(5, 95), showfliers=False, patch_artist=True)
+    for patch, c in zip(bp["boxes"], cols):
+        patch.set_facecolor(c)
+        patch.set_alpha(0.5)
+    ax.set_xticks(range(1, len(labels) + 1))
+    ax.set_xticklabels(labels, fontsize=9)
+    ax.set_ylabel("MAD of public support per tCO2 avoided")
+    ax.grid(alpha=0.3, axis="y")
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.14)
+    return fig
+
+
+def fig_jobs(d):
+    np = d.np
+    fig = new_figure("Jobs in the supplier sectors over the horizon: direct and indirect (job-years)")
+    if not d.io_sector:
+        note(fig, "the scenario has no input-output table (input_output:), so no supplier jobs")
+        return fig
+    N = len(d.io_sector)
+    panels = []
+    if d.paired and "jobs_direct_added" in d.effects:
+        direct_all = d.effect("jobs_direct_added").sum(axis=1)   # run, io_sector
+        total_all = d.effect("jobs_total_added").sum(axis=1)
+        for v in d.paired:
+            r = d.effect_rows(v)
+            panels.append((f"{v} against {d.baseline_of.get(v, 'baseline')}", direct_all[r], total_all[r]))
+    elif d.has("jobs_direct"):
+        for v in d.variants:
+            r = d.runs_of(v)
+            panels.append((v, d.var("jobs_direct")[r].sum(axis=1), d.var("jobs_total")[r].sum(axis=1)))
+    if not panels:
+        note(fig, "no jobs data in this file")
+        return fig
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    y = np.arange(N)
+    for ax, (title, direct, total) in zip(axes, panels):
+        dm = np.nanmedian(direct, axis=0)
+        im = np.nanmedian(total - direct, axis=0)
+        ax.barh(y, dm, color="#1b6ca8", label="direct (suppliers)")
+        ax.barh(y, im, left=dm, color="#edae49", label="indirect (their suppliers)")
+        if direct.shape[0] > 1:
+            tm, lo, hi = band(np, total)
+            ax.errorbar(tm, y, xerr=[tm - lo, hi - tm], fmt="none", ecolor="#222222", lw=0.8, capsize=2)
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3, axis="x")
+        ax.set_xlabel("job-years" + (" (median; bar = p5-p95 of total)" if direct.shape[0] > 1 else ""), fontsize=8)
+    axes[0].set_yticks(y)
+    axes[0].set_yticklabels([s.replace("_", " ") for s in d.io_sector], fontsize=8)
+    axes[0].invert_yaxis()
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.subplots_adjust(left=0.2, right=0.98, top=0.88, bottom=0.1, wspace=0.08)
+    return fig
+
+
+def fig_by_size(d):
+    np = d.np
+    fig = new_figure("By firm size: CO2 avoided, production cost change and supplier jobs (median, p5-p95)")
+    if not d.paired:
+        note(fig, "a run file has no baseline: effects by firm size need a batch with a paired baseline")
+        return fig
+    panels = [("co2_avoided_", 1e-3, "kt CO2 avoided over the horizon"),
+              ("production_cost_change_", 1.0, "production cost index change at the end\n(points, negative = cheaper)"),
+              ("jobs_total_added_by_", 1.0, "job-years called for by the firms'\ngreen investments (direct + indirect)")]
+    axes = fig.subplots(1, 3, squeeze=False)[0]
+    Z = len(d.size_class)
+    w = 0.8 / max(len(d.paired), 1)
+    for ax, (prefix, scale, label) in zip(axes, panels):
+        for i, v in enumerate(d.paired):
+            med, lo, hi = [], [], []
+            for z in d.size_class:
+                x = d.indicator(v, prefix + z) * scale
+                if x.size == 0:
+                    x = np.array([np.nan])
+                med.append(np.nanmedian(x))
+                lo.append(np.nanpercentile(x, 5))
+                hi.append(np.nanpercentile(x, 95))
+            med, lo, hi = map(np.array, (med, lo, hi))
+            x = np.arange(Z) - 0.4 + w * (i + 0.5)
+            ax.bar(x, med, width=w, color=colour(d, v), alpha=0.8, label=v)
+            ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#222222", lw=0.8, capsize=2)
+        ax.set_xticks(range(Z))
+        ax.set_xticklabels(d.size_class, fontsize=9)
+        ax.set_title(label, fontsize=9)
+        ax.axhline(0, color="#333333", lw=0.6)
+        ax.grid(alpha=0.3, axis="y")
+        ax.tick_params(labelsize=8)
+    axes[0].legend(fontsize=8)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.84, bottom=0.08, wspace=0.3)
+    return fig
+
+
+MAKERS = {"adoption": fig_adoption, "co2": fig_co2, "grant_budget": fig_grant_budget,
+          "cost_per_tco2": fig_cost_per_tco2, "jobs": fig_jobs, "by_size": fig_by_size}
+
+
+def render(d):
+    """name -> PNG bytes, every figure WIDTH x HEIGHT pixels."""
+    import matplotlib.pyplot as plt
+    out = {}
+    for name, _ in FIGURES:
+        fig = MAKERS[name](d)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI)  # no bbox_inches: the size stays fixed
+        plt.close(fig)
+        out[name] = buf.getvalue()
+    return out
+
+
+# ---- atomic writes: temporary name in the same folder, then rename ----
+
+def publish(data, target, force):
+    folder = os.path.dirname(os.path.abspath(target))
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.tmp.{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if force:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)  # fails if the target appeared meanwhile: never replaces
+            os.unlink(tmp)
+    except FileExistsError:
+        os.unlink(tmp)
+        raise Failure(EXIT_OUTPUT, f"{target} exists; use --force to overwrite")
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise Failure(EXIT_OUTPUT, f"cannot write {target}: {e.strerror}")
+
+
+def check_target(path, force):
+    if os.path.isdir(path):
+        raise Failure(EXIT_OUTPUT, f"{path} is a directory, not an output file")
+    if os.path.exists(path) and not force:
+        raise Failure(EXIT_OUTPUT, f"{path} exists; use --force to overwrite")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Failure(EXIT_OUTPUT, f"output folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise Failure(EXIT_OUTPUT, f"output folder {folder} is not writable")
+
+
+def cmd_plot(src, outdir, force):
+    if os.path.exists(outdir) and not os.path.isdir(outdir):
+        raise Failure(EXIT_OUTPUT, f"{outdir} exists and is not a folder")
+    parent = os.path.dirname(os.path.abspath(outdir))
+    if not os.path.isdir(parent):
+        raise Failure(EXIT_OUTPUT, f"{outdir}: folder {parent} does not exist")
+    targets = {name: os.path.join(outdir, name + ".png") for name, _ in FIGURES}
+    if not force:
+        for t in targets.values():
+            if os.path.exists(t):
+                raise Failure(EXIT_OUTPUT, f"{t} exists; use --force to overwrite")
+    d = Data(src)
+    pngs = render(d)
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as e:
+        raise Failure(EXIT_OUTPUT, f"cannot create {outdir}: {e.strerror}")
+    for name, _ in FIGURES:
+        publish(pngs[name], targets[name], force)
+        print(targets[name])
+    print(f"wrote {len(FIGURES)} figures to {outdir}", file=sys.stderr)
+
+
+# ---- the report ----
+
+def human(x, unit=""):
+    """A number for a sentence: 4.76 Mt, 1.66 bn MAD, 365 MAD/t."""
+    import math
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    a = abs(x)
+    if unit == "t":
+        if a >= 1e6:
+            return f"{x / 1e6:.2f} Mt"
+        if a >= 1e3:
+            return f"{x / 1e3:.0f} kt"
+        return f"{x:.0f} t"
+    if unit == "MAD":
+        if a >= 1e9:
+            return f"{x / 1e9:.2f} bn MAD"
+        if a >= 1e6:
+            return f"{x / 1e6:.0f} million MAD"
+        return f"{x:,.0f} MAD"
+    if a >= 1000:
+        s = f"{x:,.0f}"
+    elif a >= 10:
+        s = f"{x:.0f}"
+    else:
+        s = f"{x:.2f}"
+    return s + (" " + unit if unit and unit != "1" else "")
+
+
+def cell(x):
+    import math
+    if isinstance(x, float) and math.isnan(x):
+        return "n/a"
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:,.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+CSS = """
+body{font-family:DejaVu Sans,Arial,sans-serif;max-width:1060px;margin:2em auto;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:2px solid #1b6ca8}
+.meta{color:#666;font-size:.9em}.promise{background:#f4f8fb;border-left:4px solid #1b6ca8;padding:.6em 1em;margin:.8em 0}
+figure{margin:1.2em 0}figure img{width:100%;max-width:1000px;border:1px solid #ddd}
+figcaption{font-size:.9em;color:#555}table{border-collapse:collapse;font-size:.82em;width:100%}
+th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:right}th{background:#eef3f7}
+td.name,th.name{text-align:left}td.u{text-align:left;color:#666}
+"""
+
+
+def summary_table(d):
+    """variant -> [(indicator, units, mean, p5, p50, p95, long_name)] from /summary, or None."""
+    if not d.batch or "summary" not in d.f:
+        return None
+    g = d.f["summary"]
+    variants = Data.strings(g, "variant")
+    ind = Data.strings(g, "indicator")
+    units = Data.strings(g, "indicator_units")
+    longn = Data.strings(g, "indicator_long_name")
+    stats = Data.strings(g, "statistic")
+    val = d.np.asarray(g["value"][:], dtype=float)
+    col = {s: stats.index(s) for s in ("mean", "p5", "p50", "p95")}
+    return {v: [(ind[i], units[i], val[k, i, col["mean"]], val[k, i, col["p5"]], val[k, i, col["p50"]],
+                 val[k, i, col["p95"]], longn[i]) for i in range(len(ind))] for k, v in enumerate(variants)}
+
+
+def promises(d, table):
+    """One paragraph per promise, numbers filled in: median and 90% interval."""
+    paras = []
+    if table is None:
+        return ["This is a single run without a baseline: the promises are measured against a baseline "
+                "in a batch (greenshift batch, a variant with <code>baseline:</code>). The figures show the "
+                "run's own trajectories."]
+    first, last = (d.years[0], d.years[-1]) if d.years else ("?", "?")
+    for v, rows in table.items():
+        r = {x[0]: x for x in rows}
+
+        def g(name, unit=""):
+            if name not in r:
+                return "n/a"
+            _, u, mean, p5, p50, p95, _ = r[name]
+            unit = unit or u
+            return f"{human(p50, unit)} (90% interval {human(p5, unit)} to {human(p95, unit)})"
+
+        def num(name):
+            return r[name][4] if name in r else float("nan")
+        base = d.baseline_of.get(v, "the baseline")
+        sizes = [z for z in d.size_class if "co2_avoided_" + z in r]
+        by_size = ", ".join(f"{z} {human(num('co2_avoided_' + z), 't')}" for z in sizes)
+        sectors = sorted(d.sector, key=lambda s: -num("co2_avoided_" + s) if "co2_avoided_" + s in r else 0)
+        paras.append(
+            f"<b>{html.escape(v)} against {html.escape(base)}. Less CO2.</b> Over {first}-{last} the programme "
+            f"avoids {g('co2_avoided', 't')} of CO2; counting the rest of the service life of the equipment it "
+            f"added, {g('co2_avoided_lifetime', 't')}. Each tonne costs {g('grant_cost_per_tco2', 'MAD/t')} of "
+            f"public support over the horizon, {g('grant_cost_per_tco2_lifetime', 'MAD/t')} over the equipment's "
+            f"lifetime. By firm size (medians): {by_size}. Most is avoided in "
+            f"{', '.join(s.replace('_', ' ') for s in sectors[:3])}.")
+        cost = ", ".join(f"{z} {cell(num('production_cost_change_' + z))}" for z in d.size_class
+                         if "production_cost_change_" + z in r)
+        secs = sorted([s for s in d.sector if "production_cost_change_" + s in r],
+                      key=lambda s: num("production_cost_change_" + s))
+        paras.append(
+            f"<b>{html.escape(v)}. Lower production costs.</b> Firms save {g('energy_cost_saved', 'MAD')} of "
+            f"energy costs over the horizon. In {last} the production cost index (start = 100, equipment "
+            f"charges included) is lower than in the baseline by these points (median; negative = cheaper): "
+            f"{cost}; the largest drops are in {', '.join(s.replace('_', ' ') for s in secs[:3])} "
+            f"({', '.join(cell(num('production_cost_change_' + s)) for s in secs[:3])}).")
+        io_part = ""
+        if "jobs_direct_added" in r:
+            io_sorted = sorted(d.io_sector, key=lambda s: -num("supplier_output_added_" + s))
+            io_part = (
+                f" Local suppliers sell {g('supplier_demand_added', 'MAD')} more to green investments; with "
+                f"their own suppliers the output called for grows by "
+                f"{human(num('supplier_demand_added') + sum(num('supplier_output_added_' + s) for s in d.io_sector) - num('supplier_demand_added'), 'MAD')} "
+                f"(median sum), mostly in {', '.join(s.replace('_', ' ') for s in io_sorted[:3])}. That is "
+                f"{g('jobs_direct_added', 'job-years')} of direct jobs and {g('jobs_indirect_added', 'job-years')} "
+                f"of indirect jobs, and {g('value_added_direct_added', 'MAD')} + "
+                f"{g('value_added_indirect_added', 'MAD')} of value added (direct + indirect).")
+        paras.append(
+            f"<b>{html.escape(v)}. New investment and business for local firms.</b> The programme mobilises "
+            f"{g('investment_mobilised', 'MAD')} of extra green investment, with "
+            f"{g('grant_spent', 'MAD')} of grants and fund co-investment and {g('loan_volume_added', 'MAD')} "
+            f"of concessional loans; private outlay changes by {g('investment_private_added', 'MAD')} "
+            f"(leverage {g('private_investment_per_grant', 'MAD/MAD')} private MAD per grant MAD; negative "
+            f"where grants pay for what firms would have bought anyway). {human(num('tpme_labelled'))} TPME "
+            f"are labelled and {g('firms_served_grants', '1')} firm applications are served by the budgeted "
+            f"programmes." + io_part)
+    return paras
+
+
+def cmd_report(src, target, force):
+    check_target(target, force)
+    d = Data(src)
+    pngs = render(d)
+    table = summary_table(d)
+    title = d.attrs.get("scenario_name", "greenshift")
+    parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+             f"<title>greenshift report: {html.escape(title)}</title>", f"<style>{CSS}</style></head><body>",
+             f"<h1>Green-growth programme report: {html.escape(title)}</h1>",
+             "<p class=\"meta\">" + html.escape(
+                 f"{os.path.basename(src)}, {'batch of ' + str(len(d.run_variant)) + ' runs' if d.batch else 'single run'}"
+                 f", written by greenshift {d.attrs.get('program_version', '?')} (commit {d.attrs.get('git_commit', '?')}) "
+                 f"on {d.attrs.get('created_utc', '?')}. Intervals are the 5th-95th percentiles across runs; "
+                 "effects are against the paired baseline (same firms, same random numbers).") + "</p>",
+             "<h2>The three promises</h2>"]
+    for p in promises(d, table):
+        parts.append(f"<p class=\"promise\">{p}</p>")
+    parts.append("<h2>Figures</h2>")
+    for name, caption in FIGURES:
+        b64 = base64.b64encode(pngs[name]).decode("ascii")
+        parts.append(f"<figure id=\"fig-{name}\"><img alt=\"{html.escape(caption)}\" "
+                     f"src=\"data:image/png;base64,{b64}\"><figcaption>{html.escape(caption)}</figcaption></figure>")
+    parts.append("<h2>Indicators</h2>")
+    if table is None:
+        parts.append("<p>No indicator table: a single run has no baseline. Totals over the horizon:</p>")
+        parts.append("<table id=\"indicators\"><tr><th class=\"name\">variable</th><th>units</th><th>total</th></tr>")
+        for name in ("co2_emissions", "energy_cost", "investment_total", "grant_spent", "fund_investment",
+                     "loan_volume", "supplier_demand", "supplier_output", "jobs_direct", "jobs_total"):
+            if d.has(name):
+                u = text(d.g[name].attrs.get("units", b""))
+                parts.append(f"<tr><td class=\"name\">{name}</td><td class=\"u\">{html.escape(u)}</td>"
+                             f"<td>{cell(float(d.var(name).sum()))}</td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<table id=\"indicators\"><tr><th class=\"name\">variant</th><th class=\"name\">indicator</th>"
+                     "<th class=\"name\">units</th><th>mean</th><th>p5</th><th>median</th><th>p95</th></tr>")
+        for v, rows in table.items():
+            for name, u, mean, p5, p50, p95, longn in rows:
+                parts.append(f"<tr title=\"{html.escape(longn)}\"><td class=\"name\">{html.escape(v)}</td>"
+                             f"<td class=\"name\">{html.escape(name)}</td><td class=\"u\">{html.escape(u)}</td>"
+                             f"<td>{cell(mean)}</td><td>{cell(p5)}</td><td>{cell(p50)}</td><td>{cell(p95)}</td></tr>")
+        parts.append("</table><p class=\"meta\">Definitions: docs/output.md, \"Batch files\". n/a: a ratio "
+                     "undefined in every run (less than 1 t avoided or 1 MAD granted).</p>")
+    parts.append("</body></html>\n")
+    publish("\n".join(parts).encode("utf-8"), target, force)
+    print(target)
+    print(f"wrote {target}", file=sys.stderr)
+
+
+def main(argv):
+    args = [a for a in argv if a != "--force"]
+    force = len(args) != len(argv)
+    if len(args) != 3 or args[0] not in ("plot", "report"):
+        print("usage: greenshift_plot.py plot FILE.h5 DIR [--force] | report FILE.h5 OUT.html [--force]",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        need_libraries()
+        if args[0] == "plot":
+            cmd_plot(args[1], args[2], force)
+        else:
+            cmd_report(args[1], args[2], force)
+    except Failure as e:
+        print(f"greenshift: error: {e}", file=sys.stderr)
+        return e.code
+    except KeyError as e:
+        print(f"greenshift: error: {args[1]}: a dataset the figures need is missing ({e})", file=sys.stderr)
+        return EXIT_INPUT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
