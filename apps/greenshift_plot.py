@@ -570,10 +570,13 @@ def promises(d, table):
         if "jobs_direct_added" in r:
             io_sorted = sorted(d.io_sector, key=lambda s: -num("supplier_output_added_" + s))
             io_part = (
-                f" Local suppliers sell {g('supplier_demand_added', 'MAD')} more to green investments; with "
-                f"their own suppliers the output called for grows by "
-                f"{human(num('supplier_demand_added') + sum(num('supplier_output_added_' + s) for s in d.io_sector) - num('supplier_demand_added'), 'MAD')} "
-                f"(median sum), mostly in {', '.join(s.replace('_', ' ') for s in io_sorted[:3])}. That is "
+                f" Local suppliers sell {g('supplier_demand_added', 'MAD')} more to green investments"
+                + (" (more than the extra investment itself: the green fund's local-content lift raises the local "
+                   "share of all green investment, including what firms would have bought anyway)"
+                   if num('supplier_demand_added') > num('investment_mobilised') else "")
+                + f"; counting their own suppliers, output grows by "
+                f"{human(sum(num('supplier_output_added_' + s) for s in d.io_sector), 'MAD')} (sum of the sector "
+                f"medians), mostly in {', '.join(s.replace('_', ' ') for s in io_sorted[:3])}. That is "
                 f"{g('jobs_direct_added', 'job-years')} of direct jobs and {g('jobs_indirect_added', 'job-years')} "
                 f"of indirect jobs, and {g('value_added_direct_added', 'MAD')} + "
                 f"{g('value_added_indirect_added', 'MAD')} of value added (direct + indirect).")
@@ -583,7 +586,7 @@ def promises(d, table):
             f"{g('grant_spent', 'MAD')} of grants and fund co-investment and {g('loan_volume_added', 'MAD')} "
             f"of concessional loans; private outlay changes by {g('investment_private_added', 'MAD')} "
             f"(leverage {g('private_investment_per_grant', 'MAD/MAD')} private MAD per grant MAD; negative "
-            f"where grants pay for what firms would have bought anyway). {human(num('tpme_labelled'))} TPME "
+            f"where grants pay for what firms would have bought anyway). {num('tpme_labelled'):,.0f} TPME "
             f"are labelled and {g('firms_served_grants', '1')} firm applications are served by the budgeted "
             f"programmes." + io_part)
     return paras
