@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# greenshift plot / report on a small Morocco batch and on a single run: every figure
+# exists with the promised pixel size (read from the PNG header), the report is one
+# self-contained page holding every figure as a data URI and the indicator table,
+# with no network URL; existing outputs are refused without --force.
+# Usage: test_plot_report.sh GREENSHIFT_EXE SOURCE_DIR
+set -uo pipefail
+exe=$1
+src=$2
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass() { echo "ok   - $1"; }
+fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
+expect() {
+    local code=$1 what=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$rc" -eq "$code" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, expected $code"; tail -5 "$tmp/err"; fi
+}
+figures="adoption co2 grant_budget cost_per_tco2 jobs by_size"
+
+if ! $py -c 'import matplotlib, h5py, numpy' 2>/dev/null; then
+    echo "FAIL - /usr/bin/python3 lacks matplotlib/h5py/numpy (scripts/setup.sh --with-tests installs them)"
+    exit 1
+fi
+
+cat >"$tmp/batch.yaml" <<YAML
+schema: 1
+name: plot_batch
+scenario: $src/scenarios/morocco-cop22.yaml
+seed: 7
+samples: 4
+variants:
+  baseline:
+    set:
+      policies: {}
+  cop22:
+    baseline: baseline
+uncertain:
+  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
+YAML
+expect 0 "batch for the figures" "$exe" batch "$tmp/batch.yaml" -o "$tmp/b.h5" --threads 2 -q
+expect 0 "run for the figures" "$exe" run "$src/scenarios/morocco-cop22.yaml" -o "$tmp/r.h5" --threads 2 -q
+
+# PNG: 8-byte signature, then the IHDR chunk with width and height (big-endian).
+png_size() { $py -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read(24)
+assert b[:8] == b"\x89PNG\r\n\x1a\n" and b[12:16] == b"IHDR", "not a PNG"
+print("%dx%d" % struct.unpack(">II", b[16:24]))' "$1"; }
+
+for kind in b r; do
+    expect 0 "plot ($kind)" "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind"
+    for f in $figures; do
+        size=$(png_size "$tmp/fig-$kind/$f.png" 2>/dev/null)
+        [ "$size" = "1000x600" ] && pass "$kind: $f.png is 1000x600" || fail "$kind: $f.png size '$size', expected 1000x600"
+    done
+    [ -z "$(ls -A "$tmp/fig-$kind" | grep -v '\.png$')" ] && pass "$kind: no temporary files left" || fail "$kind: stray files in the figure folder"
+    expect 4 "plot refuses existing figures without --force ($kind)" "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind"
+    grep -qF "exists; use --force" "$tmp/err" && pass "refusal names --force" || fail "refusal message: $(cat "$tmp/err")"
+    expect 0 "plot --force ($kind)" "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind" --force
+
+    expect 0 "report ($kind)" "$exe" report "$tmp/$kind.h5" -o "$tmp/$kind.html"
+    n=$(grep -o 'src="data:image/png;base64,' "$tmp/$kind.html" | wc -l)
+    [ "$n" -eq 6 ] && pass "$kind: report embeds 6 figures" || fail "$kind: report embeds $n figures, expected 6"
+    for f in $figures; do grep -qF "id=\"fig-$f\"" "$tmp/$kind.html" && pass "$kind: report has $f" || fail "$kind: report lacks $f"; done
+    grep -qF '<table id="indicators">' "$tmp/$kind.html" && pass "$kind: report has the indicator table" || fail "$kind: no indicator table"
+    if grep -Eiq '(src|href)[[:space:]]*=[[:space:]]*"?(https?:)?//' "$tmp/$kind.html"; then
+        fail "$kind: report fetches something from the network"
+    else
+        pass "$kind: report has no network URL in src/href"
+    fi
+    # The embedded images decode to the PNG files plot wrote (same size).
+    $py - "$tmp/$kind.html" <<'PY' && pass "$kind: embedded figures decode to 1000x600 PNGs" || fail "$kind: embedded figures do not decode"
+import base64, re, struct, sys
+page = open(sys.argv[1]).read()
+imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+assert len(imgs) == 6
+for b64 in imgs:
+    b = base64.b64decode(b64)
+    assert b[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", b[16:24]) == (1000, 600)
+PY
+    expect 4 "report refuses an existing page without --force ($kind)" "$exe" report "$tmp/$kind.h5" -o "$tmp/$kind.html"
+done
+
+# The batch report states the three promises with intervals and the indicators.
+for s in "Less CO2" "Lower production costs" "New investment and business" "90% interval" \
+         "co2_avoided_lifetime" "jobs_indirect_added" "tpme_labelled" "supplier_output_added_construction" \
+         "production_cost_change_micro"; do
+    grep -qF "$s" "$tmp/b.html" && pass "batch report mentions '$s'" || fail "batch report lacks '$s'"
+done
+
+expect 3 "report of a file that is not HDF5" "$exe" report "$src/README.md" -o "$tmp/x.html"
+[ ! -e "$tmp/x.html" ] && pass "nothing written for bad input" || fail "a page was written for bad input"
+expect 1 "a missing python is named" env GREENSHIFT_PYTHON=/nonexistent/python3 "$exe" plot "$tmp/b.h5" -o "$tmp/fig-none"
+grep -qF "matplotlib" "$tmp/err" && pass "the message names matplotlib" || fail "message: $(cat "$tmp/err")"
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
