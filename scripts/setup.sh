@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake ccache pkg-config
             libhdf5-dev libeigen3-dev libtbb-dev libyaml-cpp-dev
-            librandom123-dev libcli11-dev libomp-dev hdf5-tools)
+            librandom123-dev libcli11-dev libomp-dev hdf5-tools
+            python3 python3-numpy python3-h5py python3-matplotlib)  # greenshift plot / report at run time
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
            python3 python3-numpy python3-xarray python3-netcdf4 python3-h5py netcdf-bin)
 
