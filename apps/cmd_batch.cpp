@@ -1,4 +1,4 @@
-// greenshift batch BATCH.yaml -o OUT.h5 [--threads N] [--resume] [--force]
+// greenshift batch BATCH.yaml -o OUT.h5 [--threads N] [--resume] [--force] [--shard I/N]
 #include <omp.h>
 
 #include <cstdio>
@@ -10,6 +10,10 @@
 #include "batch/expand.hpp"
 #include "batch/runner.hpp"
 #include "io/batch_loader.hpp"
+#ifdef GREENSHIFT_WITH_MPI
+#include "mpi/batch_ranks.hpp"
+#include "mpi/session.hpp"
+#endif
 
 namespace greenshift::cli {
 
@@ -23,6 +27,18 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& a) {
     cmd->add_flag("--resume", a.resume, "Continue an interrupted batch: compute only the runs not yet done");
     cmd->add_flag("--force", a.force, "Discard an existing output and the runs of an interrupted batch; start over");
     cmd->add_flag("-q,--quiet", a.quiet, "No progress line");
+    cmd->add_option("--shard", a.shard,
+                    "Run only shard I of N (0 <= I < N; a contiguous, balanced block of runs) and write a shard "
+                    "file for `greenshift merge`")
+        ->type_name("I/N")
+        ->check([](const std::string& text) {
+            try {
+                (void)parse_shard(text);
+                return std::string();
+            } catch (const std::invalid_argument& e) {
+                return std::string(e.what());
+            }
+        });
     cmd->get_option("--resume")->excludes(cmd->get_option("--force"));
     return cmd;
 }
@@ -38,13 +54,15 @@ int run_batch_command(const BatchArgs& a, const std::string& command_line, const
     o.force = a.force;
     o.command_line = command_line;
     o.stop = &stop;
+    if (!a.shard.empty()) o.shard = parse_shard(a.shard);
     std::unique_ptr<Progress> bar;
     o.progress = [&](const BatchProgress& p) {
         if (!bar) {
+            const std::string name = o.shard.active() ? "shard " + o.shard.text() : "batch";
             const std::string label = p.done > p.computed
-                                          ? "batch (" + std::to_string(p.done) + " of " + std::to_string(p.total) +
+                                          ? name + " (" + std::to_string(p.done) + " of " + std::to_string(p.total) +
                                                 " runs already done)"
-                                          : "batch";
+                                          : name;
             bar = std::make_unique<Progress>(label, static_cast<int>(p.to_compute), !a.quiet);
         }
         char detail[64];
@@ -53,7 +71,20 @@ int run_batch_command(const BatchArgs& a, const std::string& command_line, const
     };
     o.warn = [](const std::string& w) { std::cerr << "\ngreenshift: warning: " << w << "\n"; };
 
-    const BatchReport r = run_batch(plan, [&](const RunSpec& run) { return scenario_for_run(plan, run); }, o);
+    const ScenarioForRun scenario_for = [&](const RunSpec& run) { return scenario_for_run(plan, run); };
+#ifdef GREENSHIFT_WITH_MPI
+    // Under mpirun: rank 0 runs the batch and writes; the other ranks compute runs it hands out.
+    std::unique_ptr<MpiRunWorkers> ranks;
+    if (mpi::world_size() > 1) {
+        if (mpi::world_rank() != 0) {
+            (void)work_for_rank0(MPI_COMM_WORLD, plan, scenario_for, o.threads);
+            return exit_code::ok;
+        }
+        ranks = std::make_unique<MpiRunWorkers>(MPI_COMM_WORLD, plan.identity);
+        o.workers = ranks.get();
+    }
+#endif
+    const BatchReport r = run_batch(plan, scenario_for, o);
     if (r.was_complete) {
         std::cerr << a.output << " is complete (" << r.total << " runs); nothing to compute\n";
         return exit_code::ok;
@@ -65,13 +96,16 @@ int run_batch_command(const BatchArgs& a, const std::string& command_line, const
                   << "; run the same command with --resume to finish\n";
         return exit_code::interrupted;
     }
+    std::string shard_note =
+        o.shard.active() ? " of shard " + o.shard.text() + " (" + std::to_string(r.batch_runs) + " in the batch)" : "";
+    if (o.workers != nullptr) shard_note += ", " + std::to_string(r.computed_elsewhere) + " computed by other ranks";
     // thread-seconds of part writing shared over the threads, plus the assembly
     const double write = r.part_write_seconds / o.threads + r.assemble_seconds;
-    char line[640];
+    char line[768];
     std::snprintf(line, sizeof line,
-                  "wrote %s: %u runs (%u computed, %u already done) in %.2f s with %d threads: %.2f runs/s, %.3g "
+                  "wrote %s: %u runs%s (%u computed, %u already done) in %.2f s with %d threads: %.2f runs/s, %.3g "
                   "firm-steps/s; HDF5 writing %.1f%% of the time (parts %.2f s, batch file %.2f s)",
-                  a.output.c_str(), r.total, r.computed, r.already_done, r.wall_seconds, o.threads,
+                  a.output.c_str(), r.total, shard_note.c_str(), r.computed, r.already_done, r.wall_seconds, o.threads,
                   r.compute_seconds > 0 ? r.computed / r.compute_seconds : 0.0,
                   r.compute_seconds > 0 ? static_cast<double>(r.firm_steps) / r.compute_seconds : 0.0,
                   r.wall_seconds > 0 ? 100.0 * write / r.wall_seconds : 0.0, r.part_write_seconds, r.assemble_seconds);

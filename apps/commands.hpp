@@ -1,4 +1,4 @@
-// The batch-side subcommands of `greenshift` (batch, summary, export), one file
+// The batch-side subcommands of `greenshift` (batch, merge, summary, export), one file
 // each; main.cpp registers them and maps exceptions to exit codes.
 #pragma once
 
@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 namespace greenshift::cli {
 
@@ -16,10 +17,19 @@ struct BatchArgs {
     bool resume = false;
     bool force = false;
     bool quiet = false;
+    std::string shard;  // "I/N", empty: the whole batch
 };
 CLI::App* add_batch_command(CLI::App& app, BatchArgs& args);
 // `stop` becomes non-zero on SIGINT/SIGTERM/SIGUSR1.
 int run_batch_command(const BatchArgs& args, const std::string& command_line, const std::atomic<int>& stop);
+
+struct MergeArgs {
+    std::vector<std::string> parts;
+    std::string output;
+    bool force = false;
+};
+CLI::App* add_merge_command(CLI::App& app, MergeArgs& args);
+int run_merge_command(const MergeArgs& args, const std::string& command_line);
 
 struct SummaryArgs {
     std::string file;

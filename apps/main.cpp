@@ -23,6 +23,9 @@
 #include "io/run_writer.hpp"
 #include "io/scenario_loader.hpp"
 #include "io/scenario_yaml.hpp"
+#ifdef GREENSHIFT_WITH_MPI
+#include "mpi/session.hpp"
+#endif
 
 namespace gs = greenshift;
 
@@ -121,6 +124,17 @@ int cmd_validate(const ScenarioArgs& a) {
     return gs::exit_code::ok;
 }
 
+// The first stop signal any rank received (0: none); collective, so every rank
+// of a split run calls it at the same step.
+int any_rank_stopping(gs::Communicator& ranks) {
+    const int mine = g_stop_signal.load();
+    std::vector<std::byte> flag(1, static_cast<std::byte>(mine));
+    std::vector<std::uint64_t> counts;
+    for (const std::byte b : ranks.all_gather(flag, counts))
+        if (b != std::byte{0}) return static_cast<int>(b);
+    return 0;
+}
+
 struct RunArgs {
     ScenarioArgs scenario;
     std::string output;
@@ -135,17 +149,25 @@ int cmd_run(const RunArgs& a, const std::string& cmdline) {
     if (a.threads > 0) omp_set_num_threads(a.threads);
     const int threads = omp_get_max_threads();
 
-    gs::Model model(s);
-    gs::Progress progress("run " + s.name, model.steps(), !a.quiet);
+    // Under mpirun the run is split: each rank owns a block of firms (core/communicator.hpp).
+    std::unique_ptr<gs::Communicator> ranks;
+#ifdef GREENSHIFT_WITH_MPI
+    ranks = gs::mpi::world_communicator();
+#endif
+    const bool writer = !ranks || ranks->rank() == 0;
+    gs::Model model(s, ranks.get());
+    gs::Progress progress("run " + s.name, model.steps(), !a.quiet && writer);
     const auto t0 = std::chrono::steady_clock::now();
     while (!model.done()) {
-        if (int sig = g_stop_signal.load()) throw Interrupted(sig);
+        // Every rank stops at the same step, or the others would wait for it forever.
+        if (int sig = ranks ? any_rank_stopping(*ranks) : g_stop_signal.load()) throw Interrupted(sig);
         model.step();
         progress.update(model.steps_done(), std::to_string(s.run.start_year + (model.steps_done() - 1) / s.run.steps_per_year));
     }
     gs::RunResult result = model.result();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (int sig = g_stop_signal.load()) throw Interrupted(sig);
+    if (int sig = ranks ? any_rank_stopping(*ranks) : g_stop_signal.load()) throw Interrupted(sig);
+    if (!writer) return gs::exit_code::ok;  // rank 0 writes
 
     gs::RunMetadata meta;
     meta.program_version = gs::kVersion;
@@ -161,9 +183,10 @@ int cmd_run(const RunArgs& a, const std::string& cmdline) {
     const double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     char line[512];
     std::snprintf(line, sizeof line,
-                  "wrote %s: %llu firms x %d steps in %.3f s (%.3g firm-steps/s, %d threads), written in %.3f s",
+                  "wrote %s: %llu firms x %d steps in %.3f s (%.3g firm-steps/s, %d threads%s), written in %.3f s",
                   a.output.c_str(), static_cast<unsigned long long>(s.total_firms()), model.steps(), result.seconds,
-                  result.seconds > 0 ? static_cast<double>(result.firm_steps) / result.seconds : 0.0, threads, write_s);
+                  result.seconds > 0 ? static_cast<double>(result.firm_steps) / result.seconds : 0.0, threads,
+                  ranks ? (" x " + std::to_string(ranks->size()) + " ranks").c_str() : "", write_s);
     progress.finish(line);
     if (a.quiet) std::cerr << line << "\n";
     return gs::exit_code::ok;
@@ -172,6 +195,9 @@ int cmd_run(const RunArgs& a, const std::string& cmdline) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef GREENSHIFT_WITH_MPI
+    gs::mpi::Session mpi_session(argc, argv);  // only under an MPI launcher
+#endif
     CLI::App app{"greenshift — projects how green technologies spread through a country's industrial\n"
                  "ecosystems under a policy package, firm by firm, and writes the time series to HDF5."};
     app.footer(
@@ -182,6 +208,8 @@ int main(int argc, char** argv) {
         "  greenshift validate scenarios/morocco-baseline.yaml\n"
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o batch.h5 --threads 2\n"
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o batch.h5 --resume   # after an interruption\n"
+        "  greenshift batch scenarios/morocco-cop22-batch.yaml -o part-0.h5 --shard 0/4   # one Slurm array task\n"
+        "  greenshift merge part-*.h5 -o batch.h5\n"
         "  greenshift summary batch.h5\n"
         "  greenshift export batch.h5 --csv batch-csv/\n"
         "  greenshift plot batch.h5 -o figures/ && greenshift report batch.h5 -o report.html\n"
@@ -208,6 +236,8 @@ int main(int argc, char** argv) {
 
     gs::cli::BatchArgs batch_args;
     CLI::App* batch = gs::cli::add_batch_command(app, batch_args);
+    gs::cli::MergeArgs merge_args;
+    CLI::App* merge = gs::cli::add_merge_command(app, merge_args);
     gs::cli::SummaryArgs summary_args;
     CLI::App* summary = gs::cli::add_summary_command(app, summary_args);
     gs::cli::ExportArgs export_args;
@@ -240,6 +270,7 @@ int main(int argc, char** argv) {
         if (validate->parsed()) return cmd_validate(validate_args);
         if (run->parsed()) return cmd_run(run_args, command_line(argc, argv));
         if (batch->parsed()) return gs::cli::run_batch_command(batch_args, command_line(argc, argv), g_stop_signal);
+        if (merge->parsed()) return gs::cli::run_merge_command(merge_args, command_line(argc, argv));
         if (summary->parsed()) return gs::cli::run_summary_command(summary_args);
         if (export_cmd->parsed()) return gs::cli::run_export_command(export_args);
         if (plot->parsed()) return gs::cli::run_plot_command(plot_args);

@@ -186,6 +186,19 @@ std::vector<std::string> statistic_names(const std::vector<ensemble::Statistic>&
 
 void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::uint32_t)>& part_path,
                     const std::string& path, const RunMetadata& meta) {
+    assemble_batch(
+        plan,
+        [&part_path](std::uint32_t i) {
+            RunLocation r;
+            r.name = part_path(i);
+            r.file = std::make_shared<const hdf5::File>(hdf5::File::open_read_only(r.name));
+            return r;
+        },
+        path, meta);
+}
+
+void assemble_batch(const BatchPlan& plan, const RunSource& source, const std::string& path,
+                    const RunMetadata& meta) {
     const std::size_t N = plan.runs.size();
     if (N == 0) throw InputError(plan.file, 0, 0, "the batch has no runs");
 
@@ -195,8 +208,9 @@ void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::
     std::set<std::string> seen;
     std::map<std::string, std::size_t> policy_index;
     for (std::uint32_t i = 0; i < N; ++i) {
-        const std::string part = part_path(i);
-        const hdf5::File file = hdf5::File::open_read_only(part);
+        const RunLocation location = source(i);
+        const std::string& part = location.name;
+        const hdf5::Location& file = location.where();
         const Coordinates c = read_coordinates(file);
         if (i == 0) {
             all = c;
@@ -260,8 +274,9 @@ void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::
         kept.push_back(v);
     }
     for (std::uint32_t i = 0; i < N; ++i) {
-        const std::string part = part_path(i);
-        const hdf5::File pf = hdf5::File::open_read_only(part);
+        const RunLocation location = source(i);
+        const std::string& part = location.name;
+        const hdf5::Location& pf = location.where();
         // The schema is known: read the values only (checking shapes), not every
         // dataset's dimension scales again.
         const Coordinates rc = read_coordinates(pf);
@@ -334,7 +349,7 @@ void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::
     }
     for (const std::string& name : ensemble::paired_variables())
         if (run_data.count(name) == 0)
-            throw InputError(part_path(0), 0, 0, "the runs have no variable " + name + ", needed for the effects");
+            throw InputError(source(0).name, 0, 0, "the runs have no variable " + name + ", needed for the effects");
 
     std::vector<std::string> effect_inputs = ensemble::paired_variables();
     for (const std::string& name : ensemble::optional_paired_variables())

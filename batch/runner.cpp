@@ -10,6 +10,8 @@
 #include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -17,8 +19,10 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "batch/assemble.hpp"
 #include "core/model.hpp"
@@ -124,6 +128,12 @@ std::string output_identity(const std::string& path) {
     return hdf5::has_attribute(file, "batch_identity") ? hdf5::read_text_attribute(file, "batch_identity") : "";
 }
 
+// The shard ("I/N") an existing output holds, "" for a whole batch file.
+std::string output_shard(const std::string& path) {
+    const hdf5::File file = hdf5::File::open_read_only(path);
+    return hdf5::has_attribute(file, "shard") ? hdf5::read_text_attribute(file, "shard") : "";
+}
+
 std::string short_digest(const std::string& d) { return d.size() > 16 ? d.substr(0, 16) : d; }
 
 [[noreturn]] void refuse_other_batch(const std::string& what, const std::string& theirs, const BatchPlan& plan) {
@@ -171,13 +181,25 @@ void check_output_location(const std::string& output) {
 
 std::string parts_directory(const std::string& output) { return output + ".parts"; }
 
+RunResult compute_run(const Scenario& scenario, int threads) {
+    omp_set_num_threads(threads);
+    const auto s0 = Clock::now();
+    Model model(scenario);
+    while (!model.done()) model.step();
+    RunResult result = model.result();
+    result.seconds = since(s0);
+    return result;
+}
+
 BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for, const BatchOptions& options) {
     const auto t0 = Clock::now();
     if (options.threads < 1) throw std::invalid_argument("run_batch: threads must be at least 1");
     if (options.resume && options.force)
         throw std::invalid_argument("run_batch: resume and force exclude each other");
     BatchReport report;
-    report.total = static_cast<std::uint32_t>(plan.runs.size());
+    report.batch_runs = static_cast<std::uint32_t>(plan.runs.size());
+    const RunBlock block = shard_runs(report.batch_runs, options.shard);
+    report.total = block.size();
     const std::string& output = options.output;
     const std::string parts = parts_directory(output);
     report.parts_dir = parts;
@@ -197,6 +219,12 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     if (options.resume && output_exists) {
         const std::string theirs = output_identity(output);
         if (theirs != plan.identity) refuse_other_batch(output, theirs, plan);
+        const std::string theirs_shard = output_shard(output);
+        const std::string ours_shard = options.shard.active() ? options.shard.text() : "";
+        if (theirs_shard != ours_shard)
+            throw OutputError(output + " is " + (theirs_shard.empty() ? "the whole batch" : "shard " + theirs_shard) +
+                              ", not " + (ours_shard.empty() ? "the whole batch" : "shard " + ours_shard) +
+                              "; give another output name, or use --force to replace it");
         if (parts_exist) {
             // Killed after the batch file was published, before the parts were removed.
             { PartsLock lock(parts); }
@@ -239,10 +267,11 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     }
     const auto part_path = [&parts](std::uint32_t i) { return parts + "/" + part_name(i); };
 
-    // What is left to do: every run without a usable part.
+    // What is left to do: every run of the shard without a usable part.
     const auto c0 = Clock::now();
     std::vector<std::uint32_t> pending;
-    for (const RunSpec& r : plan.runs) {
+    for (std::uint32_t index = block.first; index < block.last; ++index) {
+        const RunSpec& r = plan.runs[index];
         const std::string p = part_path(r.index);
         if (fs::exists(p, ec)) {
             try {
@@ -266,25 +295,24 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     progress.to_compute = static_cast<std::uint32_t>(pending.size());
     const auto p0 = Clock::now();
     if (options.progress) options.progress(progress);
-    const auto stopped = [&options] { return options.stop != nullptr && options.stop->load() != 0; };
+    std::atomic<bool> failed{false};
+    const auto stopped = [&options, &failed] {
+        return failed.load() || (options.stop != nullptr && options.stop->load() != 0);
+    };
 
-    std::vector<std::uint32_t> large;
-    const auto run_one = [&](std::uint32_t index, int threads, bool defer_large) {
-        const RunSpec& spec = plan.runs[index];
-        Scenario s = scenario_for(spec);
-        if (defer_large && s.total_firms() > options.large_run_firms) {
-            const std::lock_guard<std::mutex> guard(mutex);
-            large.push_back(index);
-            return;
-        }
-        // Per calling thread: a TBB worker runs its model's OpenMP loops on itself.
-        omp_set_num_threads(threads);
-        const auto s0 = Clock::now();
-        Model model(s);
-        while (!model.done()) model.step();
-        RunResult result = model.result();
-        result.seconds = since(s0);
+    // One queue of pending runs for this process's threads and for the workers, so
+    // that whoever is idle takes the next run (dynamic load balancing).
+    std::mutex queue_mutex;
+    std::size_t next_pending = 0;
+    const auto next = [&]() -> std::optional<std::uint32_t> {
+        const std::lock_guard<std::mutex> guard(queue_mutex);
+        if (stopped() || next_pending == pending.size()) return std::nullopt;
+        return pending[next_pending++];
+    };
 
+    // Makes a finished run durable as its part, and counts it.
+    const auto save = [&](std::uint32_t index, const Scenario& s, const RunResult& result, int threads,
+                          bool elsewhere) {
         RunMetadata meta;
         meta.program_version = kVersion;
         meta.git_commit = kGitCommit;
@@ -310,33 +338,80 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
         report.simulate_seconds += result.seconds;
         report.firm_steps += result.firm_steps;
         ++report.computed;
+        if (elsewhere) ++report.computed_elsewhere;
         ++progress.computed;
         ++progress.done;
         progress.seconds = since(p0);
         if (options.progress) options.progress(progress);
     };
 
+    std::vector<std::uint32_t> large;
+    const auto run_one = [&](std::uint32_t index, int threads, bool defer_large) {
+        const RunSpec& spec = plan.runs[index];
+        Scenario s = scenario_for(spec);
+        if (defer_large && s.total_firms() > options.large_run_firms) {
+            const std::lock_guard<std::mutex> guard(mutex);
+            large.push_back(index);
+            return;
+        }
+        // Per calling thread: a TBB worker runs its model's OpenMP loops on itself.
+        const RunResult result = compute_run(s, threads);
+        save(index, s, result, threads, false);
+    };
+
     // Small runs: one per task, one thread each, `threads` at a time. Large runs
     // wait, then take every thread one at a time, so the total never exceeds it.
-    tbb::task_arena arena(options.threads);
-    arena.execute([&] {
-        tbb::parallel_for(
-            tbb::blocked_range<std::size_t>(0, pending.size(), 1),
-            [&](const tbb::blocked_range<std::size_t>& range) {
-                for (std::size_t k = range.begin(); k != range.end(); ++k) {
-                    if (stopped()) return;
-                    run_one(pending[k], 1, options.threads > 1);
-                }
-            },
-            tbb::simple_partitioner());
-    });
-    std::sort(large.begin(), large.end());
-    const int previous_threads = omp_get_max_threads();
-    for (const std::uint32_t index : large) {
-        if (stopped()) break;
-        run_one(index, options.threads, false);
+    const auto compute_here = [&] {
+        tbb::task_arena arena(options.threads);
+        arena.execute([&] {
+            tbb::parallel_for(
+                tbb::blocked_range<std::size_t>(0, pending.size(), 1),
+                [&](const tbb::blocked_range<std::size_t>& range) {
+                    for (std::size_t k = range.begin(); k != range.end(); ++k) {
+                        const std::optional<std::uint32_t> index = next();
+                        if (!index) return;
+                        run_one(*index, 1, options.threads > 1);
+                    }
+                },
+                tbb::simple_partitioner());
+        });
+        std::sort(large.begin(), large.end());
+        const int previous_threads = omp_get_max_threads();
+        for (const std::uint32_t index : large) {
+            if (stopped()) break;
+            run_one(index, options.threads, false);
+        }
+        omp_set_num_threads(previous_threads);
+    };
+
+    if (options.workers == nullptr) {
+        compute_here();
+    } else {
+        // This thread serves the workers (MPI calls stay on the thread that
+        // initialised MPI); another computes runs here at the same time.
+        std::exception_ptr local_error;
+        std::thread local([&] {
+            try {
+                compute_here();
+            } catch (...) {
+                local_error = std::current_exception();
+                failed = true;
+            }
+        });
+        try {
+            options.workers->serve(next, [&](std::uint32_t index, RunResult&& result, int threads) {
+                if (index < block.first || index >= block.last)
+                    throw std::runtime_error("a worker sent run " + std::to_string(index) + ", which was not handed out");
+                save(index, scenario_for(plan.runs[index]), result, threads, true);
+            });
+        } catch (...) {
+            failed = true;
+            local.join();
+            throw;
+        }
+        local.join();
+        if (local_error) std::rethrow_exception(local_error);
     }
-    omp_set_num_threads(previous_threads);
     report.compute_seconds = since(p0);
 
     if (report.already_done + report.computed < report.total) {
@@ -356,7 +431,10 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     meta.threads = options.threads;
     meta.created_utc = utc_now_iso8601();
     try {
-        assemble_batch(plan, part_path, temporary, meta);
+        if (options.shard.active())
+            write_shard_file(plan, options.shard, part_path, temporary, meta);
+        else
+            assemble_batch(plan, part_path, temporary, meta);
         sync_file(temporary);
         publish(temporary, output, options.force);
     } catch (...) {

@@ -7,9 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "batch/plan.hpp"
+#include "batch/shard.hpp"
+#include "core/results.hpp"
 #include "core/scenario.hpp"
 
 namespace greenshift {
@@ -23,6 +26,20 @@ struct BatchProgress {
     std::uint32_t computed = 0;    // runs computed by this process
     std::uint32_t to_compute = 0;  // runs this process had to compute
     double seconds = 0;            // since this process started computing
+};
+
+// Other processes that compute runs (MPI ranks: mpi/batch_ranks.hpp). run_batch hands
+// them runs while its own threads compute others, and makes the results they send
+// back durable as parts, exactly as its own; the batch file does not depend on who
+// computed what.
+class RunWorkers {
+public:
+    virtual ~RunWorkers() = default;
+    // Gives each idle worker the run `next()` returns, until it returns none, and
+    // passes every result that comes back to `done(index, result, threads)`. Returns
+    // when every run handed out has come back and every worker was told to stop.
+    virtual void serve(const std::function<std::optional<std::uint32_t>()>& next,
+                       const std::function<void(std::uint32_t, RunResult&&, int)>& done) = 0;
 };
 
 struct BatchOptions {
@@ -39,12 +56,18 @@ struct BatchOptions {
     const std::atomic<int>* stop = nullptr;
     std::function<void(const BatchProgress&)> progress;  // after every run (serialised)
     std::function<void(const std::string&)> warn;        // a recoverable problem (serialised)
+    // Only this shard's runs, and a shard file (batch/shard.hpp) instead of the batch
+    // file; count 0: the whole batch.
+    ShardSpec shard;
+    RunWorkers* workers = nullptr;  // other processes computing runs too; nullptr: none
 };
 
 struct BatchReport {
-    std::uint32_t total = 0;
+    std::uint32_t total = 0;         // runs of this shard (the batch, unsharded)
+    std::uint32_t batch_runs = 0;    // runs of the whole batch
     std::uint32_t already_done = 0;  // parts found complete on resume
     std::uint32_t computed = 0;
+    std::uint32_t computed_elsewhere = 0;  // of `computed`: by RunWorkers
     bool interrupted = false;
     bool was_complete = false;       // --resume on a finished batch: nothing to do
     std::uint64_t firm_steps = 0;    // simulated by this process
@@ -60,7 +83,10 @@ struct BatchReport {
 // The parts folder of `output`.
 std::string parts_directory(const std::string& output);
 
-// Runs the batch. Throws OutputError when the output or its parts exist and neither
+// The run of `scenario` with `threads` OpenMP threads on the calling thread.
+RunResult compute_run(const Scenario& scenario, int threads);
+
+// Runs the batch (or its shard). Throws OutputError when the output or its parts exist and neither
 // `resume` nor `force` says what to do with them, or when `resume` meets the parts
 // or output of another batch (plan.identity differs); InputError when a run's
 // scenario is invalid.

@@ -1,0 +1,346 @@
+#include "batch/shard.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+#include "batch/assemble.hpp"
+#include "io/batch_writer.hpp"
+#include "io/input_error.hpp"
+#include "io/run_reader.hpp"
+
+namespace greenshift {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string run_group_name(std::uint32_t index) {
+    char name[32];
+    std::snprintf(name, sizeof name, "run-%06u", index);
+    return name;
+}
+
+std::string short_digest(const std::string& d) { return d.size() > 16 ? d.substr(0, 16) : d; }
+
+// The root attributes every shard file has, read once.
+struct ShardHeader {
+    std::string path;
+    std::string identity;
+    std::string batch_file;
+    ShardSpec shard;
+    std::uint32_t run_count = 0;
+};
+
+ShardHeader read_header(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw InputError(path, 0, 0, "no such file (a missing shard?)");
+    ShardHeader h;
+    h.path = path;
+    try {
+        const hdf5::File file = hdf5::File::open_read_only(path);
+        if (!hdf5::has_attribute(file, "program") || hdf5::read_text_attribute(file, "program") != "greenshift")
+            throw InputError(path, 0, 0, "not a greenshift file (no program = \"greenshift\" attribute)");
+        hdf5::check_format_version(file, kFormatVersion);
+        if (!hdf5::has_attribute(file, "shard_count")) {
+            if (hdf5::has_attribute(file, "batch_identity") && hdf5::has_attribute(file, "run_count"))
+                throw InputError(path, 0, 0, "is a whole batch file, not a shard; merge takes the files of "
+                                             "`greenshift batch --shard I/N`");
+            throw InputError(path, 0, 0, "is not a shard file (no shard_count attribute); merge takes the files "
+                                         "of `greenshift batch --shard I/N`");
+        }
+        h.identity = hdf5::read_text_attribute(file, "batch_identity");
+        h.batch_file = hdf5::read_text_attribute(file, "batch_file");
+        const auto index = hdf5::read_attribute<std::int32_t>(file, "shard_index");
+        const auto count = hdf5::read_attribute<std::int32_t>(file, "shard_count");
+        const auto runs = hdf5::read_attribute<std::int32_t>(file, "run_count");
+        if (count < 1 || index < 0 || index >= count || runs < 1)
+            throw InputError(path, 0, 0, "has an impossible shard " + std::to_string(index) + "/" +
+                                             std::to_string(count) + " of " + std::to_string(runs) + " runs");
+        h.shard = {static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(count)};
+        h.run_count = static_cast<std::uint32_t>(runs);
+        // Complete: exactly the runs of its block, each a group.
+        const RunBlock block = shard_runs(h.run_count, h.shard);
+        if (!file.contains("parts")) throw InputError(path, 0, 0, "is incomplete: it has no /parts group");
+        const hdf5::Group parts = hdf5::Group::open(file, "parts");
+        for (std::uint32_t i = block.first; i < block.last; ++i)
+            if (!parts.contains(run_group_name(i)))
+                throw InputError(path, 0, 0, "is incomplete: shard " + h.shard.text() + " must hold runs " +
+                                                 std::to_string(block.first) + "-" + std::to_string(block.last - 1) +
+                                                 ", but run " + std::to_string(i) + " is missing");
+    } catch (const InputError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw InputError(path, 0, 0, std::string("cannot be read as a shard file (truncated or corrupt?): ") +
+                                         e.what());
+    }
+    return h;
+}
+
+// The plan as far as assembly needs it, from the /plan group and root attributes.
+BatchPlan read_plan(const std::string& path) {
+    const hdf5::File file = hdf5::File::open_read_only(path);
+    BatchPlan plan;
+    plan.file = hdf5::read_text_attribute(file, "batch_file");
+    plan.identity = hdf5::read_text_attribute(file, "batch_identity");
+    plan.resolved_text = hdf5::read_text_attribute(file, "batch");
+    plan.scenario_text = hdf5::read_text_attribute(file, "scenario");
+    plan.seed = hdf5::read_attribute<std::uint64_t>(file, "seed");
+    plan.samples = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(file, "sample_count"));
+    plan.replicates = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(file, "replicate_count"));
+    const hdf5::Group g = hdf5::Group::open(file, "plan");
+    const std::vector<std::string> names = hdf5::read_strings(g, "variant");
+    const std::vector<std::int32_t> baseline = hdf5::read_array<std::int32_t>(g, "variant_baseline").values;
+    const std::vector<std::int32_t> rv = hdf5::read_array<std::int32_t>(g, "run_variant").values;
+    const std::vector<std::int32_t> rs = hdf5::read_array<std::int32_t>(g, "run_sample").values;
+    const std::vector<std::int32_t> rr = hdf5::read_array<std::int32_t>(g, "run_replicate").values;
+    const std::vector<std::uint64_t> seed = hdf5::read_array<std::uint64_t>(g, "run_seed").values;
+    if (baseline.size() != names.size() || rs.size() != rv.size() || rr.size() != rv.size() ||
+        seed.size() != rv.size())
+        throw InputError(path, 0, 0, "/plan: tables of different lengths");
+    for (std::size_t v = 0; v < names.size(); ++v) {
+        Variant x;
+        x.name = names[v];
+        x.baseline = baseline[v];
+        if (x.baseline >= static_cast<std::int32_t>(names.size())) throw InputError(path, 0, 0, "/plan: bad baseline");
+        plan.variants.push_back(std::move(x));
+    }
+    for (std::size_t i = 0; i < rv.size(); ++i) {
+        if (rv[i] < 0 || rv[i] >= static_cast<std::int32_t>(names.size()))
+            throw InputError(path, 0, 0, "/plan: run " + std::to_string(i) + " has no valid variant");
+        RunSpec r;
+        r.index = static_cast<std::uint32_t>(i);
+        r.variant = static_cast<std::uint32_t>(rv[i]);
+        r.sample = static_cast<std::uint32_t>(rs[i]);
+        r.replicate = static_cast<std::uint32_t>(rr[i]);
+        r.seed = seed[i];
+        plan.runs.push_back(r);
+    }
+    return plan;
+}
+
+void publish(const std::string& from, const std::string& to, bool replace) {
+    if (!replace) {
+        if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
+        if (errno == EEXIST) throw OutputError(to + " appeared while merging; use --force to overwrite it");
+        if (errno != EINVAL && errno != ENOSYS)
+            throw OutputError("cannot rename " + from + " to " + to + ": " + std::strerror(errno));
+    }
+    if (std::rename(from.c_str(), to.c_str()) != 0)
+        throw OutputError("cannot rename " + from + " to " + to + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+ShardSpec parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    const auto number = [&](const std::string& s) -> long long {
+        if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return -1;
+        return std::stoll(s);
+    };
+    const long long i = slash == std::string::npos ? -1 : number(text.substr(0, slash));
+    const long long n = slash == std::string::npos ? -1 : number(text.substr(slash + 1));
+    if (i < 0 || n < 1 || i >= n)
+        throw std::invalid_argument("'" + text + "' is not a shard; allowed: I/N with 0 <= I < N, e.g. 0/4 ... 3/4 "
+                                    "(SLURM_ARRAY_TASK_ID/N with --array=0-(N-1))");
+    return {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(n)};
+}
+
+RunBlock shard_runs(std::uint32_t runs, ShardSpec s) {
+    if (!s.active()) return {0, runs};
+    const std::uint64_t r = runs;
+    return {static_cast<std::uint32_t>(r * s.index / s.count), static_cast<std::uint32_t>(r * (s.index + 1) / s.count)};
+}
+
+void write_shard_file(const BatchPlan& plan, ShardSpec shard,
+                      const std::function<std::string(std::uint32_t)>& part_path, const std::string& path,
+                      const RunMetadata& meta) {
+    hdf5::File file = hdf5::File::create(path);
+    RunMetadata m = meta;
+    m.seed = plan.seed;
+    m.scenario_yaml = plan.scenario_text;
+    write_run_metadata(file, m);
+    hdf5::write_attribute(file, "batch_identity", plan.identity);
+    hdf5::write_attribute(file, "batch", plan.resolved_text);
+    hdf5::write_attribute(file, "batch_file", plan.file);
+    hdf5::write_attribute(file, "variant_count", static_cast<std::int32_t>(plan.variants.size()));
+    hdf5::write_attribute(file, "sample_count", static_cast<std::int32_t>(plan.samples));
+    hdf5::write_attribute(file, "replicate_count", static_cast<std::int32_t>(plan.replicates));
+    hdf5::write_attribute(file, "run_count", static_cast<std::int32_t>(plan.runs.size()));
+    const RunBlock block = shard_runs(static_cast<std::uint32_t>(plan.runs.size()), shard);
+    hdf5::write_attribute(file, "shard", shard.text());
+    hdf5::write_attribute(file, "shard_index", static_cast<std::int32_t>(shard.index));
+    hdf5::write_attribute(file, "shard_count", static_cast<std::int32_t>(shard.count));
+    hdf5::write_attribute(file, "shard_first_run", static_cast<std::int32_t>(block.first));
+    hdf5::write_attribute(file, "shard_run_count", static_cast<std::int32_t>(block.size()));
+
+    // The whole plan, so that merge needs neither the batch file nor its scenario.
+    {
+        const hdf5::Group g = hdf5::Group::create(file, "plan");
+        hdf5::write_attribute(g, "title", "the runs of the whole batch (variant x sample x replicate)");
+        std::vector<std::string> names;
+        std::vector<std::int32_t> baseline, rv, rs, rr;
+        std::vector<std::uint64_t> seed;
+        for (const Variant& v : plan.variants) {
+            names.push_back(v.name);
+            baseline.push_back(v.baseline);
+        }
+        for (const RunSpec& r : plan.runs) {
+            rv.push_back(static_cast<std::int32_t>(r.variant));
+            rs.push_back(static_cast<std::int32_t>(r.sample));
+            rr.push_back(static_cast<std::int32_t>(r.replicate));
+            seed.push_back(r.seed);
+        }
+        hdf5::write_strings(g, "variant", names);
+        hdf5::write_array(g, "variant_baseline", baseline, {baseline.size()});
+        hdf5::write_array(g, "run_variant", rv, {rv.size()});
+        hdf5::write_array(g, "run_sample", rs, {rs.size()});
+        hdf5::write_array(g, "run_replicate", rr, {rr.size()});
+        hdf5::write_array(g, "run_seed", seed, {seed.size()});
+    }
+    const hdf5::Group parts = hdf5::Group::create(file, "parts");
+    hdf5::write_attribute(parts, "title", "one group per run of this shard, laid out as a run file");
+    for (std::uint32_t i = block.first; i < block.last; ++i) {
+        const std::string part = part_path(i);
+        const hdf5::File pf = hdf5::File::open_read_only(part);
+        const RunResult result = read_run_group(pf);
+        const hdf5::Group g = hdf5::Group::create(parts, run_group_name(i));
+        hdf5::write_attribute(g, "run_index", static_cast<std::int32_t>(i));
+        write_run_group(g, result);
+    }
+    file.close();
+}
+
+ShardIdentity read_shard_identity(const std::string& path) {
+    const ShardHeader h = read_header(path);
+    return {h.identity, h.shard};
+}
+
+MergeReport merge_shards(const std::vector<std::string>& inputs, const std::string& output, bool force,
+                         const RunMetadata& meta) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (inputs.empty()) throw InputError("", 0, 0, "no shard files given");
+    std::error_code ec;
+    if (output.empty()) throw OutputError("no output file name given");
+    if (fs::is_directory(output, ec)) throw OutputError(output + ": is a directory; give a file name for the output");
+    if (fs::exists(fs::symlink_status(output, ec)) && !force)
+        throw OutputError(output + " exists; use --force to overwrite it");
+    const fs::path out_dir = fs::path(output).has_parent_path() ? fs::path(output).parent_path() : fs::path(".");
+    if (!fs::is_directory(out_dir, ec))
+        throw OutputError(output + ": directory '" + out_dir.string() + "' does not exist");
+
+    // Every input: readable, a shard, complete.
+    std::vector<ShardHeader> headers;
+    std::map<std::string, std::string> canonical;  // the same file given twice
+    for (const std::string& in : inputs) {
+        const std::string key = fs::weakly_canonical(in, ec).string();
+        const auto [it, fresh] = canonical.emplace(key, in);
+        if (!fresh) throw InputError(in, 0, 0, "is given twice (also as " + it->second + ")");
+        headers.push_back(read_header(in));
+    }
+
+    // One batch: the identity most parts have; the others are foreign.
+    std::map<std::string, std::size_t> votes;
+    for (const ShardHeader& h : headers) ++votes[h.identity];
+    std::string identity = headers[0].identity;
+    for (const auto& [id, n] : votes)
+        if (n > votes[identity]) identity = id;
+    const ShardHeader* reference = nullptr;
+    for (const ShardHeader& h : headers)
+        if (h.identity == identity && reference == nullptr) reference = &h;
+    for (const ShardHeader& h : headers)
+        if (h.identity != identity)
+            throw InputError(h.path, 0, 0, "belongs to another batch (identity " + short_digest(h.identity) +
+                                               ", batch file " + h.batch_file + ") than " + reference->path +
+                                               " (identity " + short_digest(identity) + ", batch file " +
+                                               reference->batch_file + "); every part must come from the same batch");
+    const std::uint32_t count = reference->shard.count;
+    for (const ShardHeader& h : headers)
+        if (h.shard.count != count || h.run_count != reference->run_count)
+            throw InputError(h.path, 0, 0, "is shard " + h.shard.text() + " of " + std::to_string(h.run_count) +
+                                               " runs, but " + reference->path + " is shard " +
+                                               reference->shard.text() + " of " + std::to_string(reference->run_count) +
+                                               " runs: the parts were sharded differently");
+
+    // Each shard exactly once.
+    std::vector<const ShardHeader*> by_index(count, nullptr);
+    for (const ShardHeader& h : headers) {
+        const ShardHeader*& slot = by_index[h.shard.index];
+        if (slot != nullptr)
+            throw InputError(h.path, 0, 0, "is shard " + h.shard.text() + ", and so is " + slot->path +
+                                               ": a shard given twice (the runs would overlap); give each shard once");
+        slot = &h;
+    }
+    for (std::uint32_t s = 0; s < count; ++s)
+        if (by_index[s] == nullptr) {
+            const RunBlock b = shard_runs(reference->run_count, {s, count});
+            throw InputError("", 0, 0,
+                             "shard " + std::to_string(s) + "/" + std::to_string(count) + " (runs " +
+                                 std::to_string(b.first) + "-" + std::to_string(b.last - 1) + " of batch " +
+                                 reference->batch_file + ") is missing: none of the " + std::to_string(inputs.size()) +
+                                 " files given holds it; run `greenshift batch " + reference->batch_file +
+                                 " --shard " + std::to_string(s) + "/" + std::to_string(count) +
+                                 " -o FILE` and give FILE too");
+        }
+
+    BatchPlan plan;
+    try {
+        plan = read_plan(reference->path);
+    } catch (const InputError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw InputError(reference->path, 0, 0, std::string("cannot read its /plan group: ") + e.what());
+    }
+    if (plan.runs.size() != reference->run_count)
+        throw InputError(reference->path, 0, 0, "/plan has " + std::to_string(plan.runs.size()) + " runs, run_count " +
+                                                    std::to_string(reference->run_count));
+
+    // Runs come in order, and a shard is a contiguous block: one shard file open at a time.
+    std::shared_ptr<const hdf5::File> open;
+    std::uint32_t open_shard = count;
+    const RunSource source = [&](std::uint32_t i) {
+        std::uint32_t s = 0;
+        while (shard_runs(reference->run_count, {s, count}).last <= i) ++s;
+        if (s != open_shard) {
+            open.reset();
+            open = std::make_shared<const hdf5::File>(hdf5::File::open_read_only(by_index[s]->path));
+            open_shard = s;
+        }
+        RunLocation r;
+        r.file = open;
+        r.name = by_index[s]->path + ":/parts/" + run_group_name(i);
+        r.group = hdf5::Group::open(hdf5::Group::open(*open, "parts"), run_group_name(i));
+        return r;
+    };
+
+    const std::string temporary = output + ".tmp." + std::to_string(::getpid());
+    if (fs::exists(fs::symlink_status(temporary, ec)))
+        throw OutputError(temporary + " exists (left by another merge?); remove it");
+    try {
+        RunMetadata m = meta;
+        m.scenario_name = fs::path(plan.file).stem().string();
+        assemble_batch(plan, source, temporary, m);
+        open.reset();
+        sync_file(temporary);
+        publish(temporary, output, force);
+    } catch (...) {
+        fs::remove(temporary, ec);
+        throw;
+    }
+    sync_directory(out_dir.string());
+    MergeReport report;
+    report.shards = count;
+    report.runs = reference->run_count;
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return report;
+}
+
+}  // namespace greenshift
