@@ -6,32 +6,34 @@ namespace greenshift {
 
 AllocationOutcome allocate_budget(std::vector<Application>& applications, std::uint16_t programme,
                                   AllocationOrder order, double budget) {
-    std::vector<std::size_t> queue;
-    for (std::size_t i = 0; i < applications.size(); ++i)
-        if (applications[i].programme == programme) queue.push_back(i);
-
-    auto by_lottery = [&](std::size_t a, std::size_t b) {
-        const auto& x = applications[a];
-        const auto& y = applications[b];
+    // Sort compact records rather than indices with an indirect comparison: the
+    // queue can hold a million applications at 10^7 firms.
+    struct Entry {
+        double rank;        // co2_per_dirham: minus tCO2 per MAD (best first); lottery: 0
+        std::uint64_t key;  // lottery key: the tie-break in both orders
+        std::uint32_t firm;
+        std::uint16_t tech;
+        std::uint32_t index;
+    };
+    std::vector<Entry> queue;
+    for (std::size_t i = 0; i < applications.size(); ++i) {
+        const Application& a = applications[i];
+        if (a.programme != programme) continue;
+        const double rank = order == AllocationOrder::co2_per_dirham ? -a.co2_per_mad : 0.0;
+        queue.push_back({rank, a.key, a.firm, a.tech, static_cast<std::uint32_t>(i)});
+    }
+    std::sort(queue.begin(), queue.end(), [](const Entry& x, const Entry& y) {
+        if (x.rank != y.rank) return x.rank < y.rank;
         if (x.key != y.key) return x.key < y.key;
         if (x.firm != y.firm) return x.firm < y.firm;
         return x.tech < y.tech;
-    };
-    if (order == AllocationOrder::lottery) {
-        std::sort(queue.begin(), queue.end(), by_lottery);
-    } else {
-        std::sort(queue.begin(), queue.end(), [&](std::size_t a, std::size_t b) {
-            const double ca = applications[a].co2_per_mad, cb = applications[b].co2_per_mad;
-            if (ca != cb) return ca > cb;
-            return by_lottery(a, b);
-        });
-    }
+    });
 
     AllocationOutcome out;
     double remaining = budget;
     bool open = true;
-    for (std::size_t i : queue) {
-        auto& app = applications[i];
+    for (const Entry& e : queue) {
+        auto& app = applications[e.index];
         if (open && app.support <= remaining) {
             app.served = true;
             remaining -= app.support;
