@@ -9,7 +9,8 @@ build_pkgs=(build-essential cmake ccache pkg-config
             librandom123-dev libcli11-dev libomp-dev hdf5-tools
             python3 python3-numpy python3-h5py python3-matplotlib)  # greenshift plot / report at run time
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
-           python3 python3-numpy python3-xarray python3-netcdf4 python3-h5py netcdf-bin)
+           python3 python3-numpy python3-xarray python3-netcdf4 python3-h5py netcdf-bin
+           time clang libclang-rt-14-dev)  # time: peak memory in test_hostile.sh; clang: scripts/fuzz.sh
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--with-tests" ]; then want+=("${test_pkgs[@]}"); fi
