@@ -20,4 +20,7 @@ export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_stri
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp"
 cd "$build"
-ctest --output-on-failure -j2 --timeout 900
+# reliability_kill is left out: it checks what the kernel does to a killed process
+# (files left or not), which instrumentation does not change, and every process it
+# starts is ~4x slower here (110 s instead of 27 s, serial). The Release suite runs it.
+ctest --output-on-failure -j2 --timeout 900 -E '^reliability_kill$'
