@@ -81,8 +81,12 @@ void check_output_path(const std::string& path, bool force) {
     const fs::path p(path);
     std::error_code ec;
     if (fs::is_directory(p, ec)) throw gs::OutputError(path + ": is a directory; give a file name for the output");
-    if (fs::exists(p, ec) && !force) throw gs::OutputError(path + ": exists; use --force to overwrite it");
+    // symlink_status: a dangling link is something there too, not a free name
+    if (fs::exists(fs::symlink_status(p, ec)) && !force)
+        throw gs::OutputError(path + ": exists; use --force to overwrite it");
     const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+        throw gs::OutputError(path + ": '" + dir.string() + "' is not a directory");
     if (!fs::is_directory(dir, ec))
         throw gs::OutputError(path + ": directory '" + dir.string() + "' does not exist");
     if (access(dir.c_str(), W_OK) != 0)

@@ -108,7 +108,7 @@ GroupLayout layout_of(const hdf5::Group& g) {
             a.aux.push_back(as_text(g, name));
             continue;
         }
-        auto it = std::find_if(out.sets.begin(), out.sets.end(), [&](const auto& s) { return s.first == dims; });
+        auto it = std::find_if(out.sets.begin(), out.sets.end(), [&dims = dims](const auto& s) { return s.first == dims; });
         if (it == out.sets.end()) {
             out.sets.emplace_back(dims, std::vector<std::string>{});
             it = out.sets.end() - 1;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -258,6 +259,26 @@ void write_run_metadata(const hdf5::Location& where, const RunMetadata& meta) {
     hdf5::write_attribute(where, "scenario", meta.scenario_yaml);
 }
 
+// A writer killed mid-write (SIGKILL, out of memory, node failure) leaves its
+// `<output>.tmp.<pid>`. Before writing the same output, remove those whose process
+// is gone; a live pid (another writer, or a reused pid) is left alone.
+static void remove_stale_temporaries(const fs::path& target) {
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    const std::string prefix = target.filename().string() + ".tmp.";
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string digits = name.substr(prefix.size());
+        if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+        const auto pid = static_cast<pid_t>(std::stol(digits));
+        if (pid <= 0 || pid == ::getpid()) continue;
+        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+        std::error_code rm;
+        fs::remove(it->path(), rm);
+    }
+}
+
 void write_run(const std::string& path, const RunResult& result, const RunMetadata& meta,
                bool force) {
     if (path.empty()) throw OutputError("no output file name given");
@@ -282,6 +303,7 @@ void write_run(const std::string& path, const RunResult& result, const RunMetada
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
         throw OutputError("output directory " + dir.string() + " is not writable: " + errno_text());
 
+    remove_stale_temporaries(target);
     // Same directory, so that rename() is atomic (one file system); the pid keeps
     // two processes writing the same output apart.
     const std::string temporary = path + ".tmp." + std::to_string(::getpid());

@@ -43,6 +43,9 @@ std::string read_scenario_file(const std::string& path, const std::string& displ
         raise(src, 0, 0, "cannot read the scenario file: " + (ec ? ec.message() : "no such file"));
     if (fs::is_directory(status))
         raise(src, 0, 0, "is a directory; expected a scenario YAML file");
+    // Opening a pipe blocks until a writer appears, possibly forever: refuse it.
+    if (fs::is_fifo(status) || fs::is_socket(status))
+        raise(src, 0, 0, "is a pipe or a socket; give a regular YAML file (greenshift would wait on it forever)");
     // Size first, so that a wrong path to a multi-gigabyte file is refused before
     // a single byte is read.
     const auto size = fs::file_size(path, ec);

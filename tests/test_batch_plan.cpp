@@ -340,7 +340,8 @@ TEST(ScenarioScale, BySizeMapsScalarsAndWildcards) {
     // A scalar by-size value scales all four classes.
     LoadOptions agri;
     agri.scales = {{"sectors.agrifood.hurdle_rate", 1.5}};
-    for (double h : load_scenario(kSmall, agri).sectors[1].hurdle_rate) EXPECT_EQ(h, 0.18 * 1.5);
+    const Scenario scaled = load_scenario(kSmall, agri);
+    for (double h : scaled.sectors[1].hurdle_rate) EXPECT_EQ(h, 0.18 * 1.5);
 }
 
 TEST(ScenarioScale, RefusesSharesCountsMissingPathsAndReportsRanges) {

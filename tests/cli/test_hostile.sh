@@ -60,6 +60,10 @@ rm -f "$tmp/big.yaml"
 
 # A device that never ends: read up to the limit, then refused.
 refused 3 "larger than the 16 MiB" "/dev/zero as the scenario" -- "$exe" validate /dev/zero
+mkfifo "$tmp/pipe.yaml"
+refused 3 "is a pipe or a socket" "a named pipe as the scenario (would block on open)" -- "$exe" validate "$tmp/pipe.yaml"
+ln -s "$tmp/nowhere" "$tmp/dangling.h5"
+refused 4 "exists; use --force" "a dangling symlink as the output, refused before simulating" -- "$exe" run "$src/scenarios/bass.yaml" -o "$tmp/dangling.h5" -q
 
 # Billion laughs: ten levels of ten aliases would expand to 10^9 strings.
 {

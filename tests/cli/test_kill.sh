@@ -114,13 +114,16 @@ for f in "$out".tmp.*; do
     p=${f##*.tmp.}
     [[ " ${killed[*]} " == *" $p "* ]] || fail "temporary $(basename "$f") of a process that was not killed"
 done
-echo "# $stale stale temporaries (out.h5.tmp.<pid>) left by SIGKILLed runs; greenshift ignores them"
+echo "# $stale stale temporaries (out.h5.tmp.<pid>) left by SIGKILLed runs; the next write of the same output removes them"
 
 # A later run to the same output succeeds next to them and equals the reference.
 if "$exe" run "${run_args[@]}" -o "$out" 2>"$tmp/err"; then
     pass "a run after the kills writes the output despite $stale stale temporaries"
     "$py" "$compare" "$out" "$tmp/ref.h5" >/dev/null && pass "and it equals the uninterrupted run" \
         || fail "the run after the kills differs from the reference"
+    left=$(ls "$out".tmp.* 2>/dev/null | wc -l)
+    [ "$left" -eq 0 ] && pass "and it removed the killed runs' stale temporaries" \
+        || fail "$left stale temporaries remain after a successful write"
 else
     fail "a run after the kills failed"; cat "$tmp/err"
 fi
