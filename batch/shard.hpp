@@ -1,7 +1,7 @@
 // Sharding a batch for job arrays: `greenshift batch --shard I/N` runs a fixed,
 // balanced block of the batch's runs and writes a shard file; `greenshift merge`
 // checks that a set of shard files is one whole batch and assembles from them the
-// same batch file as the unsharded batch (docs/output.md, "Shard files").
+// same batch file as the unsharded batch (docs/hpc.md, "Shard files").
 #pragma once
 
 #include <cstdint>

@@ -103,6 +103,9 @@ void MpiRunWorkers::serve(const std::function<std::optional<std::uint32_t>()>& n
         }
         const Message m = receive(comm_, status.MPI_SOURCE, status);
         std::optional<std::uint32_t> work;
+        std::optional<std::uint32_t> index;
+        RunResult result;
+        int threads = 0;
         if (!error) {
             try {
                 if (m.tag == kRequest) {
@@ -113,9 +116,9 @@ void MpiRunWorkers::serve(const std::function<std::optional<std::uint32_t>()>& n
                                                  ", rank 0 has " + identity_.substr(0, 16) +
                                                  "): every rank must read the same batch file");
                 } else if (m.tag == kResult) {
-                    const auto index = get<std::uint32_t>(m.bytes, 0);
-                    const auto threads = get<std::int32_t>(m.bytes, 4);
-                    done(index, decode_run(m.bytes.data() + 8, m.bytes.size() - 8), threads);
+                    index = get<std::uint32_t>(m.bytes, 0);
+                    threads = get<std::int32_t>(m.bytes, 4);
+                    result = decode_run(m.bytes.data() + 8, m.bytes.size() - 8);
                 } else {
                     throw std::runtime_error("unexpected message tag " + std::to_string(m.tag) + " from rank " +
                                              std::to_string(m.source));
@@ -125,11 +128,20 @@ void MpiRunWorkers::serve(const std::function<std::optional<std::uint32_t>()>& n
                 error = std::current_exception();
             }
         }
+        // The worker gets its next run before this rank writes the last one (an
+        // fsync'ed part), so that it never waits for the disk.
         if (work) {
             send(comm_, m.source, kWork, header<std::uint32_t>(*work));
         } else {
             send(comm_, m.source, kStop, {});
             ++stopped;
+        }
+        if (index && !error) {
+            try {
+                done(*index, std::move(result), threads);
+            } catch (...) {
+                error = std::current_exception();
+            }
         }
     }
     if (error) std::rethrow_exception(error);

@@ -1,6 +1,9 @@
 #include "mpi/communicator.hpp"
 
+#include <chrono>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -17,8 +20,18 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm) : comm_(comm) {
     check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
 }
 
+MpiCommunicator::~MpiCommunicator() {
+    if (rank_ == 0 && std::getenv("GREENSHIFT_MPI_STATS") != nullptr)
+        std::fprintf(stderr,
+                     "greenshift: MPI exchange: %llu all_gathers over %d ranks, %.3f MB received per rank "
+                     "(largest %.1f kB), %.3f s in them on rank 0\n",
+                     static_cast<unsigned long long>(calls_), size_, static_cast<double>(bytes_) / 1e6,
+                     static_cast<double>(max_bytes_) / 1e3, seconds_);
+}
+
 std::vector<std::byte> MpiCommunicator::all_gather(const std::vector<std::byte>& mine,
                                                    std::vector<std::uint64_t>& counts) {
+    const auto t0 = std::chrono::steady_clock::now();
     const std::uint64_t own = mine.size();
     counts.assign(static_cast<std::size_t>(size_), 0);
     check(MPI_Allgather(&own, 1, MPI_UINT64_T, counts.data(), 1, MPI_UINT64_T, comm_), "MPI_Allgather");
@@ -37,6 +50,10 @@ std::vector<std::byte> MpiCommunicator::all_gather(const std::vector<std::byte>&
     check(MPI_Allgatherv(mine.data(), static_cast<int>(own), MPI_BYTE, all.data(), sizes.data(), offsets.data(),
                          MPI_BYTE, comm_),
           "MPI_Allgatherv");
+    ++calls_;
+    bytes_ += total;
+    if (total > max_bytes_) max_bytes_ = total;
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return all;
 }
 

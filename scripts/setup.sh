@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh — install the Debian packages greenshift needs to build, run and test.
 # Idempotent: when every package is already installed it does nothing (no apt-get).
-# Usage: scripts/setup.sh [--with-tests]
+# Usage: scripts/setup.sh [--with-tests] [--with-cluster]   (--with-tests includes the cluster set)
 set -euo pipefail
 
 build_pkgs=(build-essential cmake ccache pkg-config
@@ -12,8 +12,17 @@ test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
            python3 python3-numpy python3-xarray python3-netcdf4 python3-h5py netcdf-bin
            time clang libclang-rt-14-dev)  # time: peak memory in test_hostile.sh; clang: scripts/fuzz.sh
 
+# MPI (-DGREENSHIFT_MPI=ON, mpirun) and a local Slurm for the cluster tests (docs/hpc.md)
+cluster_pkgs=(openmpi-bin libopenmpi-dev slurmctld slurmd slurm-client munge)
+
 want=("${build_pkgs[@]}")
-if [ "${1:-}" = "--with-tests" ]; then want+=("${test_pkgs[@]}"); fi
+for arg in "$@"; do
+    case "$arg" in
+        --with-tests) want+=("${test_pkgs[@]}" "${cluster_pkgs[@]}") ;;
+        --with-cluster) want+=("${cluster_pkgs[@]}") ;;
+        *) echo "usage: scripts/setup.sh [--with-tests] [--with-cluster]" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${want[@]}"; do
