@@ -4,20 +4,9 @@
 set -uo pipefail
 exe=$1
 src=$2
-py=/usr/bin/python3
 tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
-# expect CODE DESCRIPTION -- COMMAND...: runs the command, checks its exit code
-expect() {
-    local code=$1 what=$2; shift 3
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -eq "$code" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, expected $code"; cat "$tmp/err"; fi
-}
-contains() { grep -qF -- "$2" "$1" && pass "$3" || { fail "$3: '$2' not in $(basename "$1")"; head -5 "$1"; }; }
 
 bass=$src/scenarios/bass.yaml
 cop=$src/scenarios/morocco-cop22.yaml

@@ -8,11 +8,9 @@ set -uo pipefail
 exe=$1
 src=$2
 tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"  # the unwritable-directory case runs as user nobody
-fails=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
 bass=$src/scenarios/bass.yaml
 rss_limit_kb=$((200 * 1024))
 timer=/usr/bin/time

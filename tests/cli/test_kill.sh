@@ -14,15 +14,12 @@
 set -uo pipefail
 exe=$1
 src=$2
-py=/usr/bin/python3
 compare=$src/tests/python/compare_runs.py
 tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT
-fails=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 seed=${KILL_SEED:-$(($(date +%s) % 32768))}
 RANDOM=$seed

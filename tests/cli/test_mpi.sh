@@ -8,24 +8,14 @@ set -uo pipefail
 exe=$1
 src=$2
 built=${3:-OFF}
-py=/usr/bin/python3
 case "$built" in ON|on|1|TRUE|true|YES|yes) ;; *) echo "SKIP: greenshift built without GREENSHIFT_MPI"; exit 77 ;; esac
 command -v mpirun >/dev/null || { echo "SKIP: mpirun not found (apt-get install openmpi-bin)"; exit 77; }
 # Open MPI refuses root unless told twice; a test container runs as root.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpi() { local n=$1; shift; timeout 120 mpirun --allow-run-as-root --oversubscribe -np "$n" "$@"; }
 tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
-expect() {
-    local code=$1 what=$2; shift 3
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -eq "$code" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, expected $code"; tail -8 "$tmp/err"; fi
-}
-contains() { grep -qE -- "$2" "$1" && pass "$3" || { fail "$3: '$2' not in $(basename "$1")"; tail -5 "$1"; }; }
 same() { expect 0 "$1" -- "$py" "$src/tests/python/compare_runs.py" "$2" "$3"; }
 
 cat >"$tmp/b.yaml" <<YAML
@@ -49,7 +39,7 @@ YAML
 expect 0 "batch without mpirun" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/serial.h5" --threads 2 -q
 for n in 1 2 3; do
     expect 0 "mpirun -np $n batch" -- mpi "$n" "$exe" batch "$tmp/b.yaml" -o "$tmp/batch-$n.h5" --threads 1 -q
-    [ "$n" -gt 1 ] && contains "$tmp/err" "[1-9][0-9]* computed by other ranks" "-np $n: other ranks computed runs"
+    [ "$n" -gt 1 ] && matches "$tmp/err" "[1-9][0-9]* computed by other ranks" "-np $n: other ranks computed runs"
     same "-np $n batch equals the batch without MPI, bitwise" "$tmp/serial.h5" "$tmp/batch-$n.h5"
 done
 expect 0 "mpirun -np 2 batch --shard 1/2" -- mpi 2 "$exe" batch "$tmp/b.yaml" --shard 1/2 -o "$tmp/s1.h5" --threads 1 -q
@@ -71,7 +61,7 @@ wait $pid
 rc=$?
 [ "$rc" -eq 75 ] && pass "SIGUSR1 to mpirun: exit 75" || { fail "SIGUSR1 to mpirun: exit $rc, expected 75"; tail -5 "$tmp/sig.out"; }
 expect 0 "mpirun -np 3 --resume finishes it" -- mpi 3 "$exe" batch "$tmp/big.yaml" -o "$tmp/sig.h5" --threads 1 -q --resume
-contains "$tmp/err" "[1-9][0-9]* already done" "the resume kept the runs done before the signal"
+matches "$tmp/err" "[1-9][0-9]* already done" "the resume kept the runs done before the signal"
 expect 0 "the same batch without MPI" -- "$exe" batch "$tmp/big.yaml" -o "$tmp/big.h5" --threads 2 -q
 same "interrupted and resumed under MPI equals the batch without MPI" "$tmp/big.h5" "$tmp/sig.h5"
 

@@ -7,18 +7,9 @@
 set -uo pipefail
 exe=$1
 src=$2
-py=/usr/bin/python3
 tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
-expect() {
-    local code=$1 what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -eq "$code" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, expected $code"; tail -5 "$tmp/err"; fi
-}
 figures="adoption co2 grant_budget cost_per_tco2 jobs by_size"
 
 if ! $py -c 'import matplotlib, h5py, numpy' 2>/dev/null; then
@@ -41,8 +32,8 @@ variants:
 uncertain:
   electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
 YAML
-expect 0 "batch for the figures" "$exe" batch "$tmp/batch.yaml" -o "$tmp/b.h5" --threads 2 -q
-expect 0 "run for the figures" "$exe" run "$src/scenarios/morocco-cop22.yaml" -o "$tmp/r.h5" --threads 2 -q
+expect 0 "batch for the figures" -- "$exe" batch "$tmp/batch.yaml" -o "$tmp/b.h5" --threads 2 -q
+expect 0 "run for the figures" -- "$exe" run "$src/scenarios/morocco-cop22.yaml" -o "$tmp/r.h5" --threads 2 -q
 
 # PNG: 8-byte signature, then the IHDR chunk with width and height (big-endian).
 png_size() { $py -c '
@@ -52,17 +43,17 @@ assert b[:8] == b"\x89PNG\r\n\x1a\n" and b[12:16] == b"IHDR", "not a PNG"
 print("%dx%d" % struct.unpack(">II", b[16:24]))' "$1"; }
 
 for kind in b r; do
-    expect 0 "plot ($kind)" "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind"
+    expect 0 "plot ($kind)" -- "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind"
     for f in $figures; do
         size=$(png_size "$tmp/fig-$kind/$f.png" 2>/dev/null)
         [ "$size" = "1000x600" ] && pass "$kind: $f.png is 1000x600" || fail "$kind: $f.png size '$size', expected 1000x600"
     done
     [ -z "$(ls -A "$tmp/fig-$kind" | grep -v '\.png$')" ] && pass "$kind: no temporary files left" || fail "$kind: stray files in the figure folder"
-    expect 4 "plot refuses existing figures without --force ($kind)" "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind"
+    expect 4 "plot refuses existing figures without --force ($kind)" -- "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind"
     grep -qF "exists; use --force" "$tmp/err" && pass "refusal names --force" || fail "refusal message: $(cat "$tmp/err")"
-    expect 0 "plot --force ($kind)" "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind" --force
+    expect 0 "plot --force ($kind)" -- "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind" --force
 
-    expect 0 "report ($kind)" "$exe" report "$tmp/$kind.h5" -o "$tmp/$kind.html"
+    expect 0 "report ($kind)" -- "$exe" report "$tmp/$kind.h5" -o "$tmp/$kind.html"
     n=$(grep -o 'src="data:image/png;base64,' "$tmp/$kind.html" | wc -l)
     [ "$n" -eq 6 ] && pass "$kind: report embeds 6 figures" || fail "$kind: report embeds $n figures, expected 6"
     for f in $figures; do grep -qF "id=\"fig-$f\"" "$tmp/$kind.html" && pass "$kind: report has $f" || fail "$kind: report lacks $f"; done
@@ -82,7 +73,7 @@ for b64 in imgs:
     b = base64.b64decode(b64)
     assert b[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", b[16:24]) == (1000, 600)
 PY
-    expect 4 "report refuses an existing page without --force ($kind)" "$exe" report "$tmp/$kind.h5" -o "$tmp/$kind.html"
+    expect 4 "report refuses an existing page without --force ($kind)" -- "$exe" report "$tmp/$kind.h5" -o "$tmp/$kind.html"
 done
 
 # The batch report states the three promises with intervals and the indicators.
@@ -92,9 +83,9 @@ for s in "Less CO2" "Lower production costs" "New investment and business" "90% 
     grep -qF "$s" "$tmp/b.html" && pass "batch report mentions '$s'" || fail "batch report lacks '$s'"
 done
 
-expect 3 "report of a file that is not HDF5" "$exe" report "$src/README.md" -o "$tmp/x.html"
+expect 3 "report of a file that is not HDF5" -- "$exe" report "$src/README.md" -o "$tmp/x.html"
 [ ! -e "$tmp/x.html" ] && pass "nothing written for bad input" || fail "a page was written for bad input"
-expect 1 "a missing python is named" env GREENSHIFT_PYTHON=/nonexistent/python3 "$exe" plot "$tmp/b.h5" -o "$tmp/fig-none"
+expect 1 "a missing python is named" -- env GREENSHIFT_PYTHON=/nonexistent/python3 "$exe" plot "$tmp/b.h5" -o "$tmp/fig-none"
 grep -qF "matplotlib" "$tmp/err" && pass "the message names matplotlib" || fail "message: $(cat "$tmp/err")"
 
 echo "$fails failure(s)"
