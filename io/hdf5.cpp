@@ -324,11 +324,31 @@ File File::create(const std::string& path) {
     return File(id, path);
 }
 
+namespace {
+// H5Lvisit callback: stops at the first link that is not a hard link.
+herr_t find_foreign_link(hid_t, const char* name, const H5L_info_t* info, void* found) {
+    if (info->type == H5L_TYPE_HARD) return 0;
+    *static_cast<std::string*>(found) = name;
+    return 1;
+}
+}  // namespace
+
 File File::open_read_only(const std::string& path) {
     quiet();
     const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (id < 0) throw InputError(path, 0, 0, "cannot open as an HDF5 file" + hdf5_message());
-    return File(id, path);
+    File file(id, path);
+    // greenshift writes only hard links. A soft or external link in a file it reads
+    // (a part, a shard, a batch file to summarise) could point at data elsewhere —
+    // another file, or nothing — so the file is refused rather than followed.
+    std::string foreign;
+    if (H5Lvisit(id, H5_INDEX_NAME, H5_ITER_INC, find_foreign_link, &foreign) < 0)
+        throw InputError(path, 0, 0, "cannot list the objects of the file" + hdf5_message());
+    if (!foreign.empty())
+        throw InputError(path, 0, 0, "contains a soft or external link '" + foreign +
+                                         "'; greenshift reads only files whose objects are stored in them "
+                                         "(was it written by greenshift?)");
+    return file;
 }
 
 File File::open_read_write(const std::string& path) {

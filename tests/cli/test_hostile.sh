@@ -135,5 +135,22 @@ else
     echo "ok   - # skip: cannot run as an unprivileged user here (setpriv/runuser, or nobody cannot reach $exe)"
 fi
 
+# Files greenshift did not write: a soft or external link inside a file it reads
+# (here a batch file given to summary, and a part file under --resume) is refused,
+# never followed.
+if "$exe" batch "$src/tests/data/batch/small-batch.yaml" -o "$tmp/eb.h5" -q 2>/dev/null; then
+    "$py" - "$tmp/eb.h5" "$tmp/eb-link.h5" <<'PY'
+import shutil, sys
+import h5py
+shutil.copy(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], "a") as f:
+    f["elsewhere"] = h5py.ExternalLink("/etc/hostname", "/x")
+    f["nowhere"] = h5py.SoftLink("/no/such/object")
+PY
+    refused 3 "soft or external link" "summary of a file with an external link" -- "$exe" summary "$tmp/eb-link.h5"
+else
+    fail "could not make the batch for the link case"
+fi
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
