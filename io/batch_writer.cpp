@@ -22,32 +22,8 @@ std::size_t product(const std::vector<hsize_t>& shape) {
     return n;
 }
 
-const char* dim_long_name(Dim d) {
-    switch (d) {
-        case Dim::time: return "start of the simulation step";
-        case Dim::sector: return "industrial ecosystem (sector)";
-        case Dim::size_class: return "firm size class";
-        case Dim::technology: return "green technology";
-        case Dim::policy: return "policy instrument";
-        case Dim::io_sector: return "sector of the input-output table (supplier sector)";
-    }
-    return "";
-}
 
-hdf5::Dataset string_scale(const hdf5::Location& where, Dim d, const std::vector<std::string>& labels) {
-    hdf5::Dataset scale = hdf5::write_strings(where, dim_name(d), labels);
-    hdf5::write_attribute(scale, "long_name", dim_long_name(d));
-    hdf5::set_dimension_scale(scale, dim_name(d));
-    return scale;
-}
 
-void auxiliary_strings(const hdf5::Location& where, const std::string& name,
-                       const std::vector<std::string>& values, const char* long_name,
-                       const hdf5::Dataset& scale) {
-    const hdf5::Dataset dataset = hdf5::write_strings(where, name, values);
-    hdf5::write_attribute(dataset, "long_name", long_name);
-    hdf5::attach_dimension_scale(dataset, scale, 0);
-}
 
 // The selection of one row in `space` (a dataset's file space).
 void select_row(const hdf5::Dataset& dataset, const hdf5::Dataspace& space, hsize_t row,
@@ -120,52 +96,7 @@ void write_run_part(const std::string& path, const RunResult& result, const RunM
     commit_run_part(write_run_part_unsynced(path, result, meta, batch_identity, run_index), path);
 }
 
-DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates& c) {
-    DimensionScales scales;
-    if (!c.year.empty()) {
-        const std::size_t n = c.year.size();
-        hdf5::Dataset time = hdf5::write_array(where, "time", c.time_days, {n});
-        hdf5::write_attribute(time, "units", c.time_units);
-        hdf5::write_attribute(time, "calendar", "standard");
-        hdf5::write_attribute(time, "standard_name", "time");
-        hdf5::write_attribute(time, "long_name", dim_long_name(Dim::time));
-        hdf5::write_attribute(time, "axis", "T");
-        hdf5::set_dimension_scale(time, "time");
-        const hdf5::Dataset year = hdf5::write_array(where, "year", c.year, {n});
-        hdf5::write_attribute(year, "long_name", "calendar year of the step start");
-        hdf5::attach_dimension_scale(year, time, 0);
-        scales[Dim::time] = std::move(time);
-    }
-    if (!c.sector.empty()) scales[Dim::sector] = string_scale(where, Dim::sector, c.sector);
-    if (!c.size_class.empty()) scales[Dim::size_class] = string_scale(where, Dim::size_class, c.size_class);
-    if (!c.technology.empty()) {
-        scales[Dim::technology] = string_scale(where, Dim::technology, c.technology);
-        if (!c.technology_unit.empty())
-            auxiliary_strings(where, "technology_unit", c.technology_unit,
-                              "unit of the installed capacity of the technology", scales[Dim::technology]);
-    }
-    if (!c.policy.empty()) {
-        scales[Dim::policy] = string_scale(where, Dim::policy, c.policy);
-        if (!c.policy_type.empty())
-            auxiliary_strings(where, "policy_type", c.policy_type, "policy instrument type", scales[Dim::policy]);
-    }
-    if (!c.io_sector.empty()) scales[Dim::io_sector] = string_scale(where, Dim::io_sector, c.io_sector);
-    return scales;
-}
 
-std::string auxiliary_coordinates(const Coordinates& c, const std::vector<Dim>& dims) {
-    std::string out;
-    const auto add = [&out](const char* name) {
-        if (!out.empty()) out += ' ';
-        out += name;
-    };
-    for (const Dim d : dims) {
-        if (d == Dim::time && !c.year.empty()) add("year");
-        if (d == Dim::technology && !c.technology_unit.empty()) add("technology_unit");
-        if (d == Dim::policy && !c.policy_type.empty()) add("policy_type");
-    }
-    return out;
-}
 
 hdf5::Dataset create_rows(const hdf5::Location& where, const std::string& name, hid_t file_type,
                           std::size_t element_bytes, hsize_t rows, const std::vector<hsize_t>& trailing) {

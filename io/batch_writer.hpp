@@ -30,20 +30,7 @@ void commit_run_part(const std::string& temporary, const std::string& path);
 void sync_file(const std::string& path);
 void sync_directory(const std::string& path) noexcept;
 
-// The dimension scales of one group, by dimension; invalid where a dimension is
-// absent (length 0).
-struct DimensionScales {
-    std::array<hdf5::Dataset, 6> by_dim;  // one per Dim
-    const hdf5::Dataset& operator[](Dim d) const { return by_dim[static_cast<std::size_t>(d)]; }
-    hdf5::Dataset& operator[](Dim d) { return by_dim[static_cast<std::size_t>(d)]; }
-};
-
-// Writes time (with year), sector, size_class, technology (with technology_unit),
-// policy (with policy_type) and io_sector under `where`, as a run file has them.
-DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates& coords);
-
-// The CF `coordinates` attribute for a variable over `dims` ("year technology_unit").
-std::string auxiliary_coordinates(const Coordinates& coords, const std::vector<Dim>& dims);
+// DimensionScales, write_coordinates and auxiliary_coordinates: io/run_writer.hpp.
 
 // A dataset of shape {rows, trailing...}, chunked so that a chunk holds whole rows
 // (about 64 KiB, at least one row), shuffle + deflate; contiguous when it is small.

@@ -20,9 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array kAllDims = {Dim::time, Dim::sector, Dim::size_class, Dim::technology,
-                                 Dim::policy, Dim::io_sector};
-
 // Names taken by the coordinate variables; a result variable may not reuse them.
 const std::set<std::string>& coordinate_names() {
     static const std::set<std::string> names = {"time",       "year",   "sector",
@@ -93,13 +90,6 @@ const char* dim_long_name(Dim d) {
     return "";
 }
 
-// The dimension scales of one run, one per dimension; left invalid for a dimension
-// of length 0, which is not written.
-struct Scales {
-    std::array<hdf5::Dataset, kAllDims.size()> by_dim;
-    const hdf5::Dataset& operator[](Dim d) const { return by_dim[static_cast<std::size_t>(d)]; }
-    hdf5::Dataset& operator[](Dim d) { return by_dim[static_cast<std::size_t>(d)]; }
-};
 
 hdf5::Dataset write_string_scale(const hdf5::Location& where, Dim d,
                                  const std::vector<std::string>& labels) {
@@ -119,8 +109,10 @@ void write_auxiliary_strings(const hdf5::Location& where, const std::string& nam
     hdf5::attach_dimension_scale(dataset, scale, 0);
 }
 
-Scales write_coordinates(const hdf5::Location& where, const Coordinates& c) {
-    Scales scales;
+}  // namespace
+
+DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates& c) {
+    DimensionScales scales;
     if (!c.year.empty()) {
         const std::size_t n = c.year.size();
         hdf5::Dataset time = hdf5::write_array(where, "time", c.time_days, {n});
@@ -165,14 +157,16 @@ std::string auxiliary_coordinates(const Coordinates& c, const std::vector<Dim>& 
         out += name;
     };
     for (const Dim d : dims) {
-        if (d == Dim::time) add("year");
+        if (d == Dim::time && !c.year.empty()) add("year");
         if (d == Dim::technology && !c.technology_unit.empty()) add("technology_unit");
         if (d == Dim::policy && !c.policy_type.empty()) add("policy_type");
     }
     return out;
 }
 
-void write_variable(const hdf5::Location& where, const Coordinates& c, const Scales& scales,
+namespace {
+
+void write_variable(const hdf5::Location& where, const Coordinates& c, const DimensionScales& scales,
                     const Variable& v) {
     std::vector<hsize_t> shape;
     for (const Dim d : v.dims) shape.push_back(c.length(d));
@@ -235,7 +229,7 @@ std::string utc_now_iso8601() {
 
 void write_run_group(const hdf5::Location& where, const RunResult& result) {
     validate(result);
-    const Scales scales = write_coordinates(where, result.coords);
+    const DimensionScales scales = write_coordinates(where, result.coords);
     for (const Variable& v : result.variables) {
         // A dimension of length 0 (a scenario without policies) is not written, and
         // neither are the variables over it: netCDF has no use for empty axes here.

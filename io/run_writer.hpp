@@ -2,6 +2,7 @@
 // named dimensions and units. The layout is specified in docs/output.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -34,6 +35,22 @@ std::string utc_now_iso8601();
 // writable; on any later failure the temporary file is removed.
 void write_run(const std::string& path, const RunResult& result, const RunMetadata& meta,
                bool force);
+
+// The dimension scales of one group, by dimension; invalid where a dimension is
+// absent (length 0).
+struct DimensionScales {
+    std::array<hdf5::Dataset, 6> by_dim;  // one per Dim (time ... io_sector)
+    const hdf5::Dataset& operator[](Dim d) const { return by_dim[static_cast<std::size_t>(d)]; }
+    hdf5::Dataset& operator[](Dim d) { return by_dim[static_cast<std::size_t>(d)]; }
+};
+
+// Writes time (with year), sector, size_class, technology (with technology_unit),
+// policy (with policy_type) and io_sector under `where` as dimension scales, the
+// way every greenshift group has them (run files, batch groups).
+DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates& coords);
+
+// The CF `coordinates` attribute for a variable over `dims` ("year technology_unit").
+std::string auxiliary_coordinates(const Coordinates& coords, const std::vector<Dim>& dims);
 
 // Writes the dimensions, coordinates and variables of `result` into `where` (the
 // root group of a run file, or one group per run in a batch file). Validates the
