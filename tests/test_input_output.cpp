@@ -170,7 +170,9 @@ TEST(InputOutput, IndicatorsMatchADirectComputation) {
     const double lifetime = co2 + last * (weight > 0 ? weighted / weight : 0.0);
     EXPECT_NEAR(at("co2_avoided_lifetime"), lifetime, 1e-6 * (1 + std::abs(lifetime)));
     const double grant = at("grant_spent");
-    if (lifetime >= 1) EXPECT_NEAR(at("grant_cost_per_tco2_lifetime"), grant / lifetime, 1e-9 * (1 + grant));
+    if (lifetime >= 1) {
+        EXPECT_NEAR(at("grant_cost_per_tco2_lifetime"), grant / lifetime, 1e-9 * (1 + grant));
+    }
 
     // Effects over io_sector exist and add up to the indicators.
     double jobs = 0;
