@@ -1,4 +1,4 @@
-// greenshift export OUT.h5 --csv DIR [--force]: tidy CSV files of a batch file.
+// greenshift export OUT.h5 --csv DIR [--force]: tidy CSV files of a batch or run file.
 #include <iostream>
 
 #include "apps/commands.hpp"
@@ -8,8 +8,8 @@
 namespace greenshift::cli {
 
 CLI::App* add_export_command(CLI::App& app, ExportArgs& a) {
-    CLI::App* cmd = app.add_subcommand("export", "Write a batch file's groups as tidy CSV files (Excel, pandas)");
-    cmd->add_option("file", a.file, "Batch file written by `greenshift batch`")->required();
+    CLI::App* cmd = app.add_subcommand("export", "Write a batch or run file as tidy CSV files (Excel, pandas)");
+    cmd->add_option("file", a.file, "File written by `greenshift batch`, `merge` or `run`")->required();
     cmd->add_option("--csv", a.csv_dir, "Folder for the CSV files (created if missing)")->required();
     cmd->add_flag("--force", a.force, "Overwrite CSV files that exist");
     return cmd;

@@ -238,7 +238,13 @@ void write_summary_csv(const SummaryTable& t, std::ostream& out) {
 }
 
 std::vector<std::string> export_batch_csv(const std::string& path, const std::string& dir, bool force) {
-    const hdf5::File file = open_batch_file(path);
+    // A run file (from `greenshift run`) exports like one group of a batch file: its
+    // root holds the variables, named run_<dims>.csv.
+    const hdf5::File file = hdf5::File::open_read_only(path);
+    if (!hdf5::has_attribute(file, "program") || hdf5::read_text_attribute(file, "program") != "greenshift")
+        throw InputError(path, 0, 0, "not a greenshift file (no root attribute program = \"greenshift\")");
+    hdf5::check_format_version(file, kFormatVersion);
+    const bool is_batch = hdf5::has_attribute(file, "batch_identity") && file.contains("runs");
     std::error_code ec;
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw OutputError(dir + " exists and is not a folder");
     if (!fs::exists(dir, ec)) {
@@ -251,8 +257,17 @@ std::vector<std::string> export_batch_csv(const std::string& path, const std::st
     };
     std::vector<Job> jobs;
     std::map<std::string, GroupLayout> layouts;
+    if (!is_batch) {
+        const hdf5::Group root = hdf5::Group::open(file, "/");
+        layouts["/"] = layout_of(root);
+        for (const auto& [dims, vars] : layouts["/"].sets) {
+            std::string f = "run";
+            for (const std::string& d : dims) f += "_" + d;
+            jobs.push_back({"/", (fs::path(dir) / (f + ".csv")).string(), dims, vars});
+        }
+    }
     for (const char* name : kGroups) {
-        if (!file.contains(name)) continue;
+        if (!is_batch || !file.contains(name)) continue;
         const hdf5::Group g = hdf5::Group::open(file, name);
         layouts[name] = layout_of(g);
         for (const auto& [dims, vars] : layouts[name].sets) {
@@ -261,7 +276,7 @@ std::vector<std::string> export_batch_csv(const std::string& path, const std::st
             jobs.push_back({name, (fs::path(dir) / (f + ".csv")).string(), dims, vars});
         }
     }
-    const bool has_summary = file.contains("summary");
+    const bool has_summary = is_batch && file.contains("summary");
     if (has_summary) jobs.push_back({"summary", (fs::path(dir) / "summary.csv").string(), {}, {}});
     if (!force)
         for (const Job& j : jobs)

@@ -57,6 +57,18 @@ expect 4 "output is a directory" -- "$exe" run "$bass" -o "$tmp" -q
 expect 3 "bad scenario writes nothing" -- "$exe" run "$tmp/bad.yaml" -o "$tmp/bad.h5" -q
 [ -e "$tmp/bad.h5" ] && fail "a file was written for a bad scenario" || pass "nothing written for a bad scenario"
 
+# export of a run file: tidy CSV, one row per time x sector x technology
+expect 0 "export a run file to CSV" -- "$exe" export "$tmp/bass.h5" --csv "$tmp/csv"
+expect 0 "the CSV has one row per step x sector x technology and the adopters column" -- "$py" -c "
+import sys, pandas as pd, h5py
+d = pd.read_csv('$tmp/csv/run_time_sector_technology.csv')
+f = h5py.File('$tmp/bass.h5')
+n = f['time'].shape[0] * f['sector'].shape[0] * f['technology'].shape[0]
+assert len(d) == n, (len(d), n)
+assert (d.groupby('time').adopters.sum().values == f['adopters'][:].sum(axis=(1, 2))).all()
+"
+expect 4 "export refuses to overwrite without --force" -- "$exe" export "$tmp/bass.h5" --csv "$tmp/csv"
+
 # threads: 1 and 2 threads give bitwise-equal datasets; --seed and --set take effect
 expect 0 "Morocco, 1 thread" -- "$exe" run "$cop" -o "$tmp/t1.h5" -q --threads 1
 expect 0 "Morocco, 2 threads" -- "$exe" run "$cop" -o "$tmp/t2.h5" -q --threads 2
