@@ -1,6 +1,9 @@
 #include "core/grant_allocation.hpp"
 
 #include <algorithm>
+#include <execution>
+
+#include <omp.h>
 
 namespace greenshift {
 
@@ -22,12 +25,19 @@ AllocationOutcome allocate_budget(std::vector<Application>& applications, std::u
         const double rank = order == AllocationOrder::co2_per_dirham ? -a.co2_per_mad : 0.0;
         queue.push_back({rank, a.key, a.firm, a.tech, static_cast<std::uint32_t>(i)});
     }
-    std::sort(queue.begin(), queue.end(), [](const Entry& x, const Entry& y) {
+    // (rank, key, firm, tech) is a total order, so a parallel sort gives the same
+    // queue as a serial one, whatever the thread count.
+    const auto before = [](const Entry& x, const Entry& y) {
         if (x.rank != y.rank) return x.rank < y.rank;
         if (x.key != y.key) return x.key < y.key;
         if (x.firm != y.firm) return x.firm < y.firm;
         return x.tech < y.tech;
-    });
+    };
+    // Only when the run may use several threads (--threads / OMP_NUM_THREADS).
+    if (queue.size() > 100'000 && omp_get_max_threads() > 1)
+        std::sort(std::execution::par, queue.begin(), queue.end(), before);
+    else
+        std::sort(queue.begin(), queue.end(), before);
 
     AllocationOutcome out;
     double remaining = budget;

@@ -98,3 +98,47 @@ TEST(GrantAllocation, BudgetsNeverExceededInARun) {
     EXPECT_NEAR(fixtures::total(r, "fund_investment"), fund_budget, 1e-6 * fund_budget + 1e-9);
     EXPECT_GT(grant_budget, 0);
 }
+
+// Large queues take the parallel sort: the served set must be exactly what a plain
+// serial pass over the applications sorted by (co2 desc, key, firm) gives.
+TEST(GrantAllocation, LargeQueuesMatchASerialReference) {
+    std::vector<Application> apps(300'000);
+    std::uint64_t x = 88172645463325252ULL;  // xorshift64, a fixed stream
+    auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        apps[i].firm = static_cast<std::uint32_t>(i);
+        apps[i].programme = 0;
+        apps[i].support = 1000.0 + static_cast<double>(next() % 100000);
+        apps[i].co2_per_mad = static_cast<double>(next() % 50) * 0.01;  // many ties
+        apps[i].key = next();
+    }
+    std::vector<std::size_t> order(apps.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        if (apps[a].co2_per_mad != apps[b].co2_per_mad) return apps[a].co2_per_mad > apps[b].co2_per_mad;
+        if (apps[a].key != apps[b].key) return apps[a].key < apps[b].key;
+        return apps[a].firm < apps[b].firm;
+    });
+    const double budget = 2e9;
+    std::vector<bool> expect(apps.size(), false);
+    double left = budget;
+    for (std::size_t i : order) {
+        if (apps[i].support > left) break;
+        left -= apps[i].support;
+        expect[i] = true;
+    }
+    const auto out = allocate_budget(apps, 0, AllocationOrder::co2_per_dirham, budget);
+    std::size_t served = 0;
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        ASSERT_EQ(apps[i].served, expect[i]) << "application " << i;
+        served += expect[i] ? 1 : 0;
+    }
+    EXPECT_EQ(out.served, served);
+    EXPECT_GT(served, 1000u);
+    EXPECT_LT(served, apps.size());
+}
