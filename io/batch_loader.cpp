@@ -90,29 +90,9 @@ std::string list(Keys keys) {
     return out;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
 
 std::string suggestion(std::string_view key, const std::vector<std::string>& candidates) {
-    std::optional<std::string> best;
-    std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
-    for (const auto& c : candidates) {
-        const std::size_t d = edit_distance(key, c);
-        if (d < best_d) best_d = d, best = c;
-    }
-    if (best) return "did you mean '" + *best + "'?";
+    if (auto best = yaml::closest(key, candidates)) return "did you mean '" + *best + "'?";
     if (candidates.empty()) return "there are none";
     std::string all;
     for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;

@@ -112,31 +112,7 @@ std::string fmt(double v) {
     return std::string(buf, r.ptr);
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
 
-// The closest candidate, if it is close enough to be a plausible typo.
-std::optional<std::string> closest(std::string_view key, const std::vector<std::string>& candidates) {
-    std::optional<std::string> best;
-    std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
-    for (const auto& c : candidates) {
-        const std::size_t d = edit_distance(key, c);
-        if (d < best_d) best_d = d, best = c;
-    }
-    return best;
-}
 
 std::vector<std::string> to_strings(Keys keys) { return {keys.begin(), keys.end()}; }
 
@@ -148,7 +124,7 @@ std::string allowed_list(const std::vector<std::string>& candidates) {
 }
 
 std::string suggestion(std::string_view key, const std::vector<std::string>& candidates) {
-    if (auto c = closest(key, candidates)) return "did you mean '" + *c + "'?";
+    if (auto c = yaml::closest(key, candidates)) return "did you mean '" + *c + "'?";
     return allowed_list(candidates);
 }
 
@@ -335,7 +311,7 @@ public:
                 if (n.text == options[i]) return i;
         std::string hint = "allowed: " + list(options);
         if (n.kind == Kind::scalar)
-            if (auto c = closest(n.text, to_strings(options))) hint = "did you mean '" + *c + "'? " + hint;
+            if (auto c = yaml::closest(n.text, to_strings(options))) hint = "did you mean '" + *c + "'? " + hint;
         bad(n, path, "not a recognised value", hint);
     }
 

@@ -1,5 +1,7 @@
 #include "io/yaml_guard.hpp"
 
+#include <algorithm>
+
 #include "io/input_error.hpp"
 
 #include <yaml-cpp/eventhandler.h>
@@ -400,6 +402,34 @@ Node parse_value(std::string_view text, const std::vector<Source>& sources, int 
         return n;
     }
     return std::move(*root);
+}
+
+namespace {
+// Levenshtein distance, one row at a time.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+}  // namespace
+
+std::optional<std::string> closest(std::string_view key, const std::vector<std::string>& candidates) {
+    std::optional<std::string> best;
+    std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        const std::size_t d = edit_distance(key, c);
+        if (d < best_d) best_d = d, best = c;
+    }
+    return best;
 }
 
 }  // namespace greenshift::yaml

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,5 +70,9 @@ Node parse_document(std::string_view text, const std::vector<Source>& sources, i
 // Parses the value of one `--set` option (a scalar or a flow collection) under the
 // same rules; an empty value is a null node.
 Node parse_value(std::string_view text, const std::vector<Source>& sources, int source);
+
+// The candidate closest to `key` by edit distance, if it is close enough to be a
+// plausible typo ("did you mean ...?" in error messages); nothing otherwise.
+std::optional<std::string> closest(std::string_view key, const std::vector<std::string>& candidates);
 
 }  // namespace greenshift::yaml
