@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/corpus.hpp"
+
+namespace corpus = greenshift::corpus;
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,38 +27,8 @@ namespace {
 
 const fs::path kCorpus = fs::path(GREENSHIFT_TEST_DATA) / "bad_scenarios";
 
-// One <case>.expect: `where: line:col` (or `none` when the error has no position,
-// `any` when only the presence of one is checked), optional `max_memory: bytes`,
-// and one `message: fragment` line per fragment the error must contain.
-struct Expectation {
-    std::string where;
-    std::uint64_t max_memory = 0;
-    std::vector<std::string> fragments;
-};
 
-Expectation read_expect(const fs::path& file) {
-    std::ifstream in(file);
-    Expectation e;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        const auto colon = line.find(": ");
-        const std::string key = line.substr(0, colon), value = line.substr(colon + 2);
-        if (key == "where") e.where = value;
-        else if (key == "max_memory") e.max_memory = std::stoull(value);
-        else if (key == "message") e.fragments.push_back(value);
-        else ADD_FAILURE() << file << ": unknown line '" << line << "'";
-    }
-    return e;
-}
 
-std::vector<std::string> corpus_cases() {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(kCorpus))
-        if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 // Runs `load` and returns the InputError it must throw.
 template <typename F>
@@ -75,33 +49,21 @@ class BadScenario : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BadScenario, IsRefusedWithPositionAndMessage) {
     const fs::path yaml = kCorpus / (GetParam() + ".yaml");
-    const Expectation want = read_expect(kCorpus / (GetParam() + ".expect"));
+    const corpus::Expectation want = corpus::read_expect(kCorpus / (GetParam() + ".expect"));
     ASSERT_FALSE(want.where.empty()) << "no where: line";
     ASSERT_FALSE(want.fragments.empty()) << "no message: line";
 
     LoadOptions options;
     options.max_memory_bytes = want.max_memory;
     const InputError e = expect_input_error([&] { greenshift::load_scenario(yaml.string(), options); });
-    EXPECT_EQ(e.file(), yaml.string());
-    for (const auto& f : want.fragments)
-        EXPECT_NE(e.message().find(f), std::string::npos) << "missing '" << f << "' in: " << e.what();
-    if (want.where == "none") {
-        EXPECT_EQ(e.line(), 0) << e.what();
-    } else if (want.where == "any") {
-        EXPECT_GT(e.line(), 0) << e.what();
-        EXPECT_GT(e.column(), 0) << e.what();
-    } else {
-        EXPECT_EQ(std::to_string(e.line()) + ":" + std::to_string(e.column()), want.where) << e.what();
-        // What `main` prints: file:line:col: message
-        EXPECT_EQ(std::string(e.what()).rfind(yaml.string() + ":" + want.where + ": ", 0), 0u) << e.what();
-    }
+    corpus::check_refusal(e, yaml, want);
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, BadScenario, ::testing::ValuesIn(corpus_cases()),
+INSTANTIATE_TEST_SUITE_P(Corpus, BadScenario, ::testing::ValuesIn(corpus::cases(kCorpus)),
                          [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
 
 TEST(BadScenarios, CorpusIsCompleteAndPaired) {
-    const auto names = corpus_cases();
+    const auto names = corpus::cases(kCorpus);
     EXPECT_GE(names.size(), 25u);
     for (const auto& n : names) EXPECT_TRUE(fs::exists(kCorpus / (n + ".expect"))) << n;
     for (const auto& entry : fs::directory_iterator(kCorpus)) {

@@ -12,6 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/corpus.hpp"
+
+namespace corpus = greenshift::corpus;
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -481,61 +485,28 @@ TEST(BatchPlan, MoroccoBatchBaselineIsTheMoroccoBaselineScenario) {
 
 // ---- the bad-batch corpus ----
 
-struct Expectation {
-    std::string where;
-    std::vector<std::string> fragments;
-};
 
-Expectation read_expect(const fs::path& file) {
-    std::ifstream in(file);
-    Expectation e;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        const auto colon = line.find(": ");
-        const std::string key = line.substr(0, colon), value = line.substr(colon + 2);
-        if (key == "where") e.where = value;
-        else if (key == "message") e.fragments.push_back(value);
-        else ADD_FAILURE() << file << ": unknown line '" << line << "'";
-    }
-    return e;
-}
 
-std::vector<std::string> corpus_cases() {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(kCorpus))
-        if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 class BadBatch : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BadBatch, IsRefusedWithPositionAndMessage) {
     const fs::path yaml = kCorpus / (GetParam() + ".yaml");
-    const Expectation want = read_expect(kCorpus / (GetParam() + ".expect"));
+    const corpus::Expectation want = corpus::read_expect(kCorpus / (GetParam() + ".expect"));
     ASSERT_FALSE(want.where.empty()) << "no where: line";
     ASSERT_FALSE(want.fragments.empty()) << "no message: line";
     const InputError e = expect_input_error([&] {
         BatchPlan plan = load_batch(yaml.string());
         expand(plan);
     });
-    EXPECT_EQ(e.file(), yaml.string());
-    for (const auto& f : want.fragments)
-        EXPECT_NE(e.message().find(f), std::string::npos) << "missing '" << f << "' in: " << e.what();
-    if (want.where == "none") {
-        EXPECT_EQ(e.line(), 0) << e.what();
-    } else {
-        EXPECT_EQ(std::to_string(e.line()) + ":" + std::to_string(e.column()), want.where) << e.what();
-        EXPECT_EQ(std::string(e.what()).rfind(yaml.string() + ":" + want.where + ": ", 0), 0u) << e.what();
-    }
+    corpus::check_refusal(e, yaml, want);
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, BadBatch, ::testing::ValuesIn(corpus_cases()),
+INSTANTIATE_TEST_SUITE_P(Corpus, BadBatch, ::testing::ValuesIn(corpus::cases(kCorpus)),
                          [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
 
 TEST(BadBatches, CorpusIsCompleteAndPaired) {
-    const auto names = corpus_cases();
+    const auto names = corpus::cases(kCorpus);
     EXPECT_GE(names.size(), 12u);
     for (const auto& n : names) EXPECT_TRUE(fs::exists(kCorpus / (n + ".expect"))) << n;
 }
