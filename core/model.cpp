@@ -25,42 +25,69 @@ namespace {
 constexpr double kKwhPerToe = 11630.0;  // 1 toe = 41.868 GJ = 11.63 MWh
 constexpr double kBigIndex = 1e9;       // profitability index of a project that costs nothing
 
-// One adoption, with everything the aggregates need; applied serially in a fixed
-// order after the parallel pass.
-struct Adoption {
-    std::uint32_t firm = 0;       // global firm number
-    std::uint16_t tech = 0;
-    std::int16_t programme = -1;  // budgeted support used, -1 none
-    std::uint16_t sector = 0;     // the firm's, so ranks that do not hold it can apply it
-    std::uint16_t size_class = 0;
-    double kwh = 0;               // energy displaced per year
-    double capex = 0;             // MAD
-    double support = 0;           // grant or fund co-investment, MAD
-    double loan = 0;              // MAD
-    double capital_yr = 0;        // annualised cost of the firm's own outlay, MAD/yr
+// What a block of firms adds to the stocks of one (sector, size, technology) cell
+// over a step. Each block adds its own firms in firm order, then its settled
+// applications in queue order; the blocks' flows are then added in block order, so
+// the sums are the same for any thread count and any split over ranks.
+struct Flow {
+    std::int64_t adopters = 0;  // adoptions
+    std::int64_t aware = 0;     // firms newly aware
+    double kwh = 0;             // energy displaced per year
+    double capex = 0;           // MAD
+    double grant = 0;           // capex grants, MAD
+    double fund = 0;            // green-fund co-investment, MAD
+    double loan = 0;            // concessional loans, MAD
+    double capital_yr = 0;      // annualised cost of the firms' own outlay, MAD/yr
+    void add(const Flow& o) {
+        adopters += o.adopters;
+        aware += o.aware;
+        kwh += o.kwh;
+        capex += o.capex;
+        grant += o.grant;
+        fund += o.fund;
+        loan += o.loan;
+        capital_yr += o.capital_yr;
+    }
+    void adopt(double kwh_, double capex_, double loan_, double capital_yr_) {
+        adopters += 1;
+        kwh += kwh_;
+        capex += capex_;
+        loan += loan_;
+        capital_yr += capital_yr_;
+    }
 };
 
-// An application to a budgeted programme: the adoption if served; if refused, the
-// firm decides again without support (same project, its own loan and capital cost).
+// An application to a budgeted programme, beside its `Application`: the project
+// if served; if refused, the firm decides again without support (same project, its
+// own loan and capital cost).
 struct Pending {
-    Adoption served;
-    double refused_loan = 0;
-    double refused_capital_yr = 0;
+    double kwh = 0, capex = 0;
+    double loan = 0, capital_yr = 0;                  // if served
+    double refused_loan = 0, refused_capital_yr = 0;  // if refused
     bool adopt_if_refused = false;
-    Adoption refused() const {
-        Adoption a = served;
-        a.programme = -1;
-        a.support = 0;
-        a.loan = refused_loan;
-        a.capital_yr = refused_capital_yr;
-        return a;
-    }
+};
+
+// What a kWh displaced is worth and costs in a (sector, technology), this step.
+struct Unit {
+    double saving;   // MAD per kWh/yr displaced, net of opex and extra electricity
+    double cost;     // capex per kWh/yr displaced
+    double co2;      // tCO2 avoided per kWh/yr displaced
+    double demand;   // kWh/yr of the carrier per MAD of output x intensity factor, at this step
 };
 
 struct Vintage {
     std::int64_t count = 0;
     double capacity = 0, displaced = 0, extra = 0, opex = 0, capital = 0;
 };
+
+// out[4j + w] = word w of the Philox call with counter first + j, j < n.
+void philox_fill(std::uint64_t seed, std::uint32_t run, std::uint32_t first, std::uint32_t step,
+                 std::uint32_t purpose, std::size_t n, std::uint32_t* out) {
+    for (std::size_t j = 0; j < n; ++j) {
+        const auto w = philox_words(seed, run, first + static_cast<std::uint32_t>(j), step, purpose);
+        std::memcpy(out + 4 * j, w.data(), sizeof w);
+    }
+}
 
 bool contains(const std::vector<int>& list, int v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
@@ -123,10 +150,19 @@ struct Model::State {
     std::int64_t labelled = 0, assisted = 0;
 
     // per-step scratch, one slot per block
-    std::vector<std::vector<Adoption>> block_adoptions;
+    // Firms are numbered by (sector, size class), so a block's firms fall in a
+    // contiguous range of cells: its flows cover only those, cells
+    // [cell_lo[b], cell_lo[b] + cell_n[b]) of every block b of the run.
+    std::vector<std::uint32_t> cell_lo, cell_n;
+    std::vector<std::size_t> flow_at;  // own blocks: where their flows start in `flows`
+    std::vector<Flow> flows;           // own blocks' flows over the current step
     std::vector<std::vector<Application>> block_apps;
     std::vector<std::vector<Pending>> block_pending;
-    std::vector<std::vector<std::int64_t>> block_aware;  // newly aware per szk
+    // bass mode: per (own block, technology), the firms (index in the block) that
+    // have not adopted yet, in firm order; built at the first step
+    std::vector<std::vector<std::uint16_t>> bass_open;
+    bool bass_open_built = false;
+    Flow* block_flows(std::uint64_t b) { return flows.data() + flow_at[b - own.first] - cell_lo[b]; }
     std::vector<std::vector<KeyedFirm>> block_keys;
 
     // recorder, time-major
@@ -161,6 +197,8 @@ struct Model::State {
         return comm->all_gather(mine, counts);
     }
     void do_step();
+    void bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit>& unit,
+                   const std::vector<std::array<std::uint64_t, 2>>& threshold, bool lift);
     void yearly_selections(int year);
     RunResult result() const;
 };
@@ -256,10 +294,24 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     available.assign(static_cast<std::size_t>(P), 0.0);
 
     const std::uint64_t mine = own.last - own.first;  // scratch only for the blocks held here
-    block_adoptions.resize(mine);
+    cell_lo.resize(blocks);
+    cell_n.resize(blocks);
+    for (std::uint64_t b = 0; b < blocks; ++b) {
+        // (sector, size) cell of a firm: the last offset at or below it
+        auto cell_of = [&](std::uint64_t firm) {
+            const auto it = std::upper_bound(offsets.begin(), offsets.end(), firm);
+            return static_cast<std::uint32_t>(it - offsets.begin() - 1);
+        };
+        const std::uint32_t lo = cell_of(b * kFirmBlock), hi = cell_of(block_end(b) - 1);
+        cell_lo[b] = lo * static_cast<std::uint32_t>(T);
+        cell_n[b] = (hi - lo + 1) * static_cast<std::uint32_t>(T);
+    }
+    flow_at.resize(mine + 1, 0);
+    for (std::uint64_t j = 0; j < mine; ++j) flow_at[j + 1] = flow_at[j] + cell_n[own.first + j];
+    flows.assign(flow_at[mine], Flow{});
     block_apps.resize(mine);
     block_pending.resize(mine);
-    block_aware.assign(mine, std::vector<std::int64_t>(SZK(), 0));
+    if (bass) bass_open.resize(mine * static_cast<std::size_t>(T));
     block_keys.resize(mine);
 
     const auto n = static_cast<std::size_t>(steps);
@@ -305,6 +357,13 @@ void Model::State::yearly_selections(int year) {
                                             year_index, purpose_word(purpose, static_cast<std::uint32_t>(p)));
                 keys.push_back({key64(w[0], w[1]), static_cast<std::uint32_t>(i)});
             }
+            // Only a block's `capacity` smallest keys can be among the run's smallest
+            // ((key, firm) is a total order), so the rest need not be gathered.
+            if (keys.size() > pol.capacity) {
+                const auto cut = keys.begin() + static_cast<std::ptrdiff_t>(pol.capacity);
+                std::nth_element(keys.begin(), cut, keys.end());
+                keys.erase(cut, keys.end());
+            }
         }
         std::vector<KeyedFirm> all;
         for (const auto& keys : block_keys) all.insert(all.end(), keys.begin(), keys.end());
@@ -334,7 +393,7 @@ void Model::State::yearly_selections(int year) {
 #pragma omp parallel for schedule(static) reduction(+ : count)
         for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
             const auto ub = static_cast<std::uint64_t>(b);
-            auto& newly = block_aware[ub - own.first];
+            Flow* const flow = block_flows(ub);
             for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
                 const std::uint64_t li = i - f.first;
                 const int s = f.sector[li], z = f.size_class[li];
@@ -350,7 +409,7 @@ void Model::State::yearly_selections(int year) {
                     auto& st = f.status[f.at(li, k)];
                     if (!(st & tech_status::aware)) {
                         st |= tech_status::aware;
-                        ++newly[szk(s, z, k)];
+                        ++flow[szk(s, z, k)].aware;
                     }
                 }
             }
@@ -367,6 +426,75 @@ void Model::State::yearly_selections(int year) {
         }
         rec.audited[static_cast<std::size_t>(t)] += count;
         rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] += count;
+    }
+}
+
+// bass mode, one block: each firm that has not adopted a technology adopts it with
+// the step probability of its sector (and assistance). Only the block's open firms
+// are visited, in firm order; the j-th of them takes word j % 4 of Philox call j / 4
+// (counter: the block's first quad + j / 4), so each call serves four firms and the
+// draws depend on the block, never on the threads or ranks.
+void Model::State::bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit>& unit,
+                             const std::vector<std::array<std::uint64_t, 2>>& threshold, bool lift) {
+    const std::uint64_t begin = b * kFirmBlock - f.first;  // local index of the block's first firm
+    const auto n_firms = static_cast<std::uint32_t>(block_end(b) - b * kFirmBlock);
+    const auto uT = static_cast<std::size_t>(T);
+    const std::size_t slot = b - own.first;
+    thread_local std::vector<std::uint32_t> words;
+    words.resize(kFirmBlock);
+    const int s_first = f.sector[begin], s_last = f.sector[begin + n_firms - 1];
+    for (int k = 0; k < T; ++k) {
+        auto& open = bass_open[slot * uT + static_cast<std::size_t>(k)];
+        if (!bass_open_built) {
+            open.clear();
+            for (std::uint32_t i = 0; i < n_firms; ++i)
+                if (f.adopted_step[f.at(begin + i, k)] == kNotAdopted) open.push_back(static_cast<std::uint16_t>(i));
+        }
+        const std::size_t n = open.size();
+        if (n == 0) continue;
+        philox_fill(sc.run.seed, sc.run.run_index, static_cast<std::uint32_t>(b * (kFirmBlock / 4)),
+                    static_cast<std::uint32_t>(t), purpose_word(Purpose::bass_quad, static_cast<std::uint32_t>(k)),
+                    (n + 3) / 4, words.data());
+        const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+        auto adopt = [&](std::uint32_t i) {
+            const std::uint64_t li = begin + i;
+            const int s = f.sector[li], z = f.size_class[li];
+            const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
+            f.adopted_step[f.at(li, k)] = static_cast<std::uint16_t>(t);
+            std::uint8_t& st = f.status[f.at(li, k)];
+            Flow& c = flow[szk(s, z, k)];
+            if (!(st & tech_status::aware)) {
+                st |= tech_status::aware;
+                ++c.aware;
+            }
+            const double kwh = tech.savings_fraction * static_cast<double>(f.output[li]) *
+                               static_cast<double>(f.intensity[li]) * unit[sk].demand;
+            c.adopt(kwh, kwh * unit[sk].cost, 0.0, 0.0);
+        };
+        std::size_t keep = 0;
+        std::uint16_t* const ids = open.data();
+        const std::uint32_t* const u = words.data();
+        if (!lift && s_first == s_last) {
+            // one threshold for the whole block
+            const std::uint64_t thr = threshold[static_cast<std::size_t>(s_first) * uT + static_cast<std::size_t>(k)][0];
+            for (std::size_t j = 0; j < n; ++j) {
+                const std::uint16_t i = ids[j];
+                ids[keep] = i;
+                if (u[j] < thr) adopt(i);
+                else ++keep;
+            }
+        } else {
+            for (std::size_t j = 0; j < n; ++j) {
+                const std::uint16_t i = ids[j];
+                const std::uint64_t li = begin + i;
+                const std::size_t helped = lift && (f.flags[li] & firm_flag::assisted) ? 1 : 0;
+                const std::size_t sk = static_cast<std::size_t>(f.sector[li]) * uT + static_cast<std::size_t>(k);
+                ids[keep] = i;
+                if (u[j] < threshold[sk][helped]) adopt(i);
+                else ++keep;
+            }
+        }
+        open.resize(keep);
     }
 }
 
@@ -430,7 +558,7 @@ void Model::State::do_step() {
     }
 
     // 3. Yearly: budgets, fund's lift to local content, labels, assistance, audits.
-    for (auto& v : block_aware) std::fill(v.begin(), v.end(), 0);
+    std::fill(flows.begin(), flows.end(), Flow{});
     if (new_year) {
         for (int p = 0; p < P; ++p) {
             const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
@@ -449,12 +577,6 @@ void Model::State::do_step() {
     }
 
     // 4. What a kWh displaced is worth, what it costs, per (sector, technology).
-    struct Unit {
-        double saving;   // MAD per kWh/yr displaced, net of opex and extra electricity
-        double cost;     // capex per kWh/yr displaced
-        double co2;      // tCO2 avoided per kWh/yr displaced
-        double demand;   // kWh/yr of the carrier per MAD of output x intensity factor, at this step
-    };
     std::vector<Unit> unit(static_cast<std::size_t>(S) * uT);
     std::vector<double> share(static_cast<std::size_t>(S) * uT);
     // Probability over the step of becoming aware (or, in bass mode, of adopting):
@@ -576,8 +698,8 @@ void Model::State::do_step() {
             }
 
     // 5. The firm pass: each firm reads its own state and this step's read-only
-    //    tables, writes only its own state and its block's lists. One Philox call
-    //    serves two technologies (awareness and decision uniforms for each).
+    //    tables, writes only its own state and its block's flows and lists. One
+    //    Philox call serves two technologies (awareness and decision uniforms for each).
     const std::uint64_t seed = sc.run.seed;
     const std::uint32_t run = sc.run.run_index;
     // bass mode: adopt when the 32-bit draw is below p x 2^32
@@ -587,64 +709,27 @@ void Model::State::do_step() {
             bass_threshold[j][h] = static_cast<std::uint64_t>(std::ldexp(aware_prob[j][h], 32));
     std::vector<int> life_steps(uT);
     for (int k = 0; k < T; ++k) life_steps[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
+    std::vector<std::uint8_t> is_grant(uP);
+    for (int p = 0; p < P; ++p)
+        is_grant[static_cast<std::size_t>(p)] = sc.policies[static_cast<std::size_t>(p)].type == PolicyType::capex_grant;
 #pragma omp parallel for schedule(dynamic, 4)
     for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
         const auto ub = static_cast<std::uint64_t>(b);
         const std::size_t slot = ub - own.first;
-        auto& adoptions = block_adoptions[slot];
         auto& apps = block_apps[slot];
         auto& pending = block_pending[slot];
-        auto& newly = block_aware[slot];
-        adoptions.clear();
+        Flow* const flow = block_flows(ub);
         apps.clear();
         pending.clear();
         // Locals, so that writes through the byte columns do not force the compiler
         // to reload the model's members in the inner loop.
         const int nT = T;
         const int tnow = t;
-        const bool is_bass = bass;
         std::uint16_t* const adopted_col = f.adopted_step.data();
         std::uint8_t* const status_col = f.status.data();
         const std::uint64_t first = f.first;
-        if (is_bass) {
-            // bass mode: one Philox call gives the draws of four consecutive firms
-            // (blocks hold whole quads), compared as 32-bit integers with the
-            // tabulated step probability.
-            for (int k = 0; k < nT; ++k) {
-                std::uint64_t quad = ~std::uint64_t{0};
-                std::array<std::uint32_t, 4> w{};
-                for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
-                    const std::uint64_t li = i - first;
-                    std::uint16_t& mark = adopted_col[li * static_cast<std::uint64_t>(nT) + static_cast<std::uint64_t>(k)];
-                    if (mark != kNotAdopted) continue;
-                    if (i / 4 != quad) {
-                        quad = i / 4;
-                        w = philox_words(seed, run, static_cast<std::uint32_t>(quad), static_cast<std::uint32_t>(tnow),
-                                         purpose_word(Purpose::bass_quad, static_cast<std::uint32_t>(k)));
-                    }
-                    const int s = f.sector[li];
-                    const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
-                    const std::size_t helped = (ta_lift > 0 && (f.flags[li] & firm_flag::assisted)) ? 1 : 0;
-                    if (w[i % 4] >= bass_threshold[sk][helped]) continue;
-                    const int z = f.size_class[li];
-                    const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-                    std::uint8_t& st = status_col[li * static_cast<std::uint64_t>(nT) + static_cast<std::uint64_t>(k)];
-                    if (!(st & tech_status::aware)) {
-                        st |= tech_status::aware;
-                        ++newly[szk(s, z, k)];
-                    }
-                    const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
-                    Adoption a;
-                    a.firm = static_cast<std::uint32_t>(i);
-                    a.tech = static_cast<std::uint16_t>(k);
-                    a.sector = static_cast<std::uint16_t>(s);
-                    a.size_class = static_cast<std::uint16_t>(z);
-                    a.kwh = tech.savings_fraction * scale * unit[sk].demand;
-                    a.capex = a.kwh * unit[sk].cost;
-                    mark = static_cast<std::uint16_t>(tnow);
-                    adoptions.push_back(a);
-                }
-            }
+        if (bass) {
+            bass_pass(ub, flow, unit, bass_threshold, ta_lift > 0);
             continue;
         }
         for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
@@ -654,8 +739,7 @@ void Model::State::do_step() {
             // that before loading anything else about them.
             bool busy = true;
             for (int k = 0; k < nT && busy; ++k)
-                busy = adopted[k] != kNotAdopted &&
-                       (is_bass || tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)]);
+                busy = adopted[k] != kNotAdopted && tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)];
             if (busy) continue;
             const int s = f.sector[li], z = f.size_class[li];
             const std::uint8_t fl = f.flags[li];
@@ -664,14 +748,14 @@ void Model::State::do_step() {
             const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
             const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
             const auto firm = static_cast<std::uint32_t>(i);
-            std::array<std::uint32_t, 4> w{};
+            std::array<std::uint32_t, 4> w;
             std::uint32_t drawn = 0xFFFFFFFFu;  // the pair whose draw `w` holds
             const std::size_t cell0 = szk(s, z, 0);
             for (int k = 0; k < nT; ++k) {
                 const std::size_t idx = li * static_cast<std::size_t>(nT) + static_cast<std::size_t>(k);
                 const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
                 if (adopted[k] != kNotAdopted) {
-                    if (is_bass || tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)]) continue;
+                    if (tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)]) continue;
                     adopted[k] = kNotAdopted;  // retired; the firm may re-equip
                 }
                 // technologies 2m and 2m+1 share the draw of pair m
@@ -687,25 +771,10 @@ void Model::State::do_step() {
                 const std::size_t cell = cell0 + static_cast<std::size_t>(k);
                 const Unit& un = unit[sk];
                 std::uint8_t& st = status_col[idx];
-                if (!(st & tech_status::aware) || is_bass) {
+                if (!(st & tech_status::aware)) {
                     if (u_aware >= aware_prob[sk][helped]) continue;
-                    if (!(st & tech_status::aware)) {
-                        st |= tech_status::aware;
-                        ++newly[cell];
-                    }
-                    if (is_bass) {
-                        const double kwh = tech.savings_fraction * scale * un.demand;
-                        Adoption a;
-                        a.firm = firm;
-                        a.tech = static_cast<std::uint16_t>(k);
-                        a.sector = static_cast<std::uint16_t>(s);
-                        a.size_class = static_cast<std::uint16_t>(z);
-                        a.kwh = kwh;
-                        a.capex = kwh * un.cost;
-                        adopted[k] = static_cast<std::uint16_t>(tnow);
-                        adoptions.push_back(a);
-                        continue;
-                    }
+                    st |= tech_status::aware;
+                    ++flow[cell].aware;
                 }
                 if (u >= p_ceiling) continue;
                 const double kwh = tech.savings_fraction * scale * un.demand;
@@ -739,20 +808,6 @@ void Model::State::do_step() {
                     }
                     return Terms{adoption_probability(outlay, saving, af_h, gain), lent, (outlay - gain) / af_h};
                 };
-                auto adoption = [&](double support, const Terms& tm, int programme) {
-                    Adoption a;
-                    a.firm = firm;
-                    a.tech = static_cast<std::uint16_t>(k);
-                    a.programme = static_cast<std::int16_t>(programme);
-                    a.sector = static_cast<std::uint16_t>(s);
-                    a.size_class = static_cast<std::uint16_t>(z);
-                    a.kwh = kwh;
-                    a.capex = capex_f;
-                    a.support = support;
-                    a.loan = tm.loan;
-                    a.capital_yr = tm.capital_yr;
-                    return a;
-                };
                 const Terms plain = terms(0.0);
                 bool applied = false;
                 for (std::uint32_t j = prog_begin[cell]; j < prog_begin[cell + 1]; ++j) {
@@ -765,7 +820,10 @@ void Model::State::do_step() {
                     const Terms with = terms(support);
                     if (u >= with.probability) continue;
                     Pending pend;
-                    pend.served = adoption(support, with, p);
+                    pend.kwh = kwh;
+                    pend.capex = capex_f;
+                    pend.loan = with.loan;
+                    pend.capital_yr = with.capital_yr;
                     pend.refused_loan = plain.loan;
                     pend.refused_capital_yr = plain.capital_yr;
                     pend.adopt_if_refused = u < plain.probability;
@@ -787,53 +845,40 @@ void Model::State::do_step() {
                 }
                 if (!applied && u < plain.probability) {
                     adopted[k] = static_cast<std::uint16_t>(tnow);
-                    adoptions.push_back(adoption(0.0, plain, -1));
+                    flow[cell].adopt(kwh, capex_f, plain.loan, plain.capital_yr);
                 }
             }
         }
     }
+    if (bass) bass_open_built = true;
 
     // 6. Budgets: applications gathered in firm order, served programme by programme.
-    //    Across ranks: every rank contributes its blocks' lists (in block order) and
-    //    receives everyone's in rank order = block order, so all ranks hold the same
-    //    global lists and make the same allocation.
-    //    In one process the adoption and pending lists stay in their blocks (only
-    //    the compact applications are gathered for sorting); split runs gather all.
+    //    Across ranks: every rank contributes its blocks' applications (in block
+    //    order) and receives everyone's in rank order = block order, so all ranks
+    //    hold the same list and make the same allocation.
     std::vector<Application> apps;
-    std::vector<Pending> pending;    // split runs only
-    std::vector<Adoption> adopted;   // split runs only
-    std::vector<std::int64_t> aware_delta(nszk, 0);
-    std::size_t n_apps = 0;
-    for (const auto& v : block_apps) n_apps += v.size();
-    apps.reserve(n_apps);
-    for (std::size_t slot = 0; slot < block_apps.size(); ++slot) {
-        apps.insert(apps.end(), block_apps[slot].begin(), block_apps[slot].end());
-        for (std::size_t c = 0; c < nszk; ++c) aware_delta[c] += block_aware[slot][c];
-    }
-    if (split()) {
+    std::vector<std::size_t> app_at(block_apps.size() + 1, 0);  // own blocks' slices of `apps`
+    {
+        std::size_t n_apps = 0;
         for (std::size_t slot = 0; slot < block_apps.size(); ++slot) {
-            pending.insert(pending.end(), block_pending[slot].begin(), block_pending[slot].end());
-            adopted.insert(adopted.end(), block_adoptions[slot].begin(), block_adoptions[slot].end());
+            app_at[slot] = n_apps;
+            n_apps += block_apps[slot].size();
         }
+        app_at[block_apps.size()] = n_apps;
+        apps.reserve(n_apps);
+        for (const auto& v : block_apps) apps.insert(apps.end(), v.begin(), v.end());
+    }
+    if (split() && !programmes.empty()) {
         std::vector<std::byte> bytes;
-        pack(bytes, adopted.data(), adopted.size());
         pack(bytes, apps.data(), apps.size());
-        pack(bytes, pending.data(), pending.size());
-        pack(bytes, aware_delta.data(), aware_delta.size());
+        apps = {};
         const auto got = gather(bytes);
-        adopted.clear();
-        apps.clear();
-        pending.clear();
-        std::vector<std::int64_t> deltas;
         const std::byte* in = got.data();
         for (int r = 0; r < comm->size(); ++r) {
-            unpack(in, adopted);
+            if (r == comm->rank())
+                for (auto& a : app_at) a += apps.size();
             unpack(in, apps);
-            unpack(in, pending);
-            unpack(in, deltas);
         }
-        std::fill(aware_delta.begin(), aware_delta.end(), 0);
-        for (std::size_t j = 0; j < deltas.size(); ++j) aware_delta[j % nszk] += deltas[j];
     }
     for (int p : programmes) {
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
@@ -846,60 +891,81 @@ void Model::State::do_step() {
     }
     for (int p = 0; p < P; ++p) rec.budget_available[ts * uP + static_cast<std::size_t>(p)] = available[static_cast<std::size_t>(p)];
 
-    // 7. Apply adoptions in a fixed order: blocks in order, then applications.
-    std::vector<std::int64_t> new_count(nszk, 0);
+    // 7. Settle the applications in their blocks (in parallel), then add the blocks'
+    //    flows in block order and apply them to the stocks.
+    if (!apps.empty()) {
+#pragma omp parallel for schedule(dynamic, 4)
+        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+            const auto ub = static_cast<std::uint64_t>(b);
+            const std::size_t slot = ub - own.first;
+            Flow* const flow = block_flows(ub);
+            const auto& pending = block_pending[slot];
+            for (std::size_t j = 0; j < pending.size(); ++j) {
+                const Application& app = apps[app_at[slot] + j];
+                const Pending& pend = pending[j];
+                if (!app.served && !pend.adopt_if_refused) continue;
+                const std::uint64_t li = app.firm - f.first;
+                f.adopted_step[f.at(li, app.tech)] = static_cast<std::uint16_t>(t);
+                Flow& c = flow[szk(f.sector[li], f.size_class[li], app.tech)];
+                if (app.served) {
+                    c.adopt(pend.kwh, pend.capex, pend.loan, pend.capital_yr);
+                    (is_grant[app.programme] ? c.grant : c.fund) += app.support;
+                } else {
+                    c.adopt(pend.kwh, pend.capex, pend.refused_loan, pend.refused_capital_yr);
+                }
+            }
+        }
+    }
+    std::vector<Flow> total(nszk);
+    {
+        const Flow* all = flows.data();
+        std::vector<Flow> gathered;
+        if (split()) {
+            std::vector<std::byte> bytes;
+            pack(bytes, flows.data(), flows.size());
+            const auto got = gather(bytes);
+            const std::byte* in = got.data();
+            for (int r = 0; r < comm->size(); ++r) unpack(in, gathered);
+            all = gathered.data();
+        }
+        for (std::uint64_t b = split() ? 0 : own.first; b < (split() ? blocks : own.last); ++b) {
+            for (std::uint32_t j = 0; j < cell_n[b]; ++j) total[cell_lo[b] + j].add(all[j]);
+            all += cell_n[b];
+        }
+    }
     const std::size_t base = ts * nszk;
-    auto apply = [&](const Adoption& a) {
-        const int s = a.sector, z = a.size_class, k = a.tech;
-        const std::size_t c = szk(s, z, k);
-        const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-        const double cap = a.kwh / tech.yield;  // capacity, units of the technology
+    std::vector<std::int64_t> new_count(nszk, 0);
+    for (std::size_t c = 0; c < nszk; ++c) {
+        const Flow& fl = total[c];
+        aware[c] += fl.aware;
+        if (fl.adopters == 0) continue;
+        const auto k = c % uT;
+        const Technology& tech = sc.technologies[k];
+        const double cap = fl.kwh / tech.yield;  // capacity, units of the technology
         const double opex = cap * tech.opex;
-        const double extra = a.kwh * tech.extra_electricity;
-        adopters[c] += 1;
+        const double extra = fl.kwh * tech.extra_electricity;
+        adopters[c] += fl.adopters;
         capacity[c] += cap;
-        displaced[c] += a.kwh;
+        displaced[c] += fl.kwh;
         extra_elec[c] += extra;
         opex_yr[c] += opex;
-        capital_yr[c] += a.capital_yr;
-        cumulative[static_cast<std::size_t>(k)] += cap;
+        capital_yr[c] += fl.capital_yr;
+        cumulative[k] += cap;
         Vintage& v = vintage[base + c];
-        v.count += 1;
+        v.count += fl.adopters;
         v.capacity += cap;
-        v.displaced += a.kwh;
+        v.displaced += fl.kwh;
         v.extra += extra;
         v.opex += opex;
-        v.capital += a.capital_yr;
-        new_count[c] += 1;
-        rec.inv_total[base + c] += a.capex;
-        rec.inv_private[base + c] += a.capex - a.support;
-        rec.loan[base + c] += a.loan;
-        rec.local_demand[base + c] += a.capex * local_content[static_cast<std::size_t>(k)];
-        if (a.programme >= 0) {
-            if (sc.policies[static_cast<std::size_t>(a.programme)].type == PolicyType::capex_grant)
-                rec.grant[base + c] += a.support;
-            else
-                rec.fund[base + c] += a.support;
-        }
-    };
-    auto settle = [&](const Application& app, const Pending& pend) {
-        if (!app.served && !pend.adopt_if_refused) return;
-        const Adoption a = app.served ? pend.served : pend.refused();
-        if (a.firm >= f.first && a.firm < f.first + f.count)
-            f.adopted_step[f.at(a.firm - f.first, a.tech)] = static_cast<std::uint16_t>(t);
-        apply(a);
-    };
-    if (split()) {
-        for (const auto& a : adopted) apply(a);
-        for (std::size_t j = 0; j < apps.size(); ++j) settle(apps[j], pending[j]);
-    } else {
-        for (const auto& list : block_adoptions)
-            for (const auto& a : list) apply(a);
-        std::size_t j = 0;
-        for (const auto& list : block_pending)
-            for (const auto& pend : list) settle(apps[j++], pend);
+        v.capital += fl.capital_yr;
+        new_count[c] = fl.adopters;
+        rec.inv_total[base + c] = fl.capex;
+        rec.inv_private[base + c] = fl.capex - fl.grant - fl.fund;
+        rec.loan[base + c] = fl.loan;
+        rec.local_demand[base + c] = fl.capex * local_content[k];
+        rec.grant[base + c] = fl.grant;
+        rec.fund[base + c] = fl.fund;
     }
-    for (std::size_t c = 0; c < nszk; ++c) aware[c] += aware_delta[c];
 
     // 8. Record: stocks at the end of the step, flows over the step.
     for (std::size_t c = 0; c < nszk; ++c) {
