@@ -23,6 +23,7 @@
 #include "core/firms.hpp"
 #include "core/grant_allocation.hpp"
 #include "core/model.hpp"
+#include "core/philox_batch.hpp"
 #include "core/rng.hpp"
 #include "io/run_writer.hpp"
 #include "io/scenario_loader.hpp"
@@ -163,6 +164,33 @@ void BM_Philox(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(n) * state.iterations());
 }
 
+// Batched Philox4x32-10 (core/philox_batch.hpp): state.range(0) counters per
+// philox_fill call, same key shape as BM_Philox; items = Philox calls. range(1)
+// picks the code path: 0 = philox_fill as dispatched on this CPU, 1 = portable,
+// 2 = sse2 (x86-64 baseline), 3 = avx2 (skipped when the CPU lacks it).
+void BM_PhiloxFill(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const auto path_arg = state.range(1);
+    const auto path = path_arg == 0 ? gs::philox_fill_path() : static_cast<gs::PhiloxPath>(path_arg - 1);
+    std::vector<std::uint32_t> out(4 * n);
+    const auto purpose = gs::purpose_word(gs::Purpose::firm_step, 2);
+    if (!gs::detail::philox_fill_with(path, 20161107, 0, 0, 3, purpose, n, out.data())) {
+        state.SkipWithError("code path not available on this CPU");
+        return;
+    }
+    for (auto _ : state) {
+        if (path_arg == 0) {
+            gs::philox_fill(20161107, 0, 0, 3, purpose, n, out.data());
+        } else {
+            gs::detail::philox_fill_with(path, 20161107, 0, 0, 3, purpose, n, out.data());
+        }
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(n) * state.iterations());
+    state.SetLabel(std::string(path_arg == 0 ? "dispatched: " : "forced: ") + gs::philox_path_name(path));
+}
+
 // HDF5 output of one run (the Morocco variable set, 14 steps): what a batch pays per
 // run on top of the simulation. Output size does not depend on the firm count.
 void BM_WriteRun(benchmark::State& state) {
@@ -190,6 +218,7 @@ BENCHMARK(BM_BassStep)->ArgsProduct({{10'000, 100'000, 1'000'000, 10'000'000}, {
 BENCHMARK(BM_Result)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GrantAllocation)->ArgsProduct({{10'000, 100'000, 1'000'000, 10'000'000}, {0, 1}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Philox)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PhiloxFill)->ArgsProduct({{1024}, {0, 1, 2, 3}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WriteRun)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
