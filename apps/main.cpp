@@ -145,7 +145,16 @@ struct RunArgs {
     int threads = 0;
     bool force = false;
     bool quiet = false;
+    bool timings = false;
 };
+
+// --timings: where the step time went, phase by phase, with the share of each.
+void print_timings(const gs::Model& model, double total) {
+    std::fprintf(stderr, "%-50s %9s %6s  %s\n", "phase", "s", "share", "threads");
+    for (const auto& p : model.phase_times())
+        std::fprintf(stderr, "%-50s %9.3f %5.1f%%  %s\n", p.name.c_str(), p.seconds,
+                     total > 0 ? 100.0 * p.seconds / total : 0.0, p.parallel ? "all" : "one");
+}
 
 int cmd_run(const RunArgs& a, const std::string& cmdline) {
     check_output_path(a.output, a.force);
@@ -193,6 +202,7 @@ int cmd_run(const RunArgs& a, const std::string& cmdline) {
                   ranks ? (" x " + std::to_string(ranks->size()) + " ranks").c_str() : "", write_s);
     progress.finish(line);
     if (a.quiet) std::cerr << line << "\n";
+    if (a.timings) print_timings(model, result.seconds);
     return gs::exit_code::ok;
 }
 
@@ -237,6 +247,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 4096));
     run->add_flag("--force", run_args.force, "Overwrite the output file if it exists");
     run->add_flag("-q,--quiet", run_args.quiet, "No progress line");
+    run->add_flag("--timings", run_args.timings, "Print the time of each phase of the steps (firm pass, budgets, ...)");
 
     gs::cli::BatchArgs batch_args;
     CLI::App* batch = gs::cli::add_batch_command(app, batch_args);

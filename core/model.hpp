@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/communicator.hpp"
 #include "core/firms.hpp"
@@ -17,6 +19,15 @@ namespace greenshift {
 // count; floating-point sums are taken block by block in block order, so totals are
 // bitwise identical for any number of threads.
 inline constexpr std::uint64_t kFirmBlock = 4096;
+
+// Where a run's step time goes, phase by phase (Model::phase_times).
+enum class Phase { tables, yearly, firm_pass, budgets, settle, records };
+inline constexpr std::size_t kPhases = 6;
+struct PhaseTime {
+    std::string name;
+    double seconds = 0;
+    bool parallel = false;  // spread over the threads (OpenMP); else one thread
+};
 
 class Model {
 public:
@@ -38,6 +49,7 @@ public:
 
     void step();                 // advance one step and record its aggregates
     RunResult result() const;    // every recorded variable, with coordinates
+    std::vector<PhaseTime> phase_times() const;  // wall time per phase over the steps so far
 
 private:
     struct State;

@@ -99,8 +99,8 @@ TEST(GrantAllocation, BudgetsNeverExceededInARun) {
     EXPECT_GT(grant_budget, 0);
 }
 
-// Large queues take the parallel sort: the served set must be exactly what a plain
-// serial pass over the applications sorted by (co2 desc, key, firm) gives.
+// A large co2-per-dirham queue with many tied ranks: the served set must be exactly what
+// a serial pass over the applications sorted by (co2 desc, key, firm) gives.
 TEST(GrantAllocation, LargeQueuesMatchASerialReference) {
     std::vector<Application> apps(300'000);
     std::uint64_t x = 88172645463325252ULL;  // xorshift64, a fixed stream
@@ -141,4 +141,50 @@ TEST(GrantAllocation, LargeQueuesMatchASerialReference) {
     EXPECT_EQ(out.served, served);
     EXPECT_GT(served, 1000u);
     EXPECT_LT(served, apps.size());
+}
+
+// A lottery queue given out of firm order, with tied keys: served in (key, firm,
+// tech) order, as a comparison sort of the same queue gives.
+TEST(GrantAllocation, LotteryTiesAndAnyInputOrderMatchAComparisonSort) {
+    std::vector<Application> apps(50'000);
+    std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+    auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        apps[i].firm = static_cast<std::uint32_t>(next() % 20'000);  // repeated firms, shuffled
+        apps[i].tech = static_cast<std::uint16_t>(next() % 6);
+        apps[i].programme = static_cast<std::uint16_t>(i % 3 == 0 ? 1 : 0);
+        apps[i].support = 1.0 + static_cast<double>(next() % 1000);
+        apps[i].key = next() % 5000;  // many ties
+    }
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < apps.size(); ++i)
+        if (apps[i].programme == 0) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        if (apps[a].key != apps[b].key) return apps[a].key < apps[b].key;
+        if (apps[a].firm != apps[b].firm) return apps[a].firm < apps[b].firm;
+        return apps[a].tech < apps[b].tech;
+    });
+    const double budget = 6e6;
+    std::vector<bool> expect(apps.size(), false);
+    double left = budget;
+    for (std::size_t i : order) {
+        if (apps[i].support > left) break;
+        left -= apps[i].support;
+        expect[i] = true;
+    }
+    const auto out = allocate_budget(apps, 0, AllocationOrder::lottery, budget);
+    std::size_t served = 0;
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+        if (apps[i].programme != 0) continue;
+        ASSERT_EQ(apps[i].served, expect[i]) << "application " << i;
+        served += expect[i] ? 1 : 0;
+    }
+    EXPECT_EQ(out.served, served);
+    EXPECT_GT(served, 1000u);
+    EXPECT_LT(served, order.size());
 }

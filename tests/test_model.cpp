@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 
 #include "core/learning.hpp"
@@ -204,4 +205,24 @@ TEST(Model, SeedChangesTheDrawsButNotTheEconomy) {
     const RunResult r2 = simulate(s);
     EXPECT_NE(fixtures::bitwise_difference(r1, r2), "");
     EXPECT_EQ(var(r1, "firms").counts, var(r2, "firms").counts);
+}
+
+// The phase times cover the steps: each is non-negative, the firm pass is among
+// them, and together they fit inside a stopwatch around the same steps.
+TEST(Model, PhaseTimesAddUpToAtMostTheStepTime) {
+    Model m(fixtures::full_scenario(3000));
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!m.done()) m.step();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto phases = m.phase_times();
+    ASSERT_EQ(phases.size(), kPhases);
+    double sum = 0;
+    for (const auto& p : phases) {
+        EXPECT_GE(p.seconds, 0.0) << p.name;
+        sum += p.seconds;
+    }
+    EXPECT_EQ(phases[static_cast<std::size_t>(Phase::firm_pass)].name, "firm pass");
+    EXPECT_GT(phases[static_cast<std::size_t>(Phase::firm_pass)].seconds, 0.0);
+    EXPECT_LE(sum, wall);
+    EXPECT_GT(sum, 0.5 * wall);  // the phases are the steps, not a sample of them
 }
