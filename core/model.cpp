@@ -15,6 +15,7 @@
 #include "core/grant_allocation.hpp"
 #include "core/input_output.hpp"
 #include "core/learning.hpp"
+#include "core/philox_batch.hpp"
 #include "core/rng.hpp"
 #include "core/selection.hpp"
 
@@ -24,6 +25,7 @@ namespace {
 
 constexpr double kKwhPerToe = 11630.0;  // 1 toe = 41.868 GJ = 11.63 MWh
 constexpr double kBigIndex = 1e9;       // profitability index of a project that costs nothing
+constexpr std::uint64_t kDrawChunk = 256;  // firms per batch of Philox calls in the firm pass
 
 // What a block of firms adds to the stocks of one (sector, size, technology) cell
 // over a step. Each block adds its own firms in firm order, then its settled
@@ -79,15 +81,6 @@ struct Vintage {
     std::int64_t count = 0;
     double capacity = 0, displaced = 0, extra = 0, opex = 0, capital = 0;
 };
-
-// out[4j + w] = word w of the Philox call with counter first + j, j < n.
-void philox_fill(std::uint64_t seed, std::uint32_t run, std::uint32_t first, std::uint32_t step,
-                 std::uint32_t purpose, std::size_t n, std::uint32_t* out) {
-    for (std::size_t j = 0; j < n; ++j) {
-        const auto w = philox_words(seed, run, first + static_cast<std::uint32_t>(j), step, purpose);
-        std::memcpy(out + 4 * j, w.data(), sizeof w);
-    }
-}
 
 bool contains(const std::vector<int>& list, int v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
@@ -196,6 +189,7 @@ struct Model::State {
         std::vector<std::uint64_t> counts;
         return comm->all_gather(mine, counts);
     }
+    std::array<double, kPhases> phase_seconds{};
     void do_step();
     void bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit>& unit,
                    const std::vector<std::array<std::uint64_t, 2>>& threshold, bool lift);
@@ -499,6 +493,12 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit
 }
 
 void Model::State::do_step() {
+    auto mark = std::chrono::steady_clock::now();
+    auto lap = [&](Phase phase) {
+        const auto now = std::chrono::steady_clock::now();
+        phase_seconds[static_cast<std::size_t>(phase)] += std::chrono::duration<double>(now - mark).count();
+        mark = now;
+    };
     const double y = sc.run.step_year(t);
     const int year = sc.run.start_year + t / spy;
     const bool new_year = t % spy == 0;
@@ -573,7 +573,9 @@ void Model::State::do_step() {
                 }
             }
         }
+        lap(Phase::tables);
         yearly_selections(year);
+        lap(Phase::yearly);
     }
 
     // 4. What a kWh displaced is worth, what it costs, per (sector, technology).
@@ -697,6 +699,7 @@ void Model::State::do_step() {
                 loan_begin[c + 1] = static_cast<std::uint32_t>(loan_list.size());
             }
 
+    lap(Phase::tables);
     // 5. The firm pass: each firm reads its own state and this step's read-only
     //    tables, writes only its own state and its block's flows and lists. One
     //    Philox call serves two technologies (awareness and decision uniforms for each).
@@ -732,6 +735,12 @@ void Model::State::do_step() {
             bass_pass(ub, flow, unit, bass_threshold, ta_lift > 0);
             continue;
         }
+        // The draws of (firm, pair of technologies) come from batched Philox calls,
+        // a chunk of firms at a time, once the chunk has a firm with something to decide.
+        thread_local std::vector<std::uint32_t> draws;
+        const std::size_t pairs = (uT + 1) / 2;
+        draws.resize(pairs * kDrawChunk * 4);
+        std::uint64_t chunk = ~std::uint64_t{0};  // first firm of the chunk whose draws are held
         for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
             const std::uint64_t li = i - first;
             std::uint16_t* const adopted = adopted_col + li * static_cast<std::uint64_t>(nT);
@@ -741,6 +750,14 @@ void Model::State::do_step() {
             for (int k = 0; k < nT && busy; ++k)
                 busy = adopted[k] != kNotAdopted && tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)];
             if (busy) continue;
+            if (chunk == ~std::uint64_t{0} || i - chunk >= kDrawChunk) {
+                chunk = i - (i - ub * kFirmBlock) % kDrawChunk;
+                const std::uint64_t n = std::min(kDrawChunk, block_end(ub) - chunk);
+                for (std::size_t m = 0; m < pairs; ++m)
+                    philox_fill(seed, run, static_cast<std::uint32_t>(chunk), static_cast<std::uint32_t>(tnow),
+                                purpose_word(Purpose::firm_step, static_cast<std::uint32_t>(m)), n,
+                                &draws[m * kDrawChunk * 4]);
+            }
             const int s = f.sector[li], z = f.size_class[li];
             const std::uint8_t fl = f.flags[li];
             const int credit = (fl & firm_flag::credit) ? 1 : 0;
@@ -748,8 +765,7 @@ void Model::State::do_step() {
             const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
             const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
             const auto firm = static_cast<std::uint32_t>(i);
-            std::array<std::uint32_t, 4> w;
-            std::uint32_t drawn = 0xFFFFFFFFu;  // the pair whose draw `w` holds
+            const std::uint32_t* const my_draws = &draws[(i - chunk) * 4];
             const std::size_t cell0 = szk(s, z, 0);
             for (int k = 0; k < nT; ++k) {
                 const std::size_t idx = li * static_cast<std::size_t>(nT) + static_cast<std::size_t>(k);
@@ -759,14 +775,10 @@ void Model::State::do_step() {
                     adopted[k] = kNotAdopted;  // retired; the firm may re-equip
                 }
                 // technologies 2m and 2m+1 share the draw of pair m
-                const std::uint32_t pair = static_cast<std::uint32_t>(k) / 2;
-                const std::size_t half = static_cast<std::size_t>(k % 2) * 2;
-                if (pair != drawn) {
-                    w = philox_words(seed, run, firm, static_cast<std::uint32_t>(tnow), purpose_word(Purpose::firm_step, pair));
-                    drawn = pair;
-                }
-                const double u_aware = u01(w[half]);
-                const double u = u01(w[half + 1]);
+                const std::uint32_t* const w =
+                    my_draws + static_cast<std::size_t>(k / 2) * kDrawChunk * 4 + static_cast<std::size_t>(k % 2) * 2;
+                const double u_aware = u01(w[0]);
+                const double u = u01(w[1]);
                 const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
                 const std::size_t cell = cell0 + static_cast<std::size_t>(k);
                 const Unit& un = unit[sk];
@@ -852,6 +864,7 @@ void Model::State::do_step() {
     }
     if (bass) bass_open_built = true;
 
+    lap(Phase::firm_pass);
     // 6. Budgets: applications gathered in firm order, served programme by programme.
     //    Across ranks: every rank contributes its blocks' applications (in block
     //    order) and receives everyone's in rank order = block order, so all ranks
@@ -891,6 +904,7 @@ void Model::State::do_step() {
     }
     for (int p = 0; p < P; ++p) rec.budget_available[ts * uP + static_cast<std::size_t>(p)] = available[static_cast<std::size_t>(p)];
 
+    lap(Phase::budgets);
     // 7. Settle the applications in their blocks (in parallel), then add the blocks'
     //    flows in block order and apply them to the stocks.
     if (!apps.empty()) {
@@ -916,6 +930,7 @@ void Model::State::do_step() {
             }
         }
     }
+    lap(Phase::settle);
     std::vector<Flow> total(nszk);
     {
         const Flow* all = flows.data();
@@ -1018,6 +1033,7 @@ void Model::State::do_step() {
     for (int s = 0; s < S; ++s)
         growth[static_cast<std::size_t>(s)] *=
             std::pow(1.0 + sc.sectors[static_cast<std::size_t>(s)].output_growth.at(y), dt);
+    lap(Phase::records);
     ++t;
 }
 
@@ -1220,6 +1236,15 @@ void Model::step() {
     state_->do_step();
 }
 RunResult Model::result() const { return state_->result(); }
+std::vector<PhaseTime> Model::phase_times() const {
+    static constexpr const char* names[kPhases] = {
+        "tables (prices, learning, economics per cell)", "yearly selections (labels, assistance, audits)",
+        "firm pass", "budgets (gather, queue, serve)", "settle applications", "sum flows, stocks, record"};
+    static constexpr bool parallel[kPhases] = {false, true, true, false, true, false};
+    std::vector<PhaseTime> out;
+    for (std::size_t j = 0; j < kPhases; ++j) out.push_back({names[j], state_->phase_seconds[j], parallel[j]});
+    return out;
+}
 
 RunResult simulate(const Scenario& scenario, const std::function<void(int, int)>& progress,
                    Communicator* communicator) {
