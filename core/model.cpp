@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/bass_scan.hpp"
 #include "core/calendar.hpp"
 #include "core/finance.hpp"
 #include "core/grant_allocation.hpp"
@@ -435,8 +436,11 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit
     const auto uT = static_cast<std::size_t>(T);
     const std::size_t slot = b - own.first;
     thread_local std::vector<std::uint32_t> words;
+    thread_local std::vector<std::uint16_t> chosen_buf;
     words.resize(kFirmBlock);
+    chosen_buf.resize(kFirmBlock + 8);
     const int s_first = f.sector[begin], s_last = f.sector[begin + n_firms - 1];
+    const bool one_cell = cell_n[b] == static_cast<std::uint32_t>(T);  // one (sector, size class)
     for (int k = 0; k < T; ++k) {
         auto& open = bass_open[slot * uT + static_cast<std::size_t>(k)];
         if (!bass_open_built) {
@@ -450,43 +454,67 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit
                     static_cast<std::uint32_t>(t), purpose_word(Purpose::bass_quad, static_cast<std::uint32_t>(k)),
                     (n + 3) / 4, words.data());
         const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-        auto adopt = [&](std::uint32_t i) {
-            const std::uint64_t li = begin + i;
-            const int s = f.sector[li], z = f.size_class[li];
-            const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
-            f.adopted_step[f.at(li, k)] = static_cast<std::uint16_t>(t);
-            std::uint8_t& st = f.status[f.at(li, k)];
-            Flow& c = flow[szk(s, z, k)];
-            if (!(st & tech_status::aware)) {
-                st |= tech_status::aware;
-                ++c.aware;
-            }
-            const double kwh = tech.savings_fraction * static_cast<double>(f.output[li]) *
-                               static_cast<double>(f.intensity[li]) * unit[sk].demand;
-            c.adopt(kwh, kwh * unit[sk].cost, 0.0, 0.0);
-        };
-        std::size_t keep = 0;
+        // First the draws: the open list keeps the firms that do not adopt, the
+        // adopters go to `chosen` (both in firm order); then the adopters' updates,
+        // with every column in a local so that the byte writes do not force reloads.
+        std::size_t keep = 0, n_chosen = 0;
         std::uint16_t* const ids = open.data();
+        std::uint16_t* const chosen = chosen_buf.data();
         const std::uint32_t* const u = words.data();
         if (!lift && s_first == s_last) {
             // one threshold for the whole block
-            const std::uint64_t thr = threshold[static_cast<std::size_t>(s_first) * uT + static_cast<std::size_t>(k)][0];
-            for (std::size_t j = 0; j < n; ++j) {
-                const std::uint16_t i = ids[j];
-                ids[keep] = i;
-                if (u[j] < thr) adopt(i);
-                else ++keep;
-            }
+            const auto split = split_by_draw(
+                ids, u, n, threshold[static_cast<std::size_t>(s_first) * uT + static_cast<std::size_t>(k)][0], chosen);
+            keep = split.kept;
+            n_chosen = split.chosen;
         } else {
             for (std::size_t j = 0; j < n; ++j) {
                 const std::uint16_t i = ids[j];
                 const std::uint64_t li = begin + i;
                 const std::size_t helped = lift && (f.flags[li] & firm_flag::assisted) ? 1 : 0;
                 const std::size_t sk = static_cast<std::size_t>(f.sector[li]) * uT + static_cast<std::size_t>(k);
+                const bool adopts = u[j] < threshold[sk][helped];
                 ids[keep] = i;
-                if (u[j] < threshold[sk][helped]) adopt(i);
-                else ++keep;
+                chosen[n_chosen] = i;
+                keep += adopts ? 0 : 1;
+                n_chosen += adopts ? 1 : 0;
             }
+        }
+        const std::uint16_t* const sector = f.sector.data() + begin;
+        const std::uint8_t* const size = f.size_class.data() + begin;
+        const float* const output = f.output.data() + begin;
+        const float* const intensity = f.intensity.data() + begin;
+        std::uint16_t* const adopted = f.adopted_step.data() + begin * uT + static_cast<std::size_t>(k);
+        std::uint8_t* const status = f.status.data() + begin * uT + static_cast<std::size_t>(k);
+        const auto now = static_cast<std::uint16_t>(t);
+        const double sf = tech.savings_fraction;
+        // Adopters are scattered over the block, each a handful of cache misses:
+        // ask for the lines of an adopter a few places ahead while this one is done.
+        constexpr std::size_t kAhead = 12;
+        for (std::size_t j = 0; j < n_chosen; ++j) {
+            if (j + kAhead < n_chosen) {
+                const std::size_t a = chosen[j + kAhead];
+                if (!one_cell) {
+                    __builtin_prefetch(&sector[a]);
+                    __builtin_prefetch(&size[a]);
+                }
+                __builtin_prefetch(&output[a]);
+                __builtin_prefetch(&intensity[a]);
+                __builtin_prefetch(&adopted[a * uT], 1);
+                __builtin_prefetch(&status[a * uT], 1);
+            }
+            const std::size_t i = chosen[j];
+            const int s = one_cell ? s_first : sector[i];
+            const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
+            Flow& c = one_cell ? flow[cell_lo[b] + static_cast<std::size_t>(k)]
+                               : flow[(static_cast<std::size_t>(s) * kSizeClasses + size[i]) * uT + static_cast<std::size_t>(k)];
+            adopted[i * uT] = now;
+            if (!(status[i * uT] & tech_status::aware)) {
+                status[i * uT] |= tech_status::aware;
+                ++c.aware;
+            }
+            const double kwh = sf * static_cast<double>(output[i]) * static_cast<double>(intensity[i]) * unit[sk].demand;
+            c.adopt(kwh, kwh * unit[sk].cost, 0.0, 0.0);
         }
         open.resize(keep);
     }
