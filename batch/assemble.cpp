@@ -40,9 +40,9 @@ bool has_empty_dim(const Coordinates& c, const std::vector<Dim>& dims) {
 
 // Every part must share the axes (other than policy) of the first one: variants
 // that change the horizon, the sectors or the technologies do not stack.
-void check_same_axes(const Coordinates& first, const Coordinates& c, const std::string& part) {
+void check_same_axes(const Coordinates& first, const Coordinates& c, RunSource& source, std::uint32_t run) {
     const auto refuse = [&](const char* what) {
-        throw InputError(part, 0, 0,
+        throw InputError(source.name(run), 0, 0,
                          std::string("this run has other ") + what +
                              " than run 0; the variants of a batch must share the horizon, steps, "
                              "sectors, size classes and technologies");
@@ -184,61 +184,82 @@ std::vector<std::string> statistic_names(const std::vector<ensemble::Statistic>&
 
 }  // namespace
 
-void assemble_batch(const BatchPlan& plan, const std::function<std::string(std::uint32_t)>& part_path,
-                    const std::string& path, const RunMetadata& meta) {
-    assemble_batch(
-        plan,
-        [&part_path](std::uint32_t i) {
-            RunLocation r;
-            r.name = part_path(i);
-            r.file = std::make_shared<const hdf5::File>(hdf5::File::open_read_only(r.name));
-            return r;
-        },
-        path, meta);
+RunResult GroupRunSource::layout(std::uint32_t run, const std::set<std::string>& known) {
+    const RunLocation location = locate_(run);
+    const hdf5::Location& where = location.where();
+    RunResult r;
+    r.coords = read_coordinates(where);
+    static const std::set<std::string> coordinates = {"time",       "year",   "sector",      "size_class", "technology",
+                                                      "technology_unit", "policy", "policy_type", "io_sector"};
+    for (const std::string& name : list_datasets(where)) {
+        // Reading the dimension scales of every dataset of every run is slow: the
+        // variables already known are skipped.
+        if (coordinates.count(name) != 0 || known.count(name) != 0) continue;
+        const hdf5::Dataset d = hdf5::Dataset::open(where, name);
+        Variable v;
+        v.name = name;
+        if (hdf5::has_attribute(d, "units")) v.units = hdf5::read_text_attribute(d, "units");
+        if (hdf5::has_attribute(d, "long_name")) v.long_name = hdf5::read_text_attribute(d, "long_name");
+        for (const std::string& dim : dimension_names(d)) v.dims.push_back(dim_from_name(dim, location.name));
+        v.is_count = H5Tget_class(d.type().id()) == H5T_INTEGER;
+        r.variables.push_back(std::move(v));
+    }
+    return r;
 }
 
-void assemble_batch(const BatchPlan& plan, const RunSource& source, const std::string& path,
-                    const RunMetadata& meta) {
+RunResult GroupRunSource::values(std::uint32_t run, const std::vector<Variable>& schema) {
+    const RunLocation location = locate_(run);
+    const hdf5::Location& where = location.where();
+    RunResult r;
+    r.coords = read_coordinates(where);
+    // The schema is known: read the values only (checking shapes), not every
+    // dataset's dimension scales again.
+    for (const Variable& s : schema) {
+        if (!where.contains(s.name)) continue;
+        if (hdf5::Dataset::open(where, s.name).shape() != lengths(r.coords, s.dims))
+            throw InputError(location.name, 0, 0, "variable " + s.name + " has another shape than in the other runs");
+        Variable v;
+        v.name = s.name;
+        v.units = s.units;
+        v.long_name = s.long_name;
+        v.dims = s.dims;
+        v.is_count = s.is_count;
+        if (s.is_count)
+            v.counts = hdf5::read_array<std::int64_t>(where, s.name).values;
+        else
+            v.values = hdf5::read_array<double>(where, s.name).values;
+        r.variables.push_back(std::move(v));
+    }
+    return r;
+}
+
+void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string& path, const RunMetadata& meta) {
     const std::size_t N = plan.runs.size();
     if (N == 0) throw InputError(plan.file, 0, 0, "the batch has no runs");
 
-    // Pass 0: the axes, the policy union and the variable list, from every part.
+    // Pass 0: the axes, the policy union and the variable list, from every run's layout.
     Coordinates all;
     std::vector<Schema> schema;
     std::set<std::string> seen;
     std::map<std::string, std::size_t> policy_index;
     for (std::uint32_t i = 0; i < N; ++i) {
-        const RunLocation location = source(i);
-        const std::string& part = location.name;
-        const hdf5::Location& file = location.where();
-        const Coordinates c = read_coordinates(file);
+        const RunResult layout = source.layout(i, seen);
+        const Coordinates& c = layout.coords;
         if (i == 0) {
             all = c;
             all.policy.clear();
             all.policy_type.clear();
         } else {
-            check_same_axes(all, c, part);
+            check_same_axes(all, c, source, i);
         }
         for (std::size_t p = 0; p < c.policy.size(); ++p)
             if (policy_index.emplace(c.policy[p], all.policy.size()).second) {
                 all.policy.push_back(c.policy[p]);
                 all.policy_type.push_back(p < c.policy_type.size() ? c.policy_type[p] : std::string());
             }
-        for (const std::string& name : list_datasets(file)) {
-            if (seen.count(name) != 0) continue;
-            static const std::set<std::string> coordinates = {"time", "year", "sector", "size_class", "technology",
-                                                              "technology_unit", "policy", "policy_type",
-                                                              "io_sector"};
-            if (coordinates.count(name) != 0) continue;
-            seen.insert(name);
-            const hdf5::Dataset d = hdf5::Dataset::open(file, name);
-            Schema s;
-            s.name = name;
-            if (hdf5::has_attribute(d, "units")) s.units = hdf5::read_text_attribute(d, "units");
-            if (hdf5::has_attribute(d, "long_name")) s.long_name = hdf5::read_text_attribute(d, "long_name");
-            for (const std::string& dim : dimension_names(d)) s.dims.push_back(dim_from_name(dim, part));
-            s.is_count = H5Tget_class(d.type().id()) == H5T_INTEGER;
-            schema.push_back(std::move(s));
+        for (const Variable& v : layout.variables) {
+            if (!seen.insert(v.name).second) continue;
+            schema.push_back({v.name, v.units, v.long_name, v.dims, v.is_count});
         }
     }
     bool all_policy_types = true;
@@ -273,30 +294,38 @@ void assemble_batch(const BatchPlan& plan, const RunSource& source, const std::s
                                                  "variant sample replicate seed"));
         kept.push_back(v);
     }
+    std::vector<Variable> kept_layout;
+    for (const Schema& v : kept) {
+        Variable x;
+        x.name = v.name;
+        x.units = v.units;
+        x.long_name = v.long_name;
+        x.dims = v.dims;
+        x.is_count = v.is_count;
+        kept_layout.push_back(std::move(x));
+    }
     for (std::uint32_t i = 0; i < N; ++i) {
-        const RunLocation location = source(i);
-        const std::string& part = location.name;
-        const hdf5::Location& pf = location.where();
-        // The schema is known: read the values only (checking shapes), not every
-        // dataset's dimension scales again.
-        const Coordinates rc = read_coordinates(pf);
+        const RunResult run = source.values(i, kept_layout);
+        const Coordinates& rc = run.coords;
+        std::map<std::string, const Variable*> by_name;
+        for (const Variable& v : run.variables) by_name.emplace(v.name, &v);
         std::vector<std::size_t> policy_map;
         for (const std::string& p : rc.policy) policy_map.push_back(policy_index.at(p));
         for (const Schema& v : kept) {
             const hdf5::Dataset& d = run_data.at(v.name);
             const std::size_t n = product(lengths(all, v.dims));
-            const bool present = pf.contains(v.name);
-            if (present && hdf5::Dataset::open(pf, v.name).shape() != lengths(rc, v.dims))
-                throw InputError(part, 0, 0, "variable " + v.name + " has another shape than in the other runs");
+            const auto found = by_name.find(v.name);
+            const Variable* x = found == by_name.end() ? nullptr : found->second;
+            if (x != nullptr && (lengths(rc, x->dims) != lengths(rc, v.dims) || x->is_count != v.is_count))
+                throw InputError(source.name(i), 0, 0,
+                                 "variable " + v.name + " has another shape or type than in the other runs");
             if (v.is_count) {
                 const std::vector<std::int64_t> values =
-                    present ? on_union_policies(hdf5::read_array<std::int64_t>(pf, v.name).values, v, rc, all, policy_map)
-                            : std::vector<std::int64_t>(n, 0);
+                    x != nullptr ? on_union_policies(x->counts, v, rc, all, policy_map) : std::vector<std::int64_t>(n, 0);
                 write_row(d, i, values);
             } else {
                 const std::vector<double> values =
-                    present ? on_union_policies(hdf5::read_array<double>(pf, v.name).values, v, rc, all, policy_map)
-                            : std::vector<double>(n, 0.0);
+                    x != nullptr ? on_union_policies(x->values, v, rc, all, policy_map) : std::vector<double>(n, 0.0);
                 write_row(d, i, values);
             }
         }
@@ -349,7 +378,7 @@ void assemble_batch(const BatchPlan& plan, const RunSource& source, const std::s
     }
     for (const std::string& name : ensemble::paired_variables())
         if (run_data.count(name) == 0)
-            throw InputError(source(0).name, 0, 0, "the runs have no variable " + name + ", needed for the effects");
+            throw InputError(source.name(0), 0, 0, "the runs have no variable " + name + ", needed for the effects");
 
     std::vector<std::string> effect_inputs = ensemble::paired_variables();
     for (const std::string& name : ensemble::optional_paired_variables())

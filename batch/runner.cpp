@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -25,12 +26,11 @@
 #include <thread>
 
 #include "batch/assemble.hpp"
+#include "batch/parts.hpp"
 #include "core/model.hpp"
 #include "greenshift/version.hpp"
 #include "io/batch_writer.hpp"
 #include "io/input_error.hpp"
-#include "io/run_reader.hpp"
-#include "io/scenario_yaml.hpp"
 
 namespace greenshift {
 
@@ -43,18 +43,10 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 std::string errno_text() { return std::strerror(errno); }
 
-std::string part_name(std::uint32_t index) {
-    char name[32];
-    std::snprintf(name, sizeof name, "run-%06u.h5", index);
-    return name;
-}
-
 // Files greenshift puts in a parts folder; nothing else is ever removed from it.
 bool is_ours(const std::string& name) {
     if (name == "identity" || name == "batch.yaml" || name == "lock" || name == "batch.h5.tmp") return true;
-    if (name.rfind("run-", 0) == 0 &&
-        (name.ends_with(".h5") || name.ends_with(".h5.tmp")))
-        return true;
+    if (is_part_file_name(name, true)) return true;
     return name.ends_with(".tmp") && (name.rfind("identity", 0) == 0 || name.rfind("batch.yaml", 0) == 0);
 }
 
@@ -143,18 +135,6 @@ std::string short_digest(const std::string& d) { return d.size() > 16 ? d.substr
                       "the old runs and start over");
 }
 
-// A part is usable when it opens, says it is this run of this batch, and every
-// dataset reads back.
-void check_part(const std::string& path, const BatchPlan& plan, std::uint32_t index) {
-    const hdf5::File file = hdf5::File::open_read_only(path);
-    hdf5::check_format_version(file, kFormatVersion);
-    if (hdf5::read_text_attribute(file, "batch_identity") != plan.identity)
-        throw InputError(path, 0, 0, "belongs to another batch");
-    if (hdf5::read_attribute<std::int32_t>(file, "run_index") != static_cast<std::int32_t>(index))
-        throw InputError(path, 0, 0, "holds another run");
-    (void)read_run_group(file);
-}
-
 void publish(const std::string& from, const std::string& to, bool replace) {
     if (!replace) {
         if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
@@ -176,6 +156,137 @@ void check_output_location(const std::string& output) {
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
         throw OutputError(output + ": directory '" + dir.string() + "' is not writable");
 }
+
+// Saves finished runs as parts, on a thread of its own that mostly waits for the
+// disk (group commit): it writes every run waiting into one part under a temporary
+// name, syncs it, renames it, then tells `saved`; runs that finish meanwhile wait for
+// the next part. With `part_seconds` > 0, runs also wait until the oldest has waited
+// that long. The only thread that makes HDF5 calls while runs are computed.
+class PartSaver {
+public:
+    using Saved = std::function<void(const std::string& path, const std::vector<std::uint32_t>& runs,
+                                     std::uint32_t elsewhere, double seconds)>;
+    PartSaver(std::string dir, std::string identity, double part_seconds, std::uint32_t part_runs, Saved saved)
+        : dir_(std::move(dir)),
+          identity_(std::move(identity)),
+          part_seconds_(part_seconds),
+          part_runs_(std::max<std::uint32_t>(part_runs, 1)),
+          saved_(std::move(saved)),
+          thread_([this] { loop(); }) {}
+    ~PartSaver() {
+        try {
+            finish();
+        } catch (...) {
+        }
+    }
+    PartSaver(const PartSaver&) = delete;
+    PartSaver& operator=(const PartSaver&) = delete;
+
+    // Queues a finished run; waits while many runs wait already (a slow disk), and
+    // rethrows the saver's error once it failed, so that no more runs start.
+    void add(PartRun run, bool elsewhere) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        space_.wait(lock, [this] { return error_ || waiting_.size() < 4 * std::size_t{part_runs_}; });
+        if (error_) std::rethrow_exception(error_);
+        if (waiting_.empty()) oldest_ = Clock::now();
+        waiting_.push_back({std::move(run), elsewhere});
+        work_.notify_one();
+    }
+
+    // Saves everything waiting and stops the thread; rethrows its error, if any.
+    void finish() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            finishing_ = true;
+        }
+        work_.notify_one();
+        if (thread_.joinable()) thread_.join();
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    struct Waiting {
+        PartRun run;
+        bool elsewhere = false;  // computed by a worker
+    };
+
+    void loop() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        for (;;) {
+            if (waiting_.empty()) {
+                if (finishing_) return;
+                work_.wait(lock);
+                continue;
+            }
+            if (!finishing_ && part_seconds_ > 0 && waiting_.size() < part_runs_) {
+                const auto due = oldest_ + std::chrono::duration_cast<Clock::duration>(
+                                               std::chrono::duration<double>(part_seconds_));
+                if (Clock::now() < due) {
+                    work_.wait_until(lock, due);
+                    continue;
+                }
+            }
+            std::sort(waiting_.begin(), waiting_.end(),
+                      [](const Waiting& a, const Waiting& b) { return a.run.index < b.run.index; });
+            const std::size_t take = std::min<std::size_t>(waiting_.size(), part_runs_);
+            std::vector<PartRun> group;
+            std::uint32_t elsewhere = 0;
+            for (std::size_t k = 0; k < take; ++k) {
+                group.push_back(std::move(waiting_[k].run));
+                elsewhere += waiting_[k].elsewhere ? 1 : 0;
+            }
+            waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(take));
+            oldest_ = Clock::now();
+            lock.unlock();
+            space_.notify_all();
+            try {
+                write(group, elsewhere);
+            } catch (...) {
+                lock.lock();
+                error_ = std::current_exception();
+                waiting_.clear();
+                space_.notify_all();
+                return;
+            }
+            lock.lock();
+        }
+    }
+
+    void write(const std::vector<PartRun>& group, std::uint32_t elsewhere) {
+        const auto w0 = Clock::now();
+        std::vector<const PartRun*> runs;
+        std::vector<std::uint32_t> indices;
+        for (const PartRun& r : group) {
+            runs.push_back(&r);
+            indices.push_back(r.index);
+        }
+        const std::string path = dir_ + "/" + part_file_name(indices.front());
+        const std::string temporary = path + ".tmp";
+        try {
+            write_part(temporary, identity_, runs);
+            sync_file(temporary);
+            if (std::rename(temporary.c_str(), path.c_str()) != 0)
+                throw OutputError("cannot rename " + temporary + " to " + path + ": " + errno_text());
+        } catch (...) {
+            std::remove(temporary.c_str());
+            throw;
+        }
+        saved_(path, indices, elsewhere, since(w0));
+    }
+
+    const std::string dir_;
+    const std::string identity_;
+    const double part_seconds_;
+    const std::uint32_t part_runs_;
+    const Saved saved_;
+    std::mutex mutex_;
+    std::condition_variable work_, space_;
+    std::vector<Waiting> waiting_;
+    Clock::time_point oldest_{};
+    bool finishing_ = false;
+    std::exception_ptr error_;
+    std::thread thread_;  // last: starts once the rest is set up
+};
 
 }  // namespace
 
@@ -265,26 +376,37 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
         write_text_atomically(parts + "/identity", plan.identity + "\n");
         sync_directory(parts);
     }
-    const auto part_path = [&parts](std::uint32_t i) { return parts + "/" + part_name(i); };
+    const auto part_path = [&parts](const std::string& name) { return parts + "/" + name; };
 
-    // What is left to do: every run of the shard without a usable part.
+    // What is saved: every readable part of this batch, read back whole (checksums
+    // and decoding); an unreadable one is removed and its runs computed again.
     const auto c0 = Clock::now();
-    std::vector<std::uint32_t> pending;
-    for (std::uint32_t index = block.first; index < block.last; ++index) {
-        const RunSpec& r = plan.runs[index];
-        const std::string p = part_path(r.index);
-        if (fs::exists(p, ec)) {
+    PartIndex saved(plan.identity);
+    {
+        std::vector<std::string> names;
+        for (const auto& entry : fs::directory_iterator(parts, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (is_part_file_name(name)) names.push_back(name);
+        }
+        std::sort(names.begin(), names.end());
+        for (const std::string& name : names) {
+            const std::string p = part_path(name);
             try {
-                check_part(p, plan, r.index);
-                ++report.already_done;
-                continue;
+                const std::unique_ptr<PartFile> part = PartFile::open(p, plan.identity);
+                part->verify();
+                saved.add(p, part->runs());
             } catch (const std::exception& e) {
-                if (options.warn) options.warn(p + " is unreadable (" + e.what() + "); computing run " +
-                                               std::to_string(r.index) + " again");
+                if (options.warn) options.warn(p + " is unreadable (" + e.what() + "); computing its runs again");
                 fs::remove(p, ec);
             }
         }
-        pending.push_back(r.index);
+    }
+    std::vector<std::uint32_t> pending;
+    for (std::uint32_t index = block.first; index < block.last; ++index) {
+        if (saved.contains(plan.runs[index].index))
+            ++report.already_done;
+        else
+            pending.push_back(plan.runs[index].index);
     }
     report.check_seconds = since(c0);
 
@@ -310,39 +432,33 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
         return pending[next_pending++];
     };
 
-    // Makes a finished run durable as its part, and counts it.
-    const auto save = [&](std::uint32_t index, const Scenario& s, const RunResult& result, int threads,
-                          bool elsewhere) {
-        RunMetadata meta;
-        meta.program_version = kVersion;
-        meta.git_commit = kGitCommit;
-        meta.command_line = options.command_line;
-        meta.scenario_yaml = to_yaml(s);
-        meta.scenario_name = s.name;
-        meta.seed = s.run.seed;
-        meta.threads = threads;
-        meta.created_utc = utc_now_iso8601();
-
-        // HDF5 calls one at a time (Debian's library holds a global lock anyway); the
-        // fsync that makes the part durable runs outside the lock.
-        const auto w0 = Clock::now();
-        std::string temporary;
+    // Saving: the threads that compute only encode a finished run; the saver
+    // thread writes parts, syncs and renames them (batch/parts.hpp).
+    PartSaver saver(parts, plan.identity, options.part_seconds, options.part_runs,
+                    [&](const std::string& path, const std::vector<std::uint32_t>& runs, std::uint32_t elsewhere,
+                        double seconds) {
+                        const std::lock_guard<std::mutex> guard(mutex);
+                        saved.add(path, runs);
+                        const auto k = static_cast<std::uint32_t>(runs.size());
+                        report.part_write_seconds += seconds;
+                        ++report.parts_written;
+                        report.computed += k;
+                        report.computed_elsewhere += elsewhere;
+                        progress.computed += k;
+                        progress.done += k;
+                        progress.seconds = since(p0);
+                        if (options.progress) options.progress(progress);
+                    });
+    const auto save = [&](std::uint32_t index, const RunResult& result, bool elsewhere) {
+        const auto e0 = Clock::now();
+        PartRun run = encode_part_run(index, result);
         {
             const std::lock_guard<std::mutex> guard(mutex);
-            temporary = write_run_part_unsynced(part_path(index), result, meta, plan.identity, index);
+            report.part_write_seconds += since(e0);
+            report.simulate_seconds += result.seconds;
+            report.firm_steps += result.firm_steps;
         }
-        commit_run_part(temporary, part_path(index));
-        const double write_seconds = since(w0);
-        const std::lock_guard<std::mutex> guard(mutex);
-        report.part_write_seconds += write_seconds;
-        report.simulate_seconds += result.seconds;
-        report.firm_steps += result.firm_steps;
-        ++report.computed;
-        if (elsewhere) ++report.computed_elsewhere;
-        ++progress.computed;
-        ++progress.done;
-        progress.seconds = since(p0);
-        if (options.progress) options.progress(progress);
+        saver.add(std::move(run), elsewhere);
     };
 
     std::vector<std::uint32_t> large;
@@ -356,7 +472,7 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
         }
         // Per calling thread: a TBB worker runs its model's OpenMP loops on itself.
         const RunResult result = compute_run(s, threads);
-        save(index, s, result, threads, false);
+        save(index, result, false);
     };
 
     // Small runs: one per task, one thread each, `threads` at a time. Large runs
@@ -384,34 +500,48 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
         omp_set_num_threads(previous_threads);
     };
 
-    if (options.workers == nullptr) {
-        compute_here();
-    } else {
-        // This thread serves the workers (MPI calls stay on the thread that
-        // initialised MPI); another computes runs here at the same time.
-        std::exception_ptr local_error;
-        std::thread local([&] {
-            try {
-                compute_here();
-            } catch (...) {
-                local_error = std::current_exception();
-                failed = true;
-            }
-        });
-        try {
-            options.workers->serve(next, [&](std::uint32_t index, RunResult&& result, int threads) {
-                if (index < block.first || index >= block.last)
-                    throw std::runtime_error("a worker sent run " + std::to_string(index) + ", which was not handed out");
-                save(index, scenario_for(plan.runs[index]), result, threads, true);
+    const auto compute_all = [&] {
+        if (options.workers == nullptr) {
+            compute_here();
+        } else {
+            // This thread serves the workers (MPI calls stay on the thread that
+            // initialised MPI); another computes runs here at the same time.
+            std::exception_ptr local_error;
+            std::thread local([&] {
+                try {
+                    compute_here();
+                } catch (...) {
+                    local_error = std::current_exception();
+                    failed = true;
+                }
             });
-        } catch (...) {
-            failed = true;
+            try {
+                options.workers->serve(next, [&](std::uint32_t index, RunResult&& result, int threads) {
+                    if (index < block.first || index >= block.last)
+                        throw std::runtime_error("a worker sent run " + std::to_string(index) + ", which was not handed out");
+                    (void)threads;
+                    save(index, result, true);
+                });
+            } catch (...) {
+                failed = true;
+                local.join();
+                throw;
+            }
             local.join();
-            throw;
+            if (local_error) std::rethrow_exception(local_error);
         }
-        local.join();
-        if (local_error) std::rethrow_exception(local_error);
+    };
+    try {
+        compute_all();
+    } catch (...) {
+        // The runs finished before the error are kept for --resume.
+        try {
+            saver.finish();
+        } catch (...) {
+        }
+        throw;
     }
+    saver.finish();  // everything saved (or the saver's error)
     report.compute_seconds = since(p0);
 
     if (report.already_done + report.computed < report.total) {
@@ -431,10 +561,12 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     meta.threads = options.threads;
     meta.created_utc = utc_now_iso8601();
     try {
-        if (options.shard.active())
-            write_shard_file(plan, options.shard, part_path, temporary, meta);
-        else
-            assemble_batch(plan, part_path, temporary, meta);
+        if (options.shard.active()) {
+            write_shard_file(plan, options.shard, [&saved](std::uint32_t i) { return saved.run(i); }, temporary, meta);
+        } else {
+            PartRunSource source(saved);
+            assemble_batch(plan, source, temporary, meta);
+        }
         sync_file(temporary);
         publish(temporary, output, options.force);
     } catch (...) {

@@ -1,7 +1,9 @@
 // Runs every run of a batch plan on a TBB scheduler and assembles the batch file.
-// Each finished run is made durable at once as a part file in `OUTPUT.parts/`, so a
-// batch killed at any moment resumes (`resume`) computing only the missing runs, and
-// ends with a file whose datasets equal those of an uninterrupted batch.
+// Each finished run is made durable at once in a part file in `OUTPUT.parts/`
+// (batch/parts.hpp; runs that finish while a part is being written share the next
+// one), so a batch killed at any moment resumes (`resume`) computing only the runs
+// not saved, and ends with a file whose datasets equal those of an uninterrupted
+// batch.
 #pragma once
 
 #include <atomic>
@@ -54,7 +56,15 @@ struct BatchOptions {
     // When it becomes non-zero no new run starts; running ones finish and become
     // durable, and run_batch returns with `interrupted`.
     const std::atomic<int>* stop = nullptr;
-    std::function<void(const BatchProgress&)> progress;  // after every run (serialised)
+    // Saving: a part is written as soon as no other is being written, holding every
+    // run that finished meanwhile (group commit: one run per part when writing keeps
+    // up, more when the disk is slow), at most `part_runs` of them. With
+    // `part_seconds` > 0, finished runs also wait until the oldest has waited that
+    // long (fewer, larger parts and fsyncs; a kill then loses up to that much work).
+    // A stop, an error and the end of the computation save what waits at once.
+    double part_seconds = 0;
+    std::uint32_t part_runs = 64;
+    std::function<void(const BatchProgress&)> progress;  // after every saved part (serialised)
     std::function<void(const std::string&)> warn;        // a recoverable problem (serialised)
     // Only this shard's runs, and a shard file (batch/shard.hpp) instead of the batch
     // file; count 0: the whole batch.
@@ -65,7 +75,7 @@ struct BatchOptions {
 struct BatchReport {
     std::uint32_t total = 0;         // runs of this shard (the batch, unsharded)
     std::uint32_t batch_runs = 0;    // runs of the whole batch
-    std::uint32_t already_done = 0;  // parts found complete on resume
+    std::uint32_t already_done = 0;  // runs found saved in readable parts on resume
     std::uint32_t computed = 0;
     std::uint32_t computed_elsewhere = 0;  // of `computed`: by RunWorkers
     bool interrupted = false;
@@ -74,7 +84,8 @@ struct BatchReport {
     double wall_seconds = 0;         // whole call
     double compute_seconds = 0;      // wall time of the scheduling phase
     double simulate_seconds = 0;     // sum over runs of simulation time
-    double part_write_seconds = 0;   // sum over runs of part writing and syncing (thread-seconds)
+    double part_write_seconds = 0;   // encoding, writing and syncing parts (thread-seconds)
+    std::uint32_t parts_written = 0;
     double check_seconds = 0;        // reading existing parts on resume
     double assemble_seconds = 0;     // writing the batch file from the parts
     std::string parts_dir;

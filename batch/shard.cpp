@@ -160,9 +160,8 @@ RunBlock shard_runs(std::uint32_t runs, ShardSpec s) {
     return {static_cast<std::uint32_t>(r * s.index / s.count), static_cast<std::uint32_t>(r * (s.index + 1) / s.count)};
 }
 
-void write_shard_file(const BatchPlan& plan, ShardSpec shard,
-                      const std::function<std::string(std::uint32_t)>& part_path, const std::string& path,
-                      const RunMetadata& meta) {
+void write_shard_file(const BatchPlan& plan, ShardSpec shard, const std::function<RunResult(std::uint32_t)>& run,
+                      const std::string& path, const RunMetadata& meta) {
     hdf5::File file = hdf5::File::create(path);
     RunMetadata m = meta;
     m.seed = plan.seed;
@@ -209,9 +208,7 @@ void write_shard_file(const BatchPlan& plan, ShardSpec shard,
     const hdf5::Group parts = hdf5::Group::create(file, "parts");
     hdf5::write_attribute(parts, "title", "one group per run of this shard, laid out as a run file");
     for (std::uint32_t i = block.first; i < block.last; ++i) {
-        const std::string part = part_path(i);
-        const hdf5::File pf = hdf5::File::open_read_only(part);
-        const RunResult result = read_run_group(pf);
+        const RunResult result = run(i);
         const hdf5::Group g = hdf5::Group::create(parts, run_group_name(i));
         hdf5::write_attribute(g, "run_index", static_cast<std::int32_t>(i));
         write_run_group(g, result);
@@ -306,7 +303,7 @@ MergeReport merge_shards(const std::vector<std::string>& inputs, const std::stri
     // Runs come in order, and a shard is a contiguous block: one shard file open at a time.
     std::shared_ptr<const hdf5::File> open;
     std::uint32_t open_shard = count;
-    const RunSource source = [&](std::uint32_t i) {
+    GroupRunSource source([&](std::uint32_t i) {
         std::uint32_t s = 0;
         while (shard_runs(reference->run_count, {s, count}).last <= i) ++s;
         if (s != open_shard) {
@@ -319,7 +316,7 @@ MergeReport merge_shards(const std::vector<std::string>& inputs, const std::stri
         r.name = by_index[s]->path + ":/parts/" + run_group_name(i);
         r.group = hdf5::Group::open(hdf5::Group::open(*open, "parts"), run_group_name(i));
         return r;
-    };
+    });
 
     const std::string temporary = output + ".tmp." + std::to_string(::getpid());
     if (fs::exists(fs::symlink_status(temporary, ec)))

@@ -36,10 +36,10 @@ struct RunBlock {
 RunBlock shard_runs(std::uint32_t runs, ShardSpec s);
 
 // Writes the shard file at `path` (which must not exist): the plan's identity and
-// tables, and one group per run of the shard copied from its part file.
-void write_shard_file(const BatchPlan& plan, ShardSpec shard,
-                      const std::function<std::string(std::uint32_t)>& part_path, const std::string& path,
-                      const RunMetadata& meta);
+// tables, and one group per run of the shard, laid out as a run file, from
+// `run(index)` (a run as stored: batch/parts.hpp).
+void write_shard_file(const BatchPlan& plan, ShardSpec shard, const std::function<RunResult(std::uint32_t)>& run,
+                      const std::string& path, const RunMetadata& meta);
 
 // The shard spec stored in a shard file, and its batch identity; throws InputError
 // naming the file when it is no shard file.

@@ -22,9 +22,6 @@ std::size_t product(const std::vector<hsize_t>& shape) {
     return n;
 }
 
-
-
-
 // The selection of one row in `space` (a dataset's file space).
 void select_row(const hdf5::Dataset& dataset, const hdf5::Dataspace& space, hsize_t row,
                 std::vector<hsize_t>& count) {
@@ -58,45 +55,6 @@ void sync_directory(const std::string& path) noexcept {
     ::fsync(fd);
     ::close(fd);
 }
-
-std::string write_run_part_unsynced(const std::string& path, const RunResult& result, const RunMetadata& meta,
-                                    const std::string& batch_identity, std::uint32_t run_index) {
-    // The parts folder belongs to one batch process (it holds a lock on it), so a
-    // fixed temporary name is safe and a leftover one from a killed process is
-    // simply replaced.
-    const std::string temporary = path + ".tmp";
-    std::remove(temporary.c_str());
-    try {
-        hdf5::File file = hdf5::File::create(temporary);
-        write_run_metadata(file, meta);
-        hdf5::write_attribute(file, "batch_identity", batch_identity);
-        hdf5::write_attribute(file, "run_index", static_cast<std::int32_t>(run_index));
-        write_run_group(file, result);
-        file.close();
-    } catch (...) {
-        std::remove(temporary.c_str());
-        throw;
-    }
-    return temporary;
-}
-
-void commit_run_part(const std::string& temporary, const std::string& path) {
-    try {
-        sync_file(temporary);
-        if (std::rename(temporary.c_str(), path.c_str()) != 0)
-            throw OutputError("cannot rename " + temporary + " to " + path + ": " + errno_text());
-    } catch (...) {
-        std::remove(temporary.c_str());
-        throw;
-    }
-}
-
-void write_run_part(const std::string& path, const RunResult& result, const RunMetadata& meta,
-                    const std::string& batch_identity, std::uint32_t run_index) {
-    commit_run_part(write_run_part_unsynced(path, result, meta, batch_identity, run_index), path);
-}
-
-
 
 hdf5::Dataset create_rows(const hdf5::Location& where, const std::string& name, hid_t file_type,
                           std::size_t element_bytes, hsize_t rows, const std::vector<hsize_t>& trailing) {

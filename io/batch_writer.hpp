@@ -1,7 +1,7 @@
 // The pieces a batch file is built from (layout: docs/output.md, "Batch files"):
-// part files (one run each, written atomically), datasets with a leading row
-// dimension written and read one row at a time (so a batch is streamed, never held
-// in memory whole), and the shared coordinates of a group.
+// datasets with a leading row dimension written and read one row at a time (so a
+// batch is streamed, never held in memory whole), and the syncs that make files
+// durable before they are renamed. (Part files: batch/parts.hpp.)
 #pragma once
 
 #include <array>
@@ -14,17 +14,6 @@
 #include "io/run_writer.hpp"
 
 namespace greenshift {
-
-// Writes one run of a batch to `path` (a run file, plus the root attributes
-// `batch_identity` and `run_index`): to `path.tmp`, synced, then renamed over
-// `path`, so that after a crash the part is either complete or absent.
-void write_run_part(const std::string& path, const RunResult& result, const RunMetadata& meta,
-                    const std::string& batch_identity, std::uint32_t run_index);
-// The same in two steps, so that the slow part (fsync) can run outside a lock that
-// serialises HDF5 calls: write `path.tmp` (returned), then commit it to `path`.
-std::string write_run_part_unsynced(const std::string& path, const RunResult& result, const RunMetadata& meta,
-                                    const std::string& batch_identity, std::uint32_t run_index);
-void commit_run_part(const std::string& temporary, const std::string& path);
 
 // fsync of a file (before a rename that commits it) and of a directory (after).
 void sync_file(const std::string& path);

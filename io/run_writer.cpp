@@ -40,9 +40,11 @@ std::size_t element_count(const Coordinates& coords, const std::vector<Dim>& dim
     return n;
 }
 
+}  // namespace
+
 // Everything that could make the file inconsistent is checked before the file is
 // created, so that a bad result never leaves a half-written file behind.
-void validate(const RunResult& result) {
+void check_run_result(const RunResult& result) {
     const Coordinates& c = result.coords;
     if (c.time_days.size() != c.year.size())
         invalid("time has " + std::to_string(c.time_days.size()) + " steps but year has " +
@@ -77,6 +79,8 @@ void validate(const RunResult& result) {
         }
     }
 }
+
+namespace {
 
 const char* dim_long_name(Dim d) {
     switch (d) {
@@ -228,7 +232,7 @@ std::string utc_now_iso8601() {
 }
 
 void write_run_group(const hdf5::Location& where, const RunResult& result) {
-    validate(result);
+    check_run_result(result);
     const DimensionScales scales = write_coordinates(where, result.coords);
     for (const Variable& v : result.variables) {
         // A dimension of length 0 (a scenario without policies) is not written, and
@@ -276,7 +280,7 @@ static void remove_stale_temporaries(const fs::path& target) {
 void write_run(const std::string& path, const RunResult& result, const RunMetadata& meta,
                bool force) {
     if (path.empty()) throw OutputError("no output file name given");
-    validate(result);
+    check_run_result(result);
 
     // Refuse before anything is created: the checks below decide whether the write
     // can start at all.

@@ -52,6 +52,10 @@ DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates
 // The CF `coordinates` attribute for a variable over `dims` ("year technology_unit").
 std::string auxiliary_coordinates(const Coordinates& coords, const std::vector<Dim>& dims);
 
+// Throws OutputError naming the variable (or coordinate) of `result` that does not
+// fit its dimensions: what write_run and write_run_group check before writing.
+void check_run_result(const RunResult& result);
+
 // Writes the dimensions, coordinates and variables of `result` into `where` (the
 // root group of a run file, or one group per run in a batch file). Validates the
 // result first and throws OutputError naming the variable that does not fit.
