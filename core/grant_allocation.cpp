@@ -5,6 +5,9 @@
 #include <bit>
 #include <cstring>
 
+#include <omp.h>
+#include <cstdint>
+
 namespace greenshift {
 
 namespace {
@@ -14,7 +17,8 @@ namespace {
 struct Entry {
     std::uint64_t hi;
     std::uint64_t lo;
-    std::uint32_t index;  // into the applications
+    std::uint32_t list;   // the application: lists[list][index]
+    std::uint32_t index;
 };
 
 // Unsigned image of a double with the same order (-0 and +0 are one rank).
@@ -27,36 +31,53 @@ std::uint64_t ordered_bits(double d) {
 // Stable LSD radix sort on (hi, lo), 11-bit digits: 12 passes at most, and a
 // pass whose digit is the same for every entry (the rank in a lottery) is skipped.
 // Linear in the queue's length, where a comparison sort is n log n: queues hold up
-// to a million applications a step at 10^7 firms.
+// to a million applications a step at 10^7 firms. Long queues are sorted by the
+// threads together: each pass, each thread counts and then places a contiguous
+// part; parts keep their order inside a bucket, so the result is the one stable
+// order whatever the thread count.
 void radix_sort(std::vector<Entry>& v) {
     constexpr int kBits = 11, kDigits = 6;  // 6 x 11 >= 64
     constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+    using Counts = std::array<std::uint32_t, kBuckets>;
     const std::size_t n = v.size();
     if (n < 2) return;
-    std::vector<std::array<std::uint32_t, kBuckets>> count(2 * kDigits);
-    for (auto& c : count) c.fill(0);
+    const int parts = n > 100'000 ? std::max(1, omp_get_max_threads()) : 1;
+    auto digit = [](const Entry& e, int pass) {
+        return static_cast<std::size_t>(((pass >= kDigits ? e.hi : e.lo) >> ((pass % kDigits) * kBits)) & (kBuckets - 1));
+    };
+    // passes where every entry has the same digit change nothing
+    std::vector<Counts> all(2 * kDigits);
+    for (auto& c : all) c.fill(0);
     for (const Entry& e : v)
-        for (int d = 0; d < kDigits; ++d) {
-            ++count[static_cast<std::size_t>(d)][(e.lo >> (d * kBits)) & (kBuckets - 1)];
-            ++count[static_cast<std::size_t>(kDigits + d)][(e.hi >> (d * kBits)) & (kBuckets - 1)];
-        }
+        for (int pass = 0; pass < 2 * kDigits; ++pass) ++all[static_cast<std::size_t>(pass)][digit(e, pass)];
     std::vector<Entry> other(n);
     Entry* from = v.data();
     Entry* to = other.data();
+    std::vector<Counts> at(static_cast<std::size_t>(parts));
     for (int pass = 0; pass < 2 * kDigits; ++pass) {
-        auto& c = count[static_cast<std::size_t>(pass)];
-        if (std::find(c.begin(), c.end(), static_cast<std::uint32_t>(n)) != c.end()) continue;  // one bucket
-        std::uint32_t at = 0;
-        for (auto& x : c) {
-            const std::uint32_t k = x;
-            x = at;
-            at += k;
+        const auto& c = all[static_cast<std::size_t>(pass)];
+        if (std::find(c.begin(), c.end(), static_cast<std::uint32_t>(n)) != c.end()) continue;
+#pragma omp parallel for schedule(static, 1) num_threads(parts) if (parts > 1)
+        for (int t = 0; t < parts; ++t) {
+            auto& mine = at[static_cast<std::size_t>(t)];
+            mine.fill(0);
+            const std::size_t lo = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(parts);
+            const std::size_t hi = n * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(parts);
+            for (std::size_t i = lo; i < hi; ++i) ++mine[digit(from[i], pass)];
         }
-        const int shift = (pass % kDigits) * kBits;
-        const bool high = pass >= kDigits;
-        for (std::size_t i = 0; i < n; ++i) {
-            const Entry& e = from[i];
-            to[c[((high ? e.hi : e.lo) >> shift) & (kBuckets - 1)]++] = e;
+        std::uint32_t next = 0;  // bucket by bucket, part by part
+        for (std::size_t b = 0; b < kBuckets; ++b)
+            for (auto& mine : at) {
+                const std::uint32_t k = mine[b];
+                mine[b] = next;
+                next += k;
+            }
+#pragma omp parallel for schedule(static, 1) num_threads(parts) if (parts > 1)
+        for (int t = 0; t < parts; ++t) {
+            auto& mine = at[static_cast<std::size_t>(t)];
+            const std::size_t lo = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(parts);
+            const std::size_t hi = n * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(parts);
+            for (std::size_t i = lo; i < hi; ++i) to[mine[digit(from[i], pass)]++] = from[i];
         }
         std::swap(from, to);
     }
@@ -65,27 +86,56 @@ void radix_sort(std::vector<Entry>& v) {
 
 }  // namespace
 
-AllocationOutcome allocate_budget(std::vector<Application>& applications, std::uint16_t programme,
+AllocationOutcome allocate_budget(std::span<const std::span<Application>> lists, std::uint16_t programme,
                                   AllocationOrder order, double budget) {
-    std::vector<Entry> queue;
-    bool in_firm_order = true;  // (firm, tech) ascending, as the model produces them
-    const Application* last = nullptr;
-    for (std::size_t i = 0; i < applications.size(); ++i) {
-        const Application& a = applications[i];
-        if (a.programme != programme) continue;
-        // co2_per_dirham: most tCO2 per MAD first; lottery: one rank for all
-        const double rank = order == AllocationOrder::co2_per_dirham ? -a.co2_per_mad : 0.0;
-        queue.push_back({ordered_bits(rank), a.key, static_cast<std::uint32_t>(i)});
-        if (last && (last->firm > a.firm || (last->firm == a.firm && last->tech >= a.tech))) in_firm_order = false;
-        last = &a;
+    // The queue, list by list in parallel: each list's entries go to the slice that
+    // the lists before it leave free, so the queue is in list order.
+    const auto n_lists = static_cast<std::int64_t>(lists.size());
+    std::vector<std::size_t> at(lists.size() + 1, 0);
+    std::vector<std::uint8_t> ordered(lists.size(), 1);  // the list is in (firm, tech) order
+#pragma omp parallel for schedule(static) if (n_lists > 64)
+    for (std::int64_t l = 0; l < n_lists; ++l) {
+        std::size_t n = 0;
+        const Application* last = nullptr;
+        for (const Application& a : lists[static_cast<std::size_t>(l)]) {
+            if (a.programme != programme) continue;
+            ++n;
+            if (last && (last->firm > a.firm || (last->firm == a.firm && last->tech >= a.tech)))
+                ordered[static_cast<std::size_t>(l)] = 0;
+            last = &a;
+        }
+        at[static_cast<std::size_t>(l) + 1] = n;
     }
+    for (std::size_t l = 0; l < lists.size(); ++l) at[l + 1] += at[l];
+    std::vector<Entry> queue(at.back());
+#pragma omp parallel for schedule(static) if (n_lists > 64)
+    for (std::int64_t l = 0; l < n_lists; ++l) {
+        const auto ul = static_cast<std::size_t>(l);
+        std::size_t q = at[ul];
+        const auto& list = lists[ul];
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const Application& a = list[i];
+            if (a.programme != programme) continue;
+            // co2_per_dirham: most tCO2 per MAD first; lottery: one rank for all
+            const double rank = order == AllocationOrder::co2_per_dirham ? -a.co2_per_mad : 0.0;
+            queue[q++] = {ordered_bits(rank), a.key, static_cast<std::uint32_t>(ul), static_cast<std::uint32_t>(i)};
+        }
+    }
+    auto app = [&](const Entry& e) -> Application& { return lists[e.list][e.index]; };
+    bool in_firm_order = std::find(ordered.begin(), ordered.end(), 0) == ordered.end();
+    for (std::size_t q = 1; q < queue.size() && in_firm_order; ++q)  // across lists
+        if (queue[q].list != queue[q - 1].list) {
+            const Application& a = app(queue[q - 1]);
+            const Application& b = app(queue[q]);
+            if (a.firm > b.firm || (a.firm == b.firm && a.tech >= b.tech)) in_firm_order = false;
+        }
     // The queue's order is (rank, key, firm, tech), a total order. The radix sort is
     // stable on (rank, key), so entries in (firm, tech) order come out in exactly
     // that order; other callers' queues are put in (firm, tech) order first.
     if (!in_firm_order)
         std::stable_sort(queue.begin(), queue.end(), [&](const Entry& x, const Entry& y) {
-            const Application& a = applications[x.index];
-            const Application& b = applications[y.index];
+            const Application& a = app(x);
+            const Application& b = app(y);
             return a.firm != b.firm ? a.firm < b.firm : a.tech < b.tech;
         });
     radix_sort(queue);
@@ -94,19 +144,25 @@ AllocationOutcome allocate_budget(std::vector<Application>& applications, std::u
     double remaining = budget;
     bool open = true;
     for (const Entry& e : queue) {
-        auto& app = applications[e.index];
-        if (open && app.support <= remaining) {
-            app.served = true;
-            remaining -= app.support;
-            out.spent += app.support;
+        Application& a = app(e);
+        if (open && a.support <= remaining) {
+            a.served = true;
+            remaining -= a.support;
+            out.spent += a.support;
             ++out.served;
         } else {
             open = false;
-            app.served = false;
+            a.served = false;
             ++out.unserved;
         }
     }
     return out;
+}
+
+AllocationOutcome allocate_budget(std::vector<Application>& applications, std::uint16_t programme,
+                                  AllocationOrder order, double budget) {
+    const std::span<Application> one(applications);
+    return allocate_budget(std::span<const std::span<Application>>(&one, 1), programme, order, budget);
 }
 
 }  // namespace greenshift

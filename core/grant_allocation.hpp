@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/scenario.hpp"
@@ -30,6 +31,11 @@ struct AllocationOutcome {
 // Serves the applications to `programme` (others are left untouched) in `order`
 // against `budget`; marks them served. Ties: lottery key, then firm number.
 AllocationOutcome allocate_budget(std::vector<Application>& applications, std::uint16_t programme,
+                                  AllocationOrder order, double budget);
+
+// The same over several lists taken as one (their concatenation), e.g. the
+// applications of each block of firms where they were made, without copying them.
+AllocationOutcome allocate_budget(std::span<const std::span<Application>> lists, std::uint16_t programme,
                                   AllocationOrder order, double budget);
 
 }  // namespace greenshift

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -740,6 +741,13 @@ void Model::State::do_step() {
             bass_threshold[j][h] = static_cast<std::uint64_t>(std::ldexp(aware_prob[j][h], 32));
     std::vector<int> life_steps(uT);
     for (int k = 0; k < T; ++k) life_steps[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
+    // The same tests as u01(w) < p on the raw 32-bit words: (w + 0.5) 2^-32 < p
+    // exactly when w < ceil(p 2^32 - 0.5) (both sides exact in double).
+    auto word_threshold = [](double p) { return static_cast<std::uint64_t>(std::ceil(std::ldexp(p, 32) - 0.5)); };
+    std::vector<std::array<std::uint64_t, 2>> aware_thr(aware_prob.size());
+    for (std::size_t j = 0; j < aware_prob.size(); ++j)
+        aware_thr[j] = {word_threshold(aware_prob[j][0]), word_threshold(aware_prob[j][1])};
+    const std::uint64_t ceiling_thr = word_threshold(p_ceiling);
     std::vector<std::uint8_t> is_grant(uP);
     for (int p = 0; p < P; ++p)
         is_grant[static_cast<std::size_t>(p)] = sc.policies[static_cast<std::size_t>(p)].type == PolicyType::capex_grant;
@@ -759,6 +767,15 @@ void Model::State::do_step() {
         std::uint16_t* const adopted_col = f.adopted_step.data();
         std::uint8_t* const status_col = f.status.data();
         const std::uint64_t first = f.first;
+        const std::uint16_t* const sector_col = f.sector.data();
+        const std::uint8_t* const size_col = f.size_class.data();
+        const std::uint8_t* const flags_col = f.flags.data();
+        const float* const output_col = f.output.data();
+        const float* const intensity_col = f.intensity.data();
+        const Technology* const techs = sc.technologies.data();
+        const int* const life = life_steps.data();
+        const std::array<std::uint64_t, 2>* const athr = aware_thr.data();
+        const Unit* const units = unit.data();
         if (bass) {
             bass_pass(ub, flow, unit, bass_threshold, ta_lift > 0);
             continue;
@@ -776,7 +793,7 @@ void Model::State::do_step() {
             // that before loading anything else about them.
             bool busy = true;
             for (int k = 0; k < nT && busy; ++k)
-                busy = adopted[k] != kNotAdopted && tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)];
+                busy = adopted[k] != kNotAdopted && tnow - adopted[k] < life[k];
             if (busy) continue;
             if (chunk == ~std::uint64_t{0} || i - chunk >= kDrawChunk) {
                 chunk = i - (i - ub * kFirmBlock) % kDrawChunk;
@@ -786,37 +803,36 @@ void Model::State::do_step() {
                                 purpose_word(Purpose::firm_step, static_cast<std::uint32_t>(m)), n,
                                 &draws[m * kDrawChunk * 4]);
             }
-            const int s = f.sector[li], z = f.size_class[li];
-            const std::uint8_t fl = f.flags[li];
+            const int s = sector_col[li], z = size_col[li];
+            const std::uint8_t fl = flags_col[li];
             const int credit = (fl & firm_flag::credit) ? 1 : 0;
             const bool is_labelled = (fl & firm_flag::labelled) != 0;
-            const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
+            const double scale = static_cast<double>(output_col[li]) * static_cast<double>(intensity_col[li]);
             const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
             const auto firm = static_cast<std::uint32_t>(i);
             const std::uint32_t* const my_draws = &draws[(i - chunk) * 4];
             const std::size_t cell0 = szk(s, z, 0);
             for (int k = 0; k < nT; ++k) {
                 const std::size_t idx = li * static_cast<std::size_t>(nT) + static_cast<std::size_t>(k);
-                const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+                const Technology& tech = techs[k];
                 if (adopted[k] != kNotAdopted) {
-                    if (tnow - adopted[k] < life_steps[static_cast<std::size_t>(k)]) continue;
+                    if (tnow - adopted[k] < life[k]) continue;
                     adopted[k] = kNotAdopted;  // retired; the firm may re-equip
                 }
                 // technologies 2m and 2m+1 share the draw of pair m
                 const std::uint32_t* const w =
                     my_draws + static_cast<std::size_t>(k / 2) * kDrawChunk * 4 + static_cast<std::size_t>(k % 2) * 2;
-                const double u_aware = u01(w[0]);
-                const double u = u01(w[1]);
                 const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
                 const std::size_t cell = cell0 + static_cast<std::size_t>(k);
-                const Unit& un = unit[sk];
                 std::uint8_t& st = status_col[idx];
                 if (!(st & tech_status::aware)) {
-                    if (u_aware >= aware_prob[sk][helped]) continue;
+                    if (w[0] >= athr[sk][helped]) continue;
                     st |= tech_status::aware;
                     ++flow[cell].aware;
                 }
-                if (u >= p_ceiling) continue;
+                if (w[1] >= ceiling_thr) continue;
+                const double u = u01(w[1]);
+                const Unit& un = units[sk];
                 const double kwh = tech.savings_fraction * scale * un.demand;
                 if (kwh <= 0) continue;
                 const double capex_f = kwh * un.cost;
@@ -897,34 +913,31 @@ void Model::State::do_step() {
     //    Across ranks: every rank contributes its blocks' applications (in block
     //    order) and receives everyone's in rank order = block order, so all ranks
     //    hold the same list and make the same allocation.
-    std::vector<Application> apps;
-    std::vector<std::size_t> app_at(block_apps.size() + 1, 0);  // own blocks' slices of `apps`
-    {
-        std::size_t n_apps = 0;
-        for (std::size_t slot = 0; slot < block_apps.size(); ++slot) {
-            app_at[slot] = n_apps;
-            n_apps += block_apps[slot].size();
-        }
-        app_at[block_apps.size()] = n_apps;
-        apps.reserve(n_apps);
-        for (const auto& v : block_apps) apps.insert(apps.end(), v.begin(), v.end());
-    }
+    //    In one process the applications stay in their blocks' lists.
+    std::vector<Application> apps;  // split runs: every rank's, in rank order
+    std::vector<std::span<Application>> lists;
+    std::size_t own_at = 0;         // split runs: where this rank's applications start in `apps`
     if (split() && !programmes.empty()) {
         std::vector<std::byte> bytes;
-        pack(bytes, apps.data(), apps.size());
-        apps = {};
+        {
+            std::vector<Application> mine;
+            for (const auto& v : block_apps) mine.insert(mine.end(), v.begin(), v.end());
+            pack(bytes, mine.data(), mine.size());
+        }
         const auto got = gather(bytes);
         const std::byte* in = got.data();
         for (int r = 0; r < comm->size(); ++r) {
-            if (r == comm->rank())
-                for (auto& a : app_at) a += apps.size();
+            if (r == comm->rank()) own_at = apps.size();
             unpack(in, apps);
         }
+        lists.emplace_back(apps);
+    } else {
+        for (auto& v : block_apps) lists.emplace_back(v);
     }
     for (int p : programmes) {
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
         const auto up = static_cast<std::size_t>(p);
-        const auto out = allocate_budget(apps, static_cast<std::uint16_t>(p), pol.order, remaining[up]);
+        const auto out = allocate_budget(lists, static_cast<std::uint16_t>(p), pol.order, remaining[up]);
         remaining[up] -= out.spent;
         rec.budget_used[ts * uP + up] = out.spent;
         rec.served[ts * uP + up] += static_cast<std::int64_t>(out.served);
@@ -935,7 +948,9 @@ void Model::State::do_step() {
     lap(Phase::budgets);
     // 7. Settle the applications in their blocks (in parallel), then add the blocks'
     //    flows in block order and apply them to the stocks.
-    if (!apps.empty()) {
+    std::vector<std::size_t> app_at(block_apps.size(), own_at);  // split runs: each own block's first in `apps`
+    for (std::size_t slot = 1; slot < block_apps.size(); ++slot) app_at[slot] = app_at[slot - 1] + block_apps[slot - 1].size();
+    if (!programmes.empty()) {
 #pragma omp parallel for schedule(dynamic, 4)
         for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
             const auto ub = static_cast<std::uint64_t>(b);
@@ -943,7 +958,7 @@ void Model::State::do_step() {
             Flow* const flow = block_flows(ub);
             const auto& pending = block_pending[slot];
             for (std::size_t j = 0; j < pending.size(); ++j) {
-                const Application& app = apps[app_at[slot] + j];
+                const Application& app = split() ? apps[app_at[slot] + j] : block_apps[slot][j];
                 const Pending& pend = pending[j];
                 if (!app.served && !pend.adopt_if_refused) continue;
                 const std::uint64_t li = app.firm - f.first;
