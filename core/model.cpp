@@ -336,19 +336,30 @@ void Model::State::yearly_selections(int year) {
         if (!label && !assist) continue;
         const Purpose purpose = label ? Purpose::label : Purpose::assist;
         const std::uint8_t mark = label ? firm_flag::labelled : firm_flag::assisted;
+        // eligibility by (sector, size class), looked up once per firm
+        std::vector<std::uint8_t> cell_ok(SZ());
+        for (int s = 0; s < S; ++s)
+            for (int z = 0; z < kSizeClasses; ++z)
+                cell_ok[sz(s, z)] = contains(pol.eligible.size_classes, z) && contains(pol.eligible.sectors, s);
 #pragma omp parallel for schedule(static)
         for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
             const auto ub = static_cast<std::uint64_t>(b);
             auto& keys = block_keys[ub - own.first];
             keys.clear();
+            // blocks with no eligible cell are skipped whole
+            const std::size_t c_lo = cell_lo[ub] / static_cast<std::size_t>(T);
+            const std::size_t c_hi = c_lo + cell_n[ub] / static_cast<std::size_t>(T);
+            if (std::find(cell_ok.begin() + static_cast<std::ptrdiff_t>(c_lo),
+                          cell_ok.begin() + static_cast<std::ptrdiff_t>(c_hi), 1) ==
+                cell_ok.begin() + static_cast<std::ptrdiff_t>(c_hi))
+                continue;
             for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
                 const std::uint64_t li = i - f.first;
                 const std::uint8_t fl = f.flags[li];
                 if (fl & mark) continue;
                 if (label && !(fl & firm_flag::high_growth)) continue;
                 if (pol.eligible.labelled_only && !(fl & firm_flag::labelled)) continue;
-                if (!contains(pol.eligible.size_classes, f.size_class[li])) continue;
-                if (!contains(pol.eligible.sectors, f.sector[li])) continue;
+                if (!cell_ok[sz(f.sector[li], f.size_class[li])]) continue;
                 const auto w = philox_words(sc.run.seed, sc.run.run_index, static_cast<std::uint32_t>(i),
                                             year_index, purpose_word(purpose, static_cast<std::uint32_t>(p)));
                 keys.push_back({key64(w[0], w[1]), static_cast<std::uint32_t>(i)});
