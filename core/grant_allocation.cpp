@@ -4,6 +4,8 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <memory>
+#include <span>
 
 #include <omp.h>
 #include <cstdint>
@@ -35,7 +37,22 @@ std::uint64_t ordered_bits(double d) {
 // threads together: each pass, each thread counts and then places a contiguous
 // part; parts keep their order inside a bucket, so the result is the one stable
 // order whatever the thread count.
-void radix_sort(std::vector<Entry>& v) {
+// Buffers kept from one call to the next (per thread): a fresh allocation of tens of
+// megabytes each step costs its page faults again, and they serialise the threads.
+struct Scratch {
+    std::unique_ptr<Entry[]> data;
+    std::size_t capacity = 0;
+    Entry* get(std::size_t n) {
+        if (n > capacity) {
+            data.reset(new Entry[n]);  // left uninitialised: every entry is written before it is read
+            capacity = n;
+        }
+        return data.get();
+    }
+};
+thread_local Scratch queue_scratch, sort_scratch;
+
+void radix_sort(std::span<Entry> v) {
     constexpr int kBits = 11, kDigits = 6;  // 6 x 11 >= 64
     constexpr std::size_t kBuckets = std::size_t{1} << kBits;
     using Counts = std::array<std::uint32_t, kBuckets>;
@@ -50,9 +67,8 @@ void radix_sort(std::vector<Entry>& v) {
     for (auto& c : all) c.fill(0);
     for (const Entry& e : v)
         for (int pass = 0; pass < 2 * kDigits; ++pass) ++all[static_cast<std::size_t>(pass)][digit(e, pass)];
-    std::vector<Entry> other(n);
     Entry* from = v.data();
-    Entry* to = other.data();
+    Entry* to = sort_scratch.get(n);
     std::vector<Counts> at(static_cast<std::size_t>(parts));
     for (int pass = 0; pass < 2 * kDigits; ++pass) {
         const auto& c = all[static_cast<std::size_t>(pass)];
@@ -107,7 +123,7 @@ AllocationOutcome allocate_budget(std::span<const std::span<Application>> lists,
         at[static_cast<std::size_t>(l) + 1] = n;
     }
     for (std::size_t l = 0; l < lists.size(); ++l) at[l + 1] += at[l];
-    std::vector<Entry> queue(at.back());
+    const std::span<Entry> queue(queue_scratch.get(at.back()), at.back());
 #pragma omp parallel for schedule(static) if (n_lists > 64)
     for (std::int64_t l = 0; l < n_lists; ++l) {
         const auto ul = static_cast<std::size_t>(l);
