@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "batch/chunk_io.hpp"
 #include "batch/ensemble.hpp"
 #include "io/batch_writer.hpp"
 #include "io/input_error.hpp"
@@ -158,21 +159,33 @@ std::vector<T> on_union_policies(const std::vector<T>& values, const Schema& v, 
     return out;
 }
 
+// Datasets up to this size are read whole for their statistics (each chunk is
+// decompressed once, not once per group); larger ones one group of rows at a time.
+constexpr std::size_t kReadWholeBytes = std::size_t{256} << 20;
+
 // Statistics of `source` (rows = runs) for each group of rows, written to `target`
 // (rows = groups).
 void write_statistics(const hdf5::Dataset& source, const std::vector<std::vector<std::uint32_t>>& groups,
-                      const hdf5::Dataset& target) {
+                      const hdf5::Dataset& target, ChunkedRowWriter& writer) {
     const std::vector<hsize_t> shape = source.shape();
     std::size_t columns = 1;
     for (std::size_t a = 1; a < shape.size(); ++a) columns *= shape[a];
+    const bool whole = shape[0] * columns * sizeof(double) <= kReadWholeBytes;
+    const std::vector<double> all = whole ? read_rows_as_double(source) : std::vector<double>();
     std::vector<double> values;
     for (std::size_t g = 0; g < groups.size(); ++g) {
         values.clear();
         values.reserve(groups[g].size() * columns);
-        for (const std::uint32_t row : groups[g]) read_row_as_double(source, row, values);
+        for (const std::uint32_t row : groups[g]) {
+            if (whole)
+                values.insert(values.end(), all.begin() + static_cast<std::ptrdiff_t>(row * columns),
+                              all.begin() + static_cast<std::ptrdiff_t>((row + 1) * columns));
+            else
+                read_row_as_double(source, row, values);
+        }
         const std::vector<double> stats =
             ensemble::column_statistics(values, groups[g].size(), columns, ensemble::full_statistics());
-        write_row(target, g, stats);
+        writer.write_row(target, g, stats);
     }
 }
 
@@ -304,39 +317,15 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
         x.is_count = v.is_count;
         kept_layout.push_back(std::move(x));
     }
-    for (std::uint32_t i = 0; i < N; ++i) {
-        const RunResult run = source.values(i, kept_layout);
-        const Coordinates& rc = run.coords;
-        std::map<std::string, const Variable*> by_name;
-        for (const Variable& v : run.variables) by_name.emplace(v.name, &v);
-        std::vector<std::size_t> policy_map;
-        for (const std::string& p : rc.policy) policy_map.push_back(policy_index.at(p));
-        for (const Schema& v : kept) {
-            const hdf5::Dataset& d = run_data.at(v.name);
-            const std::size_t n = product(lengths(all, v.dims));
-            const auto found = by_name.find(v.name);
-            const Variable* x = found == by_name.end() ? nullptr : found->second;
-            if (x != nullptr && (lengths(rc, x->dims) != lengths(rc, v.dims) || x->is_count != v.is_count))
-                throw InputError(source.name(i), 0, 0,
-                                 "variable " + v.name + " has another shape or type than in the other runs");
-            if (v.is_count) {
-                const std::vector<std::int64_t> values =
-                    x != nullptr ? on_union_policies(x->counts, v, rc, all, policy_map) : std::vector<std::int64_t>(n, 0);
-                write_row(d, i, values);
-            } else {
-                const std::vector<double> values =
-                    x != nullptr ? on_union_policies(x->values, v, rc, all, policy_map) : std::vector<double>(n, 0.0);
-                write_row(d, i, values);
-            }
-        }
-    }
 
-    // /statistics: per variant, across its samples and replicates.
+    // /statistics: per variant, across its samples and replicates; created now,
+    // filled once every run is written.
     std::vector<std::vector<std::uint32_t>> by_variant(plan.variants.size());
     for (const RunSpec& r : plan.runs) by_variant.at(r.variant).push_back(r.index);
     std::vector<std::string> variant_names;
     for (const Variant& v : plan.variants) variant_names.push_back(v.name);
     const auto& stats = ensemble::full_statistics();
+    std::vector<hdf5::Dataset> statistics_data;
     {
         const hdf5::Group g = create_group(file, "statistics",
                                            "per variant, statistics of every run variable across samples and replicates");
@@ -345,69 +334,51 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
         s.leading.push_back(string_scale(g, "statistic", statistic_names(stats),
                                          "statistic across runs: mean, or percentile (linear interpolation)"));
         s.dims = write_coordinates(g, all);
-        for (const Schema& v : kept) {
-            const hdf5::Dataset target = create_variable(g, all, s, {variant_names.size(), stats.size()}, v, false, "");
-            write_statistics(run_data.at(v.name), by_variant, target);
-        }
+        for (const Schema& v : kept)
+            statistics_data.push_back(
+                create_variable(g, all, s, {variant_names.size(), stats.size()}, v, false, ""));
     }
 
-    // Variants with a baseline: effects per run, their statistics, the summary.
+    // Variants with a baseline: effects per run (computed while the runs stream by,
+    // as soon as a run and its baseline have both been read), their statistics, the
+    // summary.
     std::vector<std::uint32_t> paired_variants;
     for (std::uint32_t v = 0; v < plan.variants.size(); ++v)
         if (plan.variants[v].baseline >= 0) paired_variants.push_back(v);
-    if (paired_variants.empty()) {
-        file.close();
-        return;
-    }
-    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::uint32_t> run_of;
-    for (const RunSpec& r : plan.runs) run_of[{r.variant, r.sample, r.replicate}] = r.index;
+    const bool paired = !paired_variants.empty();
     std::vector<std::uint32_t> effect_rows, baseline_rows;
-    std::map<std::uint32_t, std::size_t> paired_position;
-    for (std::size_t k = 0; k < paired_variants.size(); ++k) paired_position[paired_variants[k]] = k;
     std::vector<std::vector<std::uint32_t>> effect_groups(paired_variants.size());
-    for (const RunSpec& r : plan.runs) {
-        const int b = plan.variants[r.variant].baseline;
-        if (b < 0) continue;
-        const auto it = run_of.find({static_cast<std::uint32_t>(b), r.sample, r.replicate});
-        if (it == run_of.end())
-            throw InputError(plan.file, 0, 0, "run " + std::to_string(r.index) + " (variant " +
-                                                  plan.variants[r.variant].name + ") has no baseline run");
-        effect_groups[paired_position.at(r.variant)].push_back(static_cast<std::uint32_t>(effect_rows.size()));
-        effect_rows.push_back(r.index);
-        baseline_rows.push_back(it->second);
-    }
-    for (const std::string& name : ensemble::paired_variables())
-        if (run_data.count(name) == 0)
-            throw InputError(source.name(0), 0, 0, "the runs have no variable " + name + ", needed for the effects");
-
-    std::vector<std::string> effect_inputs = ensemble::paired_variables();
-    for (const std::string& name : ensemble::optional_paired_variables())
-        if (run_data.count(name) != 0) effect_inputs.push_back(name);
-    // One run (or its baseline) with just the variables the effects need.
-    const auto paired_run = [&](std::uint32_t row) {
-        RunResult r;
-        r.coords = all;
-        for (const std::string& name : effect_inputs) {
-            const Schema& s = *std::find_if(kept.begin(), kept.end(), [&](const Schema& x) { return x.name == name; });
-            Variable v;
-            v.name = s.name;
-            v.units = s.units;
-            v.long_name = s.long_name;
-            v.dims = s.dims;
-            v.is_count = s.is_count;
-            const hdf5::Dataset& d = run_data.at(name);
-            const std::size_t n = product(lengths(all, s.dims));
-            if (s.is_count) {
-                v.counts.resize(n);
-                read_row(d, row, H5T_NATIVE_INT64, v.counts.data());
-            } else {
-                v.values.resize(n);
-                read_row(d, row, H5T_NATIVE_DOUBLE, v.values.data());
-            }
-            r.variables.push_back(std::move(v));
+    std::vector<std::string> effect_inputs;
+    if (paired) {
+        std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::uint32_t> run_of;
+        for (const RunSpec& r : plan.runs) run_of[{r.variant, r.sample, r.replicate}] = r.index;
+        std::map<std::uint32_t, std::size_t> paired_position;
+        for (std::size_t k = 0; k < paired_variants.size(); ++k) paired_position[paired_variants[k]] = k;
+        for (const RunSpec& r : plan.runs) {
+            const int b = plan.variants[r.variant].baseline;
+            if (b < 0) continue;
+            const auto it = run_of.find({static_cast<std::uint32_t>(b), r.sample, r.replicate});
+            if (it == run_of.end())
+                throw InputError(plan.file, 0, 0, "run " + std::to_string(r.index) + " (variant " +
+                                                      plan.variants[r.variant].name + ") has no baseline run");
+            effect_groups[paired_position.at(r.variant)].push_back(static_cast<std::uint32_t>(effect_rows.size()));
+            effect_rows.push_back(r.index);
+            baseline_rows.push_back(it->second);
         }
-        return r;
-    };
+        for (const std::string& name : ensemble::paired_variables())
+            if (run_data.count(name) == 0)
+                throw InputError(source.name(0), 0, 0, "the runs have no variable " + name + ", needed for the effects");
+        effect_inputs = ensemble::paired_variables();
+        for (const std::string& name : ensemble::optional_paired_variables())
+            if (run_data.count(name) != 0) effect_inputs.push_back(name);
+    }
+    const std::set<std::string> effect_input_set(effect_inputs.begin(), effect_inputs.end());
+    // The effects each run takes part in, as the variant or as the baseline.
+    std::vector<std::vector<std::uint32_t>> effects_of(N);
+    for (std::size_t e = 0; e < effect_rows.size(); ++e) {
+        effects_of.at(effect_rows[e]).push_back(static_cast<std::uint32_t>(e));
+        effects_of.at(baseline_rows[e]).push_back(static_cast<std::uint32_t>(e));
+    }
 
     Coordinates effect_coords = all;
     effect_coords.policy.clear();
@@ -426,47 +397,122 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
         return scale;
     };
 
+    hdf5::Group effects_group;
+    GroupScales effect_scales;
+    hdf5::Dataset indicator_scale;
+    if (paired) {
+        effects_group = create_group(file, "effects",
+                                     "per run of a variant with a baseline, differences against the baseline run "
+                                     "with the same sample and replicate");
+        effect_scales.leading.push_back(write_run_axis(effects_group, plan, effect_rows, &baseline_rows));
+        effect_scales.dims = write_coordinates(effects_group, effect_coords);
+        indicator_scale = write_indicator_axis(effects_group);
+    }
     std::vector<Schema> effect_schema;
     std::map<std::string, hdf5::Dataset> effect_data;
     hdf5::Dataset indicator_data;
-    {
-        const hdf5::Group g = create_group(file, "effects",
-                                           "per run of a variant with a baseline, differences against the baseline run "
-                                           "with the same sample and replicate");
-        GroupScales s;
-        s.leading.push_back(write_run_axis(g, plan, effect_rows, &baseline_rows));
-        s.dims = write_coordinates(g, effect_coords);
-        const hdf5::Dataset indicator_scale = write_indicator_axis(g);
-        for (std::size_t e = 0; e < effect_rows.size(); ++e) {
-            const RunResult v = paired_run(effect_rows[e]);
-            const RunResult b = paired_run(baseline_rows[e]);
-            const std::vector<Variable> diffs = ensemble::effects(v, b);
-            if (e == 0) {
-                for (const Variable& x : diffs) {
-                    effect_schema.push_back({x.name, x.units, x.long_name, x.dims, x.is_count});
-                    effect_data.emplace(x.name, create_variable(g, effect_coords, s, {effect_rows.size()},
-                                                                effect_schema.back(), x.is_count,
-                                                                "variant sample replicate seed baseline_run"));
-                }
-                indicator_data = create_rows<double>(g, "indicators", effect_rows.size(), {indicator_names.size()});
-                hdf5::write_attribute(indicator_data, "long_name", "key indicators of the run against its baseline");
-                hdf5::write_attribute(indicator_data, "coordinates",
-                                      "variant sample replicate seed baseline_run indicator_units indicator_long_name");
-                hdf5::attach_dimension_scale(indicator_data, s.leading[0], 0);
-                hdf5::attach_dimension_scale(indicator_data, indicator_scale, 1);
-            }
+
+    // Rows are filtered on every thread and written chunk by chunk (batch/chunk_io.hpp).
+    ChunkedRowWriter writer;
+    std::map<std::uint32_t, RunResult> paired_runs;  // read, with effects still to compute
+    std::vector<std::uint32_t> effects_left(N, 0);
+    for (std::uint32_t i = 0; i < N; ++i) effects_left[i] = static_cast<std::uint32_t>(effects_of[i].size());
+    const auto write_effect = [&](std::uint32_t e) {
+        const RunResult& v = paired_runs.at(effect_rows[e]);
+        const RunResult& b = paired_runs.at(baseline_rows[e]);
+        const std::vector<Variable> diffs = ensemble::effects(v, b);
+        if (effect_schema.empty()) {
             for (const Variable& x : diffs) {
-                if (x.is_count)
-                    write_row(effect_data.at(x.name), e, x.counts);
-                else
-                    write_row(effect_data.at(x.name), e, x.values);
+                effect_schema.push_back({x.name, x.units, x.long_name, x.dims, x.is_count});
+                effect_data.emplace(x.name, create_variable(effects_group, effect_coords, effect_scales,
+                                                            {effect_rows.size()}, effect_schema.back(), x.is_count,
+                                                            "variant sample replicate seed baseline_run"));
             }
-            write_row(indicator_data, e, ensemble::indicators(v, b));
+            indicator_data = create_rows<double>(effects_group, "indicators", effect_rows.size(), {indicator_names.size()});
+            hdf5::write_attribute(indicator_data, "long_name", "key indicators of the run against its baseline");
+            hdf5::write_attribute(indicator_data, "coordinates",
+                                  "variant sample replicate seed baseline_run indicator_units indicator_long_name");
+            hdf5::attach_dimension_scale(indicator_data, effect_scales.leading[0], 0);
+            hdf5::attach_dimension_scale(indicator_data, indicator_scale, 1);
         }
+        for (const Variable& x : diffs) {
+            if (x.is_count)
+                writer.write_row(effect_data.at(x.name), e, x.counts);
+            else
+                writer.write_row(effect_data.at(x.name), e, x.values);
+        }
+        writer.write_row(indicator_data, e, ensemble::indicators(v, b));
+    };
+
+    for (std::uint32_t i = 0; i < N; ++i) {
+        const RunResult run = source.values(i, kept_layout);
+        const Coordinates& rc = run.coords;
+        std::map<std::string, const Variable*> by_name;
+        for (const Variable& v : run.variables) by_name.emplace(v.name, &v);
+        std::vector<std::size_t> policy_map;
+        for (const std::string& p : rc.policy) policy_map.push_back(policy_index.at(p));
+        // The run as /runs holds it, with just the variables the effects need.
+        RunResult for_effects;
+        for_effects.coords = all;
+        const bool keep = !effects_of[i].empty();
+        for (const Schema& v : kept) {
+            const hdf5::Dataset& d = run_data.at(v.name);
+            const std::size_t n = product(lengths(all, v.dims));
+            const auto found = by_name.find(v.name);
+            const Variable* x = found == by_name.end() ? nullptr : found->second;
+            if (x != nullptr && (lengths(rc, x->dims) != lengths(rc, v.dims) || x->is_count != v.is_count))
+                throw InputError(source.name(i), 0, 0,
+                                 "variable " + v.name + " has another shape or type than in the other runs");
+            Variable row;
+            if (v.is_count) {
+                row.counts = x != nullptr ? on_union_policies(x->counts, v, rc, all, policy_map)
+                                          : std::vector<std::int64_t>(n, 0);
+                writer.write_row(d, i, row.counts);
+            } else {
+                row.values = x != nullptr ? on_union_policies(x->values, v, rc, all, policy_map)
+                                          : std::vector<double>(n, 0.0);
+                writer.write_row(d, i, row.values);
+            }
+            if (keep && effect_input_set.count(v.name) != 0) {
+                row.name = v.name;
+                row.units = v.units;
+                row.long_name = v.long_name;
+                row.dims = v.dims;
+                row.is_count = v.is_count;
+                for_effects.variables.push_back(std::move(row));
+            }
+        }
+        if (!keep) continue;
+        // In the order of effect_inputs, as the effects read them.
+        std::vector<Variable> ordered;
+        for (const std::string& name : effect_inputs)
+            for (Variable& x : for_effects.variables)
+                if (x.name == name) ordered.push_back(std::move(x));
+        for_effects.variables = std::move(ordered);
+        paired_runs.emplace(i, std::move(for_effects));
+        for (const std::uint32_t e : effects_of[i]) {
+            const std::uint32_t other = effect_rows[e] == i ? baseline_rows[e] : effect_rows[e];
+            if (paired_runs.count(other) == 0) continue;  // computed when the other arrives
+            write_effect(e);
+            for (const std::uint32_t r : {effect_rows[e], baseline_rows[e]})
+                if (--effects_left[r] == 0) paired_runs.erase(r);
+        }
+    }
+    writer.finish();
+    if (!paired_runs.empty()) throw std::logic_error("assemble_batch: effects left uncomputed");
+
+    ChunkedRowWriter statistics_writer;
+    for (std::size_t k = 0; k < kept.size(); ++k)
+        write_statistics(run_data.at(kept[k].name), by_variant, statistics_data[k], statistics_writer);
+    if (!paired) {
+        statistics_writer.finish();
+        file.close();
+        return;
     }
 
     std::vector<std::string> paired_names;
     for (const std::uint32_t v : paired_variants) paired_names.push_back(plan.variants[v].name);
+    std::vector<hdf5::Dataset> effect_statistics_data;
     {
         const hdf5::Group g = create_group(file, "effect_statistics",
                                            "per variant with a baseline, statistics of the effects across samples and "
@@ -477,9 +523,10 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
                                          "statistic across runs: mean, or percentile (linear interpolation)"));
         s.dims = write_coordinates(g, effect_coords);
         for (const Schema& v : effect_schema) {
-            const hdf5::Dataset target =
-                create_variable(g, effect_coords, s, {paired_names.size(), stats.size()}, v, false, "");
-            write_statistics(effect_data.at(v.name), effect_groups, target);
+            // Open until the writer has written it.
+            effect_statistics_data.push_back(
+                create_variable(g, effect_coords, s, {paired_names.size(), stats.size()}, v, false, ""));
+            write_statistics(effect_data.at(v.name), effect_groups, effect_statistics_data.back(), statistics_writer);
         }
     }
     {
@@ -519,6 +566,7 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
             write_row(valid, k, count);
         }
     }
+    statistics_writer.finish();
     file.close();
 }
 

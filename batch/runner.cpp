@@ -561,12 +561,17 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     meta.threads = options.threads;
     meta.created_utc = utc_now_iso8601();
     try {
-        if (options.shard.active()) {
-            write_shard_file(plan, options.shard, [&saved](std::uint32_t i) { return saved.run(i); }, temporary, meta);
-        } else {
-            PartRunSource source(saved);
-            assemble_batch(plan, source, temporary, meta);
-        }
+        // The assembly's parallel parts (statistics) use at most `threads` too.
+        tbb::task_arena arena(options.threads);
+        arena.execute([&] {
+            if (options.shard.active()) {
+                write_shard_file(plan, options.shard, [&saved](std::uint32_t i) { return saved.run(i); }, temporary,
+                                 meta);
+            } else {
+                PartRunSource source(saved);
+                assemble_batch(plan, source, temporary, meta);
+            }
+        });
         sync_file(temporary);
         publish(temporary, output, options.force);
     } catch (...) {

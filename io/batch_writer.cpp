@@ -105,4 +105,11 @@ void read_row_as_double(const hdf5::Dataset& dataset, hsize_t row, std::vector<d
     read_row(dataset, row, H5T_NATIVE_DOUBLE, out.data() + at);
 }
 
+std::vector<double> read_all_as_double(const hdf5::Dataset& dataset) {
+    std::vector<double> out(product(dataset.shape()));
+    if (!out.empty() && H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+        throw InputError(dataset.file_name(), 0, 0, "cannot read " + dataset.path());
+    return out;
+}
+
 }  // namespace greenshift

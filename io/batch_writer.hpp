@@ -40,6 +40,8 @@ void write_row(const hdf5::Dataset& dataset, hsize_t row, const std::vector<T>& 
 }
 // Appends row `row` of `dataset` to `out` as doubles.
 void read_row_as_double(const hdf5::Dataset& dataset, hsize_t row, std::vector<double>& out);
+// Every row of `dataset` as doubles, in one read (each chunk is decompressed once).
+std::vector<double> read_all_as_double(const hdf5::Dataset& dataset);
 
 template <class T>
 hdf5::Dataset create_rows(const hdf5::Location& where, const std::string& name, hsize_t rows,
