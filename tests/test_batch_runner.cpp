@@ -3,22 +3,31 @@
 // file, refusals, and the effects and indicators against direct computations.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <random>
 
 #include "batch/assemble.hpp"
+#include "batch/chunk_io.hpp"
 #include "batch/ensemble.hpp"
 #include "batch/parts.hpp"
 #include "batch/runner.hpp"
+#include "core/model.hpp"
+#include "io/batch_writer.hpp"
 #include "io/hdf5.hpp"
 #include "io/input_error.hpp"
 #include "io/run_reader.hpp"
+#include "io/run_writer.hpp"
 #include "io/scenario_loader.hpp"
 
 namespace gs = greenshift;
@@ -346,4 +355,211 @@ TEST(BatchRunner, EffectsAndIndicatorsMatchTheRuns) {
         for (std::size_t r = 1; r < plan.runs.size(); r += 2) s += static_cast<double>(adopters.values[r * m + i]);
         EXPECT_DOUBLE_EQ(stats.values[(1 * 6 + 0) * m + i], s / 4);
     }
+}
+
+// --- parts: several runs per part, and a batch killed mid-way ---
+
+namespace {
+
+std::vector<std::string> part_files(const std::string& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (gs::is_part_file_name(e.path().filename().string())) out.push_back(e.path().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Field by field, values bitwise.
+std::string run_difference(const gs::RunResult& a, const gs::RunResult& b) {
+    const gs::Coordinates &x = a.coords, &y = b.coords;
+    if (x.sector != y.sector || x.size_class != y.size_class || x.technology != y.technology ||
+        x.technology_unit != y.technology_unit || x.policy != y.policy || x.policy_type != y.policy_type ||
+        x.io_sector != y.io_sector || x.year != y.year || x.time_units != y.time_units ||
+        x.time_days.size() != y.time_days.size() ||
+        std::memcmp(x.time_days.data(), y.time_days.data(), x.time_days.size() * sizeof(double)) != 0)
+        return "coordinates differ";
+    if (a.variables.size() != b.variables.size())
+        return std::to_string(a.variables.size()) + " vs " + std::to_string(b.variables.size()) + " variables";
+    for (std::size_t k = 0; k < a.variables.size(); ++k) {
+        const gs::Variable &v = a.variables[k], &w = b.variables[k];
+        if (v.name != w.name || v.units != w.units || v.long_name != w.long_name || v.dims != w.dims ||
+            v.is_count != w.is_count || v.counts != w.counts || v.values.size() != w.values.size() ||
+            std::memcmp(v.values.data(), w.values.data(), v.values.size() * sizeof(double)) != 0)
+            return "variable " + v.name + " (or " + w.name + ") differs";
+    }
+    return {};
+}
+
+gs::RunResult morocco_run(const std::string& overrides) {
+    gs::LoadOptions opt;
+    opt.overrides = {"run.end_year=2026", "run.seed=5"};
+    if (!overrides.empty()) opt.overrides.push_back(overrides);
+    const std::string file = std::string(GREENSHIFT_SOURCE_DIR) + "/scenarios/morocco-cop22.yaml";
+    return gs::compute_run(gs::load_scenario_text(read_file(file), file, opt), 1);
+}
+
+}  // namespace
+
+// A part stores exactly what a run file would: reading a run file written from a
+// result, and reading the part, give the same run, bit for bit (also for a run
+// without policies, whose variables over `policy` a run file leaves out).
+TEST(BatchParts, HoldWhatARunFileHolds) {
+    TempDir tmp;
+    for (const std::string& overrides : {std::string(), std::string("policies={}")}) {
+        const gs::RunResult result = morocco_run(overrides);
+        const std::string run_file = tmp.file("run" + std::to_string(overrides.size()) + ".h5");
+        {
+            gs::hdf5::File f = gs::hdf5::File::create(run_file);
+            gs::write_run_group(f, result);
+            f.close();
+        }
+        const gs::RunResult from_file = gs::read_run_group(gs::hdf5::File::open_read_only(run_file));
+        const gs::RunResult stored = gs::stored_form(result);
+        EXPECT_EQ(run_difference(from_file, stored), "") << overrides;
+
+        const gs::PartRun a = gs::encode_part_run(7, result), b = gs::encode_part_run(9, result);
+        const std::string part = tmp.file(gs::part_file_name(7));
+        gs::write_part(part, "identity-x", {&a, &b});
+        const auto p = gs::PartFile::open(part, "identity-x");
+        EXPECT_EQ(p->runs(), (std::vector<std::uint32_t>{7, 9}));
+        p->verify();
+        EXPECT_EQ(run_difference(p->run(9), stored), "");
+        gs::RunResult layout = stored;
+        for (gs::Variable& v : layout.variables) {
+            v.values.clear();
+            v.counts.clear();
+        }
+        EXPECT_EQ(run_difference(p->layout(7), layout), "");
+        EXPECT_THROW((void)p->run(8), gs::InputError);
+        EXPECT_THROW((void)gs::PartFile::open(part, "identity-y"), gs::InputError) << "another batch's part";
+    }
+    EXPECT_THROW((void)gs::PartFile::open(tmp.file("run0.h5"), "identity-x"), gs::InputError) << "a run file is no part";
+}
+
+// Every chunked row dataset written by ChunkedRowWriter reads back as HDF5's own
+// writes would: rows out of order, chunks of one and of many rows, a last chunk
+// cut short, rows never written (0), integers and doubles; and read_rows_as_double
+// equals HDF5's conversion.
+TEST(ChunkIo, SameDatasetsAsHdf5Writes) {
+    TempDir tmp;
+    const std::string path = tmp.file("c.h5");
+    std::mt19937_64 rng(3);
+    std::normal_distribution<double> normal(0.0, 1e6);
+    struct Case {
+        std::string name;
+        hsize_t rows;
+        std::vector<hsize_t> trailing;
+        bool counts;
+    };
+    const std::vector<Case> cases = {{"big_rows", 7, {9000}, false},       // one row per chunk
+                                     {"small_rows", 301, {3, 5}, false},   // many rows per chunk, last cut short
+                                     {"counts", 250, {40}, true},
+                                     {"tiny", 3, {2}, false}};             // contiguous: through HDF5
+    {
+        gs::hdf5::File f = gs::hdf5::File::create(path);
+        gs::ChunkedRowWriter writer(1 << 16);
+        std::vector<gs::hdf5::Dataset> mine, theirs;
+        for (const Case& c : cases) {
+            mine.push_back(c.counts ? gs::create_rows<std::int64_t>(f, c.name + "_mine", c.rows, c.trailing)
+                                    : gs::create_rows<double>(f, c.name + "_mine", c.rows, c.trailing));
+            theirs.push_back(c.counts ? gs::create_rows<std::int64_t>(f, c.name + "_hdf5", c.rows, c.trailing)
+                                      : gs::create_rows<double>(f, c.name + "_hdf5", c.rows, c.trailing));
+        }
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            const Case& c = cases[k];
+            std::size_t n = 1;
+            for (const hsize_t t : c.trailing) n *= t;
+            std::vector<hsize_t> order;
+            for (hsize_t r = 0; r < c.rows; ++r)
+                if (r % 11 != 5) order.push_back(r);  // some rows never written
+            std::shuffle(order.begin(), order.end(), rng);
+            for (const hsize_t r : order) {
+                if (c.counts) {
+                    std::vector<std::int64_t> row(n);
+                    for (auto& x : row) x = static_cast<std::int64_t>(normal(rng)) * (r % 3 == 0 ? (1LL << 40) : 1);
+                    writer.write_row(mine[k], r, row);
+                    gs::write_row(theirs[k], r, row);
+                } else {
+                    std::vector<double> row(n);
+                    for (auto& x : row) x = r % 4 == 0 ? std::round(normal(rng)) : normal(rng);
+                    if (r == 0) row[0] = std::numeric_limits<double>::quiet_NaN();
+                    writer.write_row(mine[k], r, row);
+                    gs::write_row(theirs[k], r, row);
+                }
+            }
+        }
+        writer.finish();
+        f.close();
+    }
+    const gs::hdf5::File f = gs::hdf5::File::open_read_only(path);
+    for (const Case& c : cases) {
+        const gs::hdf5::Dataset a = gs::hdf5::Dataset::open(f, c.name + "_mine");
+        const gs::hdf5::Dataset b = gs::hdf5::Dataset::open(f, c.name + "_hdf5");
+        const std::vector<double> x = gs::read_all_as_double(a), y = gs::read_all_as_double(b);
+        ASSERT_EQ(x.size(), y.size()) << c.name;
+        EXPECT_EQ(std::memcmp(x.data(), y.data(), x.size() * sizeof(double)), 0) << c.name;
+        const std::vector<double> z = gs::read_rows_as_double(a);
+        ASSERT_EQ(z.size(), y.size()) << c.name;
+        EXPECT_EQ(std::memcmp(z.data(), y.data(), z.size() * sizeof(double)), 0) << c.name;
+        if (c.counts) {
+            EXPECT_EQ(gs::hdf5::read_array<std::int64_t>(f, c.name + "_mine").values,
+                      gs::hdf5::read_array<std::int64_t>(f, c.name + "_hdf5").values);
+        }
+    }
+}
+
+// Parts of several runs (held back until three are waiting), and a batch killed
+// with SIGKILL once two parts are saved, while other runs compute and wait: the
+// resume trusts whole parts only, computes the rest, and gives the datasets of an
+// uninterrupted batch.
+TEST(BatchRunnerDeathTest, PartsOfSeveralRunsAndAKillMidWayResume) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");  // the child is a fresh process
+    // The child re-runs this test up to EXPECT_EXIT: it finds the folder by name.
+    static const char* const kDir = "GREENSHIFT_TEST_KILLED_BATCH_DIR";
+    std::optional<TempDir> owned;
+    std::string dir;
+    if (const char* d = std::getenv(kDir)) {
+        dir = d;
+    } else {
+        owned.emplace();
+        dir = owned->path.string();
+        ::setenv(kDir, dir.c_str(), 1);
+    }
+    const gs::BatchPlan plan = small_plan(4, 2);  // 16 runs
+    const std::string out = dir + "/killed.h5";
+    EXPECT_EXIT(
+        {
+            gs::BatchOptions o = options_for(out, 2);
+            o.part_runs = 3;
+            o.part_seconds = 600;
+            o.progress = [](const gs::BatchProgress& p) {
+                if (p.computed >= 6) std::raise(SIGKILL);
+            };
+            gs::run_batch(plan, scenario_for(plan), o);
+            std::exit(0);
+        },
+        ::testing::KilledBySignal(SIGKILL), "");
+    ::unsetenv(kDir);
+
+    EXPECT_FALSE(fs::exists(out));
+    std::uint32_t saved = 0;
+    const std::vector<std::string> parts = part_files(out + ".parts");
+    ASSERT_EQ(parts.size(), 2u);
+    for (const std::string& p : parts) {
+        const auto part = gs::PartFile::open(p, plan.identity);
+        EXPECT_EQ(part->runs().size(), 3u) << p;
+        saved += static_cast<std::uint32_t>(part->runs().size());
+    }
+    // What a kill inside a part's write leaves: its temporary.
+    { std::ofstream(out + ".parts/run-000015.h5.tmp") << "half a part"; }
+
+    gs::BatchOptions resume = options_for(out, 2);
+    resume.resume = true;
+    const auto r = gs::run_batch(plan, scenario_for(plan), resume);
+    EXPECT_FALSE(r.interrupted);
+    EXPECT_EQ(r.already_done, saved);
+    EXPECT_EQ(r.computed, plan.runs.size() - saved);
+    EXPECT_FALSE(fs::exists(out + ".parts"));
+    gs::run_batch(plan, scenario_for(plan), options_for(dir + "/whole.h5", 1));
+    EXPECT_EQ(dataset_difference(dir + "/whole.h5", out), "");
 }
