@@ -36,3 +36,24 @@ TEST_P(ThreadCount, BassModeIsBitwiseEqualToOneThread) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, ThreadCount, ::testing::Values(1, 2, 3, 4));
+
+// Bass mode where blocks hold several sectors and size classes and assisted
+// firms have their own threshold (the per-firm path of the bass pass).
+TEST(ThreadCountMixed, BassModeWithSectorsAndAssistanceIsBitwiseEqualToOneThread) {
+    Scenario s = fixtures::bass_scenario(1, 0.03, 0.38, 4, 6);
+    s.sectors[0].firms = {30'001, 6'011, 1'003, 97};
+    Sector second = s.sectors[0];
+    second.name = "second";
+    s.sectors.push_back(second);
+    Policy ta;
+    ta.name = "assistance";
+    ta.type = PolicyType::technical_assistance;
+    ta.start_year = 2018;
+    ta.end_year = 2020;
+    ta.capacity = 5'000;
+    ta.awareness_lift = 0.3;
+    s.policies.push_back(ta);
+    const RunResult serial = run_with_threads(s, 1);
+    for (int threads : {2, 3, 4}) EXPECT_EQ(fixtures::bitwise_difference(serial, run_with_threads(s, threads)), "");
+    EXPECT_GT(fixtures::total(serial, "new_adopters"), 0);
+}
