@@ -99,14 +99,17 @@ int run_batch_command(const BatchArgs& a, const std::string& command_line, const
     std::string shard_note =
         o.shard.active() ? " of shard " + o.shard.text() + " (" + std::to_string(r.batch_runs) + " in the batch)" : "";
     if (o.workers != nullptr) shard_note += ", " + std::to_string(r.computed_elsewhere) + " computed by other ranks";
-    // thread-seconds of part writing shared over the threads, plus the assembly
+    // Thread-seconds of saving parts (encoding on the computing threads, writing and
+    // syncing on the saver thread) shared over the threads, plus the assembly.
     const double write = r.part_write_seconds / o.threads + r.assemble_seconds;
     char line[768];
+    // runs/s: runs computed over the whole time (batch file included); firm-steps/s:
+    // over the time spent computing runs, the model's rate.
     std::snprintf(line, sizeof line,
                   "wrote %s: %u runs%s (%u computed, %u already done) in %.2f s with %d threads: %.2f runs/s, %.3g "
                   "firm-steps/s; HDF5 writing %.1f%% of the time (parts %.2f s, batch file %.2f s)",
                   a.output.c_str(), r.total, shard_note.c_str(), r.computed, r.already_done, r.wall_seconds, o.threads,
-                  r.compute_seconds > 0 ? r.computed / r.compute_seconds : 0.0,
+                  r.wall_seconds > 0 ? r.computed / r.wall_seconds : 0.0,
                   r.compute_seconds > 0 ? static_cast<double>(r.firm_steps) / r.compute_seconds : 0.0,
                   r.wall_seconds > 0 ? 100.0 * write / r.wall_seconds : 0.0, r.part_write_seconds, r.assemble_seconds);
     if (bar) bar->finish(line);
