@@ -18,7 +18,10 @@ using namespace greenshift;
 namespace {
 
 constexpr std::uint32_t kSentinel = 0xDEADBEEFu;
-const std::size_t kSizes[] = {0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 100, 1024, 4099};
+// Around the block and group sizes of every path (sse2 6, avx2 12, avx512 groups of
+// 8 in blocks of 32, a remainder of one group merged into the block before it).
+const std::size_t kSizes[] = {0,  1,  3,  4,  7,  8,  9,  12, 13, 15,  16,  17,   24,  25,
+                              31, 32, 33, 40, 41, 63, 64, 65, 72, 100, 257, 1024, 4099};
 
 struct Key {
     std::uint64_t seed;
@@ -37,7 +40,7 @@ std::string describe(const Key& k, std::size_t n, const char* path) {
 std::vector<PhiloxPath> available_paths() {
     std::vector<PhiloxPath> paths;
     std::uint32_t w[4];
-    for (PhiloxPath p : {PhiloxPath::portable, PhiloxPath::sse2, PhiloxPath::avx2}) {
+    for (PhiloxPath p : {PhiloxPath::portable, PhiloxPath::sse2, PhiloxPath::avx2, PhiloxPath::avx512}) {
         if (detail::philox_fill_with(p, 0, 0, 0, 0, 0, 1, w)) paths.push_back(p);
     }
     return paths;
@@ -100,6 +103,44 @@ TEST(PhiloxBatch, ThePortableAndSse2PathsExistOnX86AndTheDispatchedPathIsOneOfTh
     for (PhiloxPath p : paths) found = found || p == philox_fill_path();
     EXPECT_TRUE(found) << philox_path_name(philox_fill_path());
     RecordProperty("philox_fill_path", philox_path_name(philox_fill_path()));
+}
+
+TEST(PhiloxBatch, DispatchPrefersAvx512ThenAvx2ThenSse2) {
+    // available_paths() lists the paths in the enum's order, the reverse of the
+    // preference order: the last one available is the one dispatched.
+    const auto paths = available_paths();
+    ASSERT_FALSE(paths.empty());
+    EXPECT_EQ(philox_fill_path(), paths.back())
+        << philox_path_name(philox_fill_path()) << " dispatched, " << philox_path_name(paths.back())
+        << " available";
+    for (PhiloxPath p : paths) RecordProperty(std::string("philox_path_") + philox_path_name(p), "available");
+}
+
+TEST(PhiloxBatch, MatchesPhiloxWordsThroughEveryPathForEverySizeUpTo300) {
+    const Key keys[] = {{20161107, 0, 0, kInitStep, purpose_word(Purpose::firm_step, 1)},
+                        {0x0123456789ABCDEFull, 77, 123457, 9, purpose_word(Purpose::bass_quad, 3)}};
+    const auto paths = available_paths();
+    for (const Key& k : keys) {
+        std::vector<std::uint32_t> expected(4 * 300);
+        for (std::uint32_t j = 0; j < 300; ++j) {
+            const auto w = philox_words(k.seed, k.run, k.first + j, k.step, k.purpose);
+            for (std::size_t i = 0; i < 4; ++i) expected[4 * j + i] = w[i];
+        }
+        for (std::size_t n = 0; n <= 300; ++n) {
+            for (std::size_t p = 0; p <= paths.size(); ++p) {
+                const PhiloxPath* path = p < paths.size() ? &paths[p] : nullptr;
+                const auto got = fill(k, n, path);
+                for (std::size_t i = 0; i < 4 * n; ++i) {
+                    if (got[i] != expected[i]) {
+                        ADD_FAILURE() << describe(k, n, path ? philox_path_name(*path) : "dispatched")
+                                      << ": counter " << i / 4 << " word " << i % 4 << " is "
+                                      << got[i] << ", philox_words gives " << expected[i];
+                        break;
+                    }
+                }
+            }
+        }
+    }
 }
 
 // Random123's known-answer vectors for Philox4x32-10 (kat_vectors in the Random123
