@@ -393,6 +393,11 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
             const std::string p = part_path(name);
             try {
                 const std::unique_ptr<PartFile> part = PartFile::open(p, plan.identity);
+                // A part is named for its smallest run; another name could be
+                // replaced by a new part.
+                if (part_file_name(part->runs().front()) != name)
+                    throw InputError(p, 0, 0, "holds runs from " + std::to_string(part->runs().front()) +
+                                                  ", not what its name says");
                 part->verify();
                 saved.add(p, part->runs());
             } catch (const std::exception& e) {
