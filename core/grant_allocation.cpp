@@ -6,8 +6,6 @@
 #include <cstring>
 #include <memory>
 #include <span>
-
-#include <omp.h>
 #include <cstdint>
 
 namespace greenshift {
@@ -33,12 +31,11 @@ std::uint64_t ordered_bits(double d) {
 // Stable LSD radix sort on (hi, lo), 11-bit digits: 12 passes at most, and a
 // pass whose digit is the same for every entry (the rank in a lottery) is skipped.
 // Linear in the queue's length, where a comparison sort is n log n: queues hold up
-// to a million applications a step at 10^7 firms. Long queues are sorted by the
-// threads together: each pass, each thread counts and then places a contiguous
-// part; parts keep their order inside a bucket, so the result is the one stable
-// order whatever the thread count.
+// to a million applications a step at 10^7 firms. One thread: the model serves its
+// programmes in parallel instead (one parallel region per step, not one per pass,
+// which matters when the cores are shared with other work).
 // Buffers kept from one call to the next (per thread): a fresh allocation of tens of
-// megabytes each step costs its page faults again, and they serialise the threads.
+// megabytes each step would pay its page faults again.
 struct Scratch {
     std::unique_ptr<Entry[]> data;
     std::size_t capacity = 0;
@@ -58,7 +55,6 @@ void radix_sort(std::span<Entry> v) {
     using Counts = std::array<std::uint32_t, kBuckets>;
     const std::size_t n = v.size();
     if (n < 2) return;
-    const int parts = n > 100'000 ? std::max(1, omp_get_max_threads()) : 1;
     auto digit = [](const Entry& e, int pass) {
         return static_cast<std::size_t>(((pass >= kDigits ? e.hi : e.lo) >> ((pass % kDigits) * kBits)) & (kBuckets - 1));
     };
@@ -69,32 +65,16 @@ void radix_sort(std::span<Entry> v) {
         for (int pass = 0; pass < 2 * kDigits; ++pass) ++all[static_cast<std::size_t>(pass)][digit(e, pass)];
     Entry* from = v.data();
     Entry* to = sort_scratch.get(n);
-    std::vector<Counts> at(static_cast<std::size_t>(parts));
     for (int pass = 0; pass < 2 * kDigits; ++pass) {
-        const auto& c = all[static_cast<std::size_t>(pass)];
+        auto& c = all[static_cast<std::size_t>(pass)];
         if (std::find(c.begin(), c.end(), static_cast<std::uint32_t>(n)) != c.end()) continue;
-#pragma omp parallel for schedule(static, 1) num_threads(parts) if (parts > 1)
-        for (int t = 0; t < parts; ++t) {
-            auto& mine = at[static_cast<std::size_t>(t)];
-            mine.fill(0);
-            const std::size_t lo = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(parts);
-            const std::size_t hi = n * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(parts);
-            for (std::size_t i = lo; i < hi; ++i) ++mine[digit(from[i], pass)];
+        std::uint32_t next = 0;
+        for (auto& x : c) {
+            const std::uint32_t k = x;
+            x = next;
+            next += k;
         }
-        std::uint32_t next = 0;  // bucket by bucket, part by part
-        for (std::size_t b = 0; b < kBuckets; ++b)
-            for (auto& mine : at) {
-                const std::uint32_t k = mine[b];
-                mine[b] = next;
-                next += k;
-            }
-#pragma omp parallel for schedule(static, 1) num_threads(parts) if (parts > 1)
-        for (int t = 0; t < parts; ++t) {
-            auto& mine = at[static_cast<std::size_t>(t)];
-            const std::size_t lo = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(parts);
-            const std::size_t hi = n * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(parts);
-            for (std::size_t i = lo; i < hi; ++i) to[mine[digit(from[i], pass)]++] = from[i];
-        }
+        for (std::size_t i = 0; i < n; ++i) to[c[digit(from[i], pass)]++] = from[i];
         std::swap(from, to);
     }
     if (from != v.data()) std::memcpy(static_cast<void*>(v.data()), from, n * sizeof(Entry));
@@ -104,12 +84,11 @@ void radix_sort(std::span<Entry> v) {
 
 AllocationOutcome allocate_budget(std::span<const std::span<Application>> lists, std::uint16_t programme,
                                   AllocationOrder order, double budget) {
-    // The queue, list by list in parallel: each list's entries go to the slice that
-    // the lists before it leave free, so the queue is in list order.
+    // The queue, list by list: each list's entries go to the slice that the lists
+    // before it leave free, so the queue is in list order.
     const auto n_lists = static_cast<std::int64_t>(lists.size());
     std::vector<std::size_t> at(lists.size() + 1, 0);
     std::vector<std::uint8_t> ordered(lists.size(), 1);  // the list is in (firm, tech) order
-#pragma omp parallel for schedule(static) if (n_lists > 64)
     for (std::int64_t l = 0; l < n_lists; ++l) {
         std::size_t n = 0;
         const Application* last = nullptr;
@@ -124,7 +103,6 @@ AllocationOutcome allocate_budget(std::span<const std::span<Application>> lists,
     }
     for (std::size_t l = 0; l < lists.size(); ++l) at[l + 1] += at[l];
     const std::span<Entry> queue(queue_scratch.get(at.back()), at.back());
-#pragma omp parallel for schedule(static) if (n_lists > 64)
     for (std::int64_t l = 0; l < n_lists; ++l) {
         const auto ul = static_cast<std::size_t>(l);
         std::size_t q = at[ul];

@@ -35,6 +35,8 @@ AllocationOutcome allocate_budget(std::vector<Application>& applications, std::u
 
 // The same over several lists taken as one (their concatenation), e.g. the
 // applications of each block of firms where they were made, without copying them.
+// Calls for different programmes touch different applications, so they may run
+// concurrently.
 AllocationOutcome allocate_budget(std::span<const std::span<Application>> lists, std::uint16_t programme,
                                   AllocationOrder order, double budget);
 

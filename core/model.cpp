@@ -945,10 +945,17 @@ void Model::State::do_step() {
     } else {
         for (auto& v : block_apps) lists.emplace_back(v);
     }
-    for (int p : programmes) {
-        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
-        const auto up = static_cast<std::size_t>(p);
-        const auto out = allocate_budget(lists, static_cast<std::uint16_t>(p), pol.order, remaining[up]);
+    // Programmes are independent (each its applications and its budget): one thread
+    // per programme.
+    std::vector<AllocationOutcome> outcomes(programmes.size());
+#pragma omp parallel for schedule(dynamic, 1) if (programmes.size() > 1)
+    for (std::size_t j = 0; j < programmes.size(); ++j) {
+        const auto up = static_cast<std::size_t>(programmes[j]);
+        outcomes[j] = allocate_budget(lists, static_cast<std::uint16_t>(up), sc.policies[up].order, remaining[up]);
+    }
+    for (std::size_t j = 0; j < programmes.size(); ++j) {
+        const auto up = static_cast<std::size_t>(programmes[j]);
+        const AllocationOutcome& out = outcomes[j];
         remaining[up] -= out.spent;
         rec.budget_used[ts * uP + up] = out.spent;
         rec.served[ts * uP + up] += static_cast<std::int64_t>(out.served);
@@ -1293,8 +1300,9 @@ RunResult Model::result() const { return state_->result(); }
 std::vector<PhaseTime> Model::phase_times() const {
     static constexpr const char* names[kPhases] = {
         "tables (prices, learning, economics per cell)", "yearly selections (labels, assistance, audits)",
-        "firm pass", "budgets (gather, queue, serve)", "settle applications", "sum flows, stocks, record"};
-    static constexpr bool parallel[kPhases] = {false, true, true, false, true, false};
+        "firm pass", "budgets (queue, sort, serve; a thread per programme)", "settle applications",
+        "sum flows, stocks, record"};
+    static constexpr bool parallel[kPhases] = {false, true, true, true, true, false};
     std::vector<PhaseTime> out;
     for (std::size_t j = 0; j < kPhases; ++j) out.push_back({names[j], state_->phase_seconds[j], parallel[j]});
     return out;
