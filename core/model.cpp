@@ -372,8 +372,27 @@ void Model::State::yearly_selections(int year) {
                 keys.erase(cut, keys.end());
             }
         }
+        // Keys are uniform 64-bit words, so the `capacity` smallest of m lie below
+        // about capacity/m of the range: gather only the keys under a cut-off set a
+        // few standard deviations above that. If fewer than `capacity` pass, gather
+        // them all; either way the selection is exact. (One process: ranks would need
+        // the global count first.)
+        std::uint64_t cutoff = ~std::uint64_t{0};
+        std::uint64_t m = 0;
+        for (const auto& keys : block_keys) m += keys.size();
+        if (!split() && pol.capacity > 0 && m > 2 * pol.capacity) {
+            const double want = static_cast<double>(pol.capacity) + 6.0 * std::sqrt(static_cast<double>(pol.capacity)) + 64.0;
+            if (want < static_cast<double>(m)) cutoff = static_cast<std::uint64_t>(std::ldexp(want / static_cast<double>(m), 64));
+        }
         std::vector<KeyedFirm> all;
-        for (const auto& keys : block_keys) all.insert(all.end(), keys.begin(), keys.end());
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            all.clear();
+            for (const auto& keys : block_keys)
+                for (const KeyedFirm& k : keys)
+                    if (k.key < cutoff) all.push_back(k);
+            if (all.size() >= std::min<std::uint64_t>(pol.capacity, m)) break;
+            cutoff = ~std::uint64_t{0};  // too few under the cut-off: take every key
+        }
         if (split()) {
             std::vector<std::byte> bytes;
             pack(bytes, all.data(), all.size());

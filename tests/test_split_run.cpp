@@ -120,3 +120,26 @@ TEST(SplitRun, EachRankHoldsOnlyItsBlocksOfFirms) {
     EXPECT_EQ(held[1], (std::pair<std::uint64_t, std::uint64_t>{3 * 4096, 3 * 4096}));
     EXPECT_EQ(held[2], (std::pair<std::uint64_t, std::uint64_t>{6 * 4096, 40000 - 6 * 4096}));
 }
+
+// Labels and assistance for far fewer firms than are eligible: one process gathers
+// only the keys under a cut-off, a split run gathers every key; both must pick the
+// same firms, and exactly `capacity` of them a year.
+TEST(SplitRun, SmallSelectionsPickTheSameFirmsAsAFullGather) {
+    Scenario s = fixtures::full_scenario(6000);
+    std::uint64_t label_capacity = 0;
+    for (auto& pol : s.policies) {
+        if (pol.type == PolicyType::tpme_label) pol.capacity = label_capacity = 37;
+        if (pol.type == PolicyType::technical_assistance) {
+            pol.capacity = 41;
+            pol.eligible.labelled_only = false;
+        }
+    }
+    const RunResult serial = simulate(s);
+    const auto parts = run_split(s, 2, 1);
+    for (const auto& part : parts) EXPECT_EQ(fixtures::bitwise_difference(serial, part), "");
+    const Variable* labelled = serial.find("firms_labelled");
+    ASSERT_NE(labelled, nullptr);
+    // first label year 2018 (steps 4..7 of quarterly 2017-2026): 37 firms, then 74, ...
+    EXPECT_EQ(labelled->counts[4], static_cast<std::int64_t>(label_capacity));
+    EXPECT_EQ(labelled->counts[8], static_cast<std::int64_t>(2 * label_capacity));
+}
