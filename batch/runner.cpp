@@ -415,7 +415,7 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     }
     report.check_seconds = since(c0);
 
-    std::mutex mutex;  // part writes, statistics, callbacks
+    std::mutex mutex;  // the report, progress, the index of saved runs, callbacks
     BatchProgress progress;
     progress.total = report.total;
     progress.done = report.already_done;
