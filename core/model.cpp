@@ -159,6 +159,7 @@ struct Model::State {
     bool bass_open_built = false;
     Flow* block_flows(std::uint64_t b) { return flows.data() + flow_at[b - own.first] - cell_lo[b]; }
     std::vector<std::vector<KeyedFirm>> block_keys;
+    std::vector<std::uint64_t> block_eligible;  // candidates per block before trimming
 
     // recorder, time-major
     struct Rec {
@@ -309,6 +310,7 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     block_pending.resize(mine);
     if (bass) bass_open.resize(mine * static_cast<std::size_t>(T));
     block_keys.resize(mine);
+    block_eligible.resize(mine);
 
     const auto n = static_cast<std::size_t>(steps);
     auto& r = rec;
@@ -346,6 +348,7 @@ void Model::State::yearly_selections(int year) {
             const auto ub = static_cast<std::uint64_t>(b);
             auto& keys = block_keys[ub - own.first];
             keys.clear();
+            block_eligible[ub - own.first] = 0;
             // blocks with no eligible cell are skipped whole
             const std::size_t c_lo = cell_lo[ub] / static_cast<std::size_t>(T);
             const std::size_t c_hi = c_lo + cell_n[ub] / static_cast<std::size_t>(T);
@@ -366,20 +369,21 @@ void Model::State::yearly_selections(int year) {
             }
             // Only a block's `capacity` smallest keys can be among the run's smallest
             // ((key, firm) is a total order), so the rest need not be gathered.
+            block_eligible[ub - own.first] = keys.size();
             if (keys.size() > pol.capacity) {
                 const auto cut = keys.begin() + static_cast<std::ptrdiff_t>(pol.capacity);
                 std::nth_element(keys.begin(), cut, keys.end());
                 keys.erase(cut, keys.end());
             }
         }
-        // Keys are uniform 64-bit words, so the `capacity` smallest of m lie below
-        // about capacity/m of the range: gather only the keys under a cut-off set a
-        // few standard deviations above that. If fewer than `capacity` pass, gather
+        // Keys are uniform 64-bit words, so the `capacity` smallest of the m
+        // candidates lie below about capacity/m of the range: gather only the keys
+        // under a cut-off set a few standard deviations above that. If fewer than `capacity` pass, gather
         // them all; either way the selection is exact. (One process: ranks would need
         // the global count first.)
         std::uint64_t cutoff = ~std::uint64_t{0};
         std::uint64_t m = 0;
-        for (const auto& keys : block_keys) m += keys.size();
+        for (auto e : block_eligible) m += e;
         if (!split() && pol.capacity > 0 && m > 2 * pol.capacity) {
             const double want = static_cast<double>(pol.capacity) + 6.0 * std::sqrt(static_cast<double>(pol.capacity)) + 64.0;
             if (want < static_cast<double>(m)) cutoff = static_cast<std::uint64_t>(std::ldexp(want / static_cast<double>(m), 64));
