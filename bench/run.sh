@@ -125,6 +125,12 @@ for sc in stress-1m stress-10m; do
         R[$sc.$th]="$(best_of "$repeat" run_gs "$th" "$root/scenarios/$sc.yaml" "${stress_args[@]}")"
     done
 done
+big_sc=stress-10m
+[[ $smoke == 1 ]] && big_sc=stress-1m
+log "profile: $big_sc, 2 threads, --timings ..."
+"$gs" run "$root/scenarios/$big_sc.yaml" -o "$work/out.h5" --force -q --threads 2 --timings "${stress_args[@]}" \
+    2>"$work/timings" >/dev/null || { cat "$work/timings" >&2; exit 1; }
+rm -f "$work/out.h5"
 log "running the tiny baseline (morocco-cop22) for memory ..."
 R[tiny]="$(run_gs 1 "$root/scenarios/morocco-cop22.yaml")"
 log "running bass mode, 1 thread, best of $repeat ..."
@@ -201,3 +207,6 @@ read -r _ wt _ st xt _ <<<"${R[tiny]}"
 row "  one Morocco run: sim s / HDF5 s / wall s" "$st / $xt / $wt" "" "" "" ""
 echo "bytes per firm = (peak RSS of the $big run, 2 threads - peak RSS of morocco-cop22.yaml) / firms"
 echo "100M x 30 yr = bytes per firm x 1e8 + the baseline RSS (vintage and recorder tables grow with steps, not firms)"
+echo
+echo "where the step time goes: greenshift run scenarios/$big_sc.yaml --threads 2 --timings"
+grep -v '^wrote ' "$work/timings"
