@@ -369,22 +369,24 @@ std::vector<std::string> part_files(const std::string& dir) {
     return out;
 }
 
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
 // Field by field, values bitwise.
 std::string run_difference(const gs::RunResult& a, const gs::RunResult& b) {
     const gs::Coordinates &x = a.coords, &y = b.coords;
     if (x.sector != y.sector || x.size_class != y.size_class || x.technology != y.technology ||
         x.technology_unit != y.technology_unit || x.policy != y.policy || x.policy_type != y.policy_type ||
         x.io_sector != y.io_sector || x.year != y.year || x.time_units != y.time_units ||
-        x.time_days.size() != y.time_days.size() ||
-        std::memcmp(x.time_days.data(), y.time_days.data(), x.time_days.size() * sizeof(double)) != 0)
+        !same_bits(x.time_days, y.time_days))
         return "coordinates differ";
     if (a.variables.size() != b.variables.size())
         return std::to_string(a.variables.size()) + " vs " + std::to_string(b.variables.size()) + " variables";
     for (std::size_t k = 0; k < a.variables.size(); ++k) {
         const gs::Variable &v = a.variables[k], &w = b.variables[k];
         if (v.name != w.name || v.units != w.units || v.long_name != w.long_name || v.dims != w.dims ||
-            v.is_count != w.is_count || v.counts != w.counts || v.values.size() != w.values.size() ||
-            std::memcmp(v.values.data(), w.values.data(), v.values.size() * sizeof(double)) != 0)
+            v.is_count != w.is_count || v.counts != w.counts || !same_bits(v.values, w.values))
             return "variable " + v.name + " (or " + w.name + ") differs";
     }
     return {};
