@@ -79,7 +79,8 @@ expect 0 "run with --set" -- "$exe" run "$bass" -o "$tmp/set.h5" -q --set run.en
 expect 0 "--set changed the horizon" -- "$py" -c "import h5py,sys; f=h5py.File('$tmp/set.h5'); y=f['year'][:]; sys.exit(0 if y.max()==2020 else 1)"
 
 # SIGTERM stops a run between steps with the documented code and writes nothing
-"$exe" run "$bass" -o "$tmp/killed.h5" -q --set sectors.all.firms.micro=3000000 --set run.steps_per_year=12 2>"$tmp/err" &
+# (the full model at 10^6 firms with monthly steps: seconds of work, so the signal lands mid-run)
+"$exe" run "$src/scenarios/stress-1m.yaml" -o "$tmp/killed.h5" -q --threads 1 --set run.steps_per_year=12 2>"$tmp/err" &
 pid=$!
 sleep 1.5
 kill -TERM $pid

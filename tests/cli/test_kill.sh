@@ -126,9 +126,9 @@ else
 fi
 
 # --- stop signals: exit 75 within 2 s, nothing written ---
-# Two million firms make each step ~20 ms: the signal lands in the simulation loop.
-long_args=("$src/scenarios/bass.yaml" --threads 1 --set sectors.all.firms.micro=2000000
-           --set run.steps_per_year=12)
+# The full model at 10^6 firms with monthly steps: 168 steps of ~50 ms (several
+# seconds in all), so the signal lands in the simulation loop.
+long_args=("$src/scenarios/stress-1m.yaml" --threads 1 --set run.steps_per_year=12)
 for sig in TERM USR1 INT; do
     sdir=$tmp/sig-$sig
     mkdir "$sdir"
