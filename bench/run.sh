@@ -8,8 +8,9 @@
 #     (scenarios/morocco-cop22.yaml, 10,891 firms), over the firm count;
 #   - bass mode (scenarios/bench-bass-10m.yaml, 10^7 firms x 100 steps, 1 thread)
 #     against the two references of the same model in bench/reference/, as ratios;
-#   - Morocco batch runs/s: `greenshift batch scenarios/morocco-cop22-batch.yaml`,
-#     2 threads, HDF5 output included (n/a when `greenshift batch` is not built).
+#   - Morocco batch: `greenshift batch` of scenarios/morocco-cop22-batch.yaml with 334
+#     samples (1,002 runs), 2 threads, HDF5 output included: wall time and runs/s
+#     (n/a when `greenshift batch` is not built).
 # Every figure is the best of --repeat runs (default 3); the spread is (worst - best)
 # / best. The simulation rate is the one `greenshift run` prints, which times the
 # steps only (not firm generation nor the HDF5 write).
@@ -138,10 +139,14 @@ R[bass]="$(best_of "$repeat" run_gs 1 "$root/scenarios/bench-bass-10m.yaml" "${b
 batch_file="$root/scenarios/morocco-cop22-batch.yaml"
 if "$gs" --help 2>&1 | grep -qE '^ +batch ' && [[ -f "$batch_file" ]]; then
     # `greenshift batch` prints "wrote OUT: N runs (...) in W s with T threads: R runs/s, ..."
-    log "running the Morocco batch, 2 threads ..."
+    # 334 Latin-hypercube samples x 3 variants = 1,002 runs: the 1,000-run batch of the
+    # target, measured rather than extrapolated
+    sed -E 's/^samples: *[0-9]+/samples: 334/' "$batch_file" >"$work/batch-1000.yaml"
+    cp "$root/scenarios/morocco-cop22.yaml" "$work/"  # the batch names it relative to its folder
+    log "running the Morocco batch, 1,002 runs, 2 threads ..."
     if [[ $smoke == 1 ]]; then
         log "  (skipped in --smoke)"
-    elif "$gs" batch "$batch_file" -o "$work/batch.h5" --force --threads 2 -q 2>"$work/batch.err" >/dev/null; then
+    elif "$gs" batch "$work/batch-1000.yaml" -o "$work/batch.h5" --force --threads 2 -q 2>"$work/batch.err" >/dev/null; then
         R[batch]="$(sed -nE 's/^wrote .*: ([0-9]+) runs .* in ([0-9.]+) s with .* ([0-9.]+) runs\/s.*/\1 \2 \3/p' "$work/batch.err")"
     else
         log "greenshift batch failed:"; cat "$work/batch.err" >&2
@@ -198,8 +203,8 @@ row "bass / C++ loop -O3 -march=native" "$(ratio "$rb" "$rnat")" "" "" "" ""
 if [[ -n "${R[batch]:-}" ]]; then
     read -r bruns bwall _ <<<"${R[batch]}"
     brate="$(awk -v n="$bruns" -v w="$bwall" 'BEGIN { printf "%.1f", n / w }')"  # runs over the whole wall time
-    row "Morocco batch runs/s ($bruns runs, 2 thr)" "$brate" "" "$bwall" ">= 16.7 (1000 < 60 s)" "$(pass "$brate" ">=" 16.7)"
-    row "  1,000 runs, s (extrapolated)" "$(awk -v r="$brate" 'BEGIN { printf "%.0f", (r > 0 ? 1000 / r : 0) }')" "" "" "< 60" ""
+    row "Morocco batch, $bruns runs (2 thr), wall s" "$bwall" "" "$bwall" "< 60" "$(pass "$bwall" "<=" 60)"
+    row "  runs/s" "$brate" "" "" "" ""
 else
     row "Morocco batch runs/s (1,000 runs)" "n/a (batch not built or --smoke)" "" "" ">= 16.7 (1000 < 60 s)" ""
 fi

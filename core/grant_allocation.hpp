@@ -12,15 +12,18 @@
 
 namespace greenshift {
 
+// 32 bytes: there can be a million a step at 10^7 firms (technologies <= 64 and
+// policies <= 256, as the scenario loader enforces).
 struct Application {
     std::uint32_t firm = 0;
-    std::uint16_t tech = 0;
+    std::uint8_t tech = 0;
+    bool served = false;
     std::uint16_t programme = 0;     // index into Scenario::policies
     double support = 0;              // MAD asked for
     double co2_per_mad = 0;          // lifetime tCO2 avoided per MAD of support
     std::uint64_t key = 0;           // lottery key
-    bool served = false;
 };
+static_assert(sizeof(Application) == 32);
 
 struct AllocationOutcome {
     double spent = 0;

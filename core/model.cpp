@@ -61,11 +61,11 @@ struct Flow {
     }
 };
 
-// An application to a budgeted programme, beside its `Application`: the project
+// An application to a budgeted programme, beside its `Application`: the financing
 // if served; if refused, the firm decides again without support (same project, its
-// own loan and capital cost).
+// own loan and capital cost). The project itself (energy displaced, capex) is
+// recomputed from the firm's columns when the application is settled.
 struct Pending {
-    double kwh = 0, capex = 0;
     double loan = 0, capital_yr = 0;                  // if served
     double refused_loan = 0, refused_capital_yr = 0;  // if refused
     bool adopt_if_refused = false;
@@ -910,8 +910,6 @@ void Model::State::do_step() {
                     const Terms with = terms(support);
                     if (u >= with.probability) continue;
                     Pending pend;
-                    pend.kwh = kwh;
-                    pend.capex = capex_f;
                     pend.loan = with.loan;
                     pend.capital_yr = with.capital_yr;
                     pend.refused_loan = plain.loan;
@@ -922,7 +920,7 @@ void Model::State::do_step() {
                                                  purpose_word(Purpose::lottery, static_cast<std::uint32_t>(k)));
                     Application app;
                     app.firm = firm;
-                    app.tech = static_cast<std::uint16_t>(k);
+                    app.tech = static_cast<std::uint8_t>(k);
                     app.programme = static_cast<std::uint16_t>(p);
                     app.support = support;
                     app.co2_per_mad = support > 0 ? kwh * un.co2 * tech.lifetime / support
@@ -1004,12 +1002,18 @@ void Model::State::do_step() {
                 if (!app.served && !pend.adopt_if_refused) continue;
                 const std::uint64_t li = app.firm - f.first;
                 f.adopted_step[f.at(li, app.tech)] = static_cast<std::uint16_t>(t);
-                Flow& c = flow[szk(f.sector[li], f.size_class[li], app.tech)];
+                const int s = f.sector[li];
+                Flow& c = flow[szk(s, f.size_class[li], app.tech)];
+                // the project, as the firm pass computed it
+                const Unit& un = unit[static_cast<std::size_t>(s) * uT + app.tech];
+                const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
+                const double kwh = sc.technologies[app.tech].savings_fraction * scale * un.demand;
+                const double capex_f = kwh * un.cost;
                 if (app.served) {
-                    c.adopt(pend.kwh, pend.capex, pend.loan, pend.capital_yr);
+                    c.adopt(kwh, capex_f, pend.loan, pend.capital_yr);
                     (is_grant[app.programme] ? c.grant : c.fund) += app.support;
                 } else {
-                    c.adopt(pend.kwh, pend.capex, pend.refused_loan, pend.refused_capital_yr);
+                    c.adopt(kwh, capex_f, pend.refused_loan, pend.refused_capital_yr);
                 }
             }
         }

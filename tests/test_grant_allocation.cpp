@@ -156,7 +156,7 @@ TEST(GrantAllocation, LotteryTiesAndAnyInputOrderMatchAComparisonSort) {
     };
     for (std::size_t i = 0; i < apps.size(); ++i) {
         apps[i].firm = static_cast<std::uint32_t>(next() % 20'000);  // repeated firms, shuffled
-        apps[i].tech = static_cast<std::uint16_t>(next() % 6);
+        apps[i].tech = static_cast<std::uint8_t>(next() % 6);
         apps[i].programme = static_cast<std::uint16_t>(i % 3 == 0 ? 1 : 0);
         apps[i].support = 1.0 + static_cast<double>(next() % 1000);
         apps[i].key = next() % 5000;  // many ties
