@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/bass_scan.hpp"
+#include "tests/test_support.hpp"
 
 namespace greenshift {
 namespace {
@@ -22,13 +23,7 @@ Lists reference(const std::vector<std::uint16_t>& ids, const std::vector<std::ui
 }
 
 TEST(BassScan, SplitsLikeAPlainLoop) {
-    std::uint64_t x = 0x2545F4914F6CDD1DULL;
-    auto next = [&x] {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        return x;
-    };
+    fixtures::XorShift next(0x2545F4914F6CDD1DULL);
     int cases = 0;
     for (std::size_t n : {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 100, 1000, 4096}) {
         for (std::uint64_t threshold : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 31,

@@ -99,17 +99,26 @@ TEST(GrantAllocation, BudgetsNeverExceededInARun) {
     EXPECT_GT(grant_budget, 0);
 }
 
+namespace {
+// The reference: serve `order` while the support asked fits in what is left.
+std::vector<bool> serve_in_order(const std::vector<Application>& apps, const std::vector<std::size_t>& order,
+                                 double budget) {
+    std::vector<bool> served(apps.size(), false);
+    double left = budget;
+    for (std::size_t i : order) {
+        if (apps[i].support > left) break;
+        left -= apps[i].support;
+        served[i] = true;
+    }
+    return served;
+}
+}  // namespace
+
 // A large co2-per-dirham queue with many tied ranks: the served set must be exactly what
 // a serial pass over the applications sorted by (co2 desc, key, firm) gives.
 TEST(GrantAllocation, LargeQueuesMatchASerialReference) {
     std::vector<Application> apps(300'000);
-    std::uint64_t x = 88172645463325252ULL;  // xorshift64, a fixed stream
-    auto next = [&x] {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        return x;
-    };
+    fixtures::XorShift next(88172645463325252ULL);  // a fixed stream
     for (std::size_t i = 0; i < apps.size(); ++i) {
         apps[i].firm = static_cast<std::uint32_t>(i);
         apps[i].programme = 0;
@@ -125,13 +134,7 @@ TEST(GrantAllocation, LargeQueuesMatchASerialReference) {
         return apps[a].firm < apps[b].firm;
     });
     const double budget = 2e9;
-    std::vector<bool> expect(apps.size(), false);
-    double left = budget;
-    for (std::size_t i : order) {
-        if (apps[i].support > left) break;
-        left -= apps[i].support;
-        expect[i] = true;
-    }
+    const std::vector<bool> expect = serve_in_order(apps, order, budget);
     const auto out = allocate_budget(apps, 0, AllocationOrder::co2_per_dirham, budget);
     std::size_t served = 0;
     for (std::size_t i = 0; i < apps.size(); ++i) {
@@ -147,13 +150,7 @@ TEST(GrantAllocation, LargeQueuesMatchASerialReference) {
 // tech) order, as a comparison sort of the same queue gives.
 TEST(GrantAllocation, LotteryTiesAndAnyInputOrderMatchAComparisonSort) {
     std::vector<Application> apps(50'000);
-    std::uint64_t x = 0x9E3779B97F4A7C15ULL;
-    auto next = [&x] {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        return x;
-    };
+    fixtures::XorShift next(0x9E3779B97F4A7C15ULL);  // a fixed stream
     for (std::size_t i = 0; i < apps.size(); ++i) {
         apps[i].firm = static_cast<std::uint32_t>(next() % 20'000);  // repeated firms, shuffled
         apps[i].tech = static_cast<std::uint8_t>(next() % 6);
@@ -170,13 +167,7 @@ TEST(GrantAllocation, LotteryTiesAndAnyInputOrderMatchAComparisonSort) {
         return apps[a].tech < apps[b].tech;
     });
     const double budget = 6e6;
-    std::vector<bool> expect(apps.size(), false);
-    double left = budget;
-    for (std::size_t i : order) {
-        if (apps[i].support > left) break;
-        left -= apps[i].support;
-        expect[i] = true;
-    }
+    const std::vector<bool> expect = serve_in_order(apps, order, budget);
     const auto out = allocate_budget(apps, 0, AllocationOrder::lottery, budget);
     std::size_t served = 0;
     for (std::size_t i = 0; i < apps.size(); ++i) {

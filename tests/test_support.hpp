@@ -27,4 +27,19 @@ std::string bitwise_difference(const RunResult& a, const RunResult& b);
 // Sum of a variable over everything but the first `keep` dimensions' indices given.
 double total(const RunResult& r, const std::string& name);
 
+// A fixed stream of 64-bit words (xorshift64) for test inputs; not the model's generator.
+class XorShift {
+public:
+    explicit XorShift(std::uint64_t seed) : x_(seed) {}
+    std::uint64_t operator()() {
+        x_ ^= x_ << 13;
+        x_ ^= x_ >> 7;
+        x_ ^= x_ << 17;
+        return x_;
+    }
+
+private:
+    std::uint64_t x_;
+};
+
 }  // namespace greenshift::fixtures
