@@ -187,10 +187,21 @@ struct Model::State {
     State(Scenario scenario, Communicator* communicator);
     bool split() const { return comm->size() > 1; }
     std::uint64_t block_end(std::uint64_t b) const { return std::min((b + 1) * kFirmBlock, firms_total); }
-    // every rank's bytes, in rank order
-    std::vector<std::byte> gather(const std::vector<std::byte>& mine) {
+    // Every rank's `n` records at `mine`, concatenated in rank order; `at`, if given,
+    // receives where this rank's own records start.
+    template <class T>
+    std::vector<T> gather(const T* mine, std::size_t n, std::size_t* at = nullptr) {
+        std::vector<std::byte> bytes;
+        pack(bytes, mine, n);
         std::vector<std::uint64_t> counts;
-        return comm->all_gather(mine, counts);
+        const auto got = comm->all_gather(bytes, counts);
+        std::vector<T> all;
+        const std::byte* in = got.data();
+        for (int r = 0; r < comm->size(); ++r) {
+            if (at && r == comm->rank()) *at = all.size();
+            unpack(in, all);
+        }
+        return all;
     }
     std::array<double, kPhases> phase_seconds{};
     void do_step();
@@ -243,16 +254,7 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
                 x[c] += static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
             }
         }
-        std::vector<double> all;
-        if (split()) {
-            std::vector<std::byte> bytes;
-            pack(bytes, part.data(), part.size());
-            const auto got = gather(bytes);
-            const std::byte* in = got.data();
-            for (int r = 0; r < comm->size(); ++r) unpack(in, all);
-        } else {
-            all = std::move(part);
-        }
+        const std::vector<double> all = split() ? gather(part.data(), part.size()) : std::move(part);
         for (std::uint64_t b = 0; b < blocks; ++b)
             for (std::size_t c = 0; c < SZ(); ++c) {
                 out0_sz[c] += all[b * 2 * SZ() + c];
@@ -397,14 +399,7 @@ void Model::State::yearly_selections(int year) {
             if (all.size() >= std::min<std::uint64_t>(pol.capacity, m)) break;
             cutoff = ~std::uint64_t{0};  // too few under the cut-off: take every key
         }
-        if (split()) {
-            std::vector<std::byte> bytes;
-            pack(bytes, all.data(), all.size());
-            const auto got = gather(bytes);
-            all.clear();
-            const std::byte* in = got.data();
-            for (int r = 0; r < comm->size(); ++r) unpack(in, all);
-        }
+        if (split()) all = gather(all.data(), all.size());
         const std::size_t n = select_smallest(all, pol.capacity);
         for (std::size_t j = 0; j < n; ++j)
             if (all[j].firm >= f.first && all[j].firm < f.first + f.count) f.flags[all[j].firm - f.first] |= mark;
@@ -445,12 +440,7 @@ void Model::State::yearly_selections(int year) {
             }
         }
         if (split()) {
-            std::vector<std::byte> bytes;
-            pack(bytes, &count, 1);
-            const auto got = gather(bytes);
-            std::vector<std::int64_t> counts;
-            const std::byte* in = got.data();
-            for (int r = 0; r < comm->size(); ++r) unpack(in, counts);
+            const auto counts = gather(&count, 1);
             count = 0;
             for (auto c : counts) count += c;
         }
@@ -950,18 +940,9 @@ void Model::State::do_step() {
     std::vector<std::span<Application>> lists;
     std::size_t own_at = 0;         // split runs: where this rank's applications start in `apps`
     if (split() && !programmes.empty()) {
-        std::vector<std::byte> bytes;
-        {
-            std::vector<Application> mine;
-            for (const auto& v : block_apps) mine.insert(mine.end(), v.begin(), v.end());
-            pack(bytes, mine.data(), mine.size());
-        }
-        const auto got = gather(bytes);
-        const std::byte* in = got.data();
-        for (int r = 0; r < comm->size(); ++r) {
-            if (r == comm->rank()) own_at = apps.size();
-            unpack(in, apps);
-        }
+        std::vector<Application> mine;
+        for (const auto& v : block_apps) mine.insert(mine.end(), v.begin(), v.end());
+        apps = gather(mine.data(), mine.size(), &own_at);
         lists.emplace_back(apps);
     } else {
         for (auto& v : block_apps) lists.emplace_back(v);
@@ -1024,11 +1005,7 @@ void Model::State::do_step() {
         const Flow* all = flows.data();
         std::vector<Flow> gathered;
         if (split()) {
-            std::vector<std::byte> bytes;
-            pack(bytes, flows.data(), flows.size());
-            const auto got = gather(bytes);
-            const std::byte* in = got.data();
-            for (int r = 0; r < comm->size(); ++r) unpack(in, gathered);
+            gathered = gather(flows.data(), flows.size());
             all = gathered.data();
         }
         for (std::uint64_t b = split() ? 0 : own.first; b < (split() ? blocks : own.last); ++b) {
