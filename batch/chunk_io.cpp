@@ -41,19 +41,6 @@ struct Pipeline {
     }
 };
 
-class PropertyHandle {
-public:
-    explicit PropertyHandle(hid_t id) : id_(id) {}
-    ~PropertyHandle() {
-        if (id_ >= 0) H5Pclose(id_);
-    }
-    PropertyHandle(const PropertyHandle&) = delete;
-    PropertyHandle& operator=(const PropertyHandle&) = delete;
-    hid_t id() const { return id_; }
-
-private:
-    hid_t id_;
-};
 
 bool host_is_little_endian() {
     const std::uint16_t one = 1;
@@ -75,7 +62,7 @@ Pipeline pipeline_of(const hdf5::Dataset& dataset) {
     } else if (kind != H5T_INTEGER || H5Tget_sign(type.id()) != H5T_SGN_2) {
         return p;
     }
-    const PropertyHandle creation(H5Dget_create_plist(dataset.id()));
+    const hdf5::Owned creation(H5Dget_create_plist(dataset.id()), H5Pclose);
     if (creation.id() < 0 || H5Pget_layout(creation.id()) != H5D_CHUNKED) return p;
     const int rank = static_cast<int>(p.shape.size());
     std::vector<hsize_t> chunk(p.shape.size());

@@ -29,35 +29,19 @@ std::string numbered(const char* prefix, std::uint32_t index) {
     return name;
 }
 
-// Closes an HDF5 identifier at the end of a scope.
-class Handle {
-public:
-    Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-    ~Handle() {
-        if (id_ >= 0) close_(id_);
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    hid_t id() const { return id_; }
-
-private:
-    hid_t id_;
-    herr_t (*close_)(hid_t);
-};
-
 void write_bytes(const hdf5::File& file, const std::string& name, const std::vector<std::byte>& bytes) {
     const auto fail = [&](const char* what) {
         throw OutputError(file.name() + ": cannot " + what + " dataset " + name + " of the part");
     };
     const hsize_t n = bytes.size();
     if (n == 0) fail("write an empty");
-    const Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    const Handle creation(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    const hdf5::Owned space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    const hdf5::Owned creation(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     const hsize_t chunk = std::min(n, kChunkBytes);
     if (space.id() < 0 || creation.id() < 0 || H5Pset_chunk(creation.id(), 1, &chunk) < 0 ||
         H5Pset_fletcher32(creation.id()) < 0 || H5Pset_fill_time(creation.id(), H5D_FILL_TIME_NEVER) < 0)
         fail("set up");
-    const Handle dataset(
+    const hdf5::Owned dataset(
         H5Dcreate2(file.id(), name.c_str(), H5T_STD_U8LE, space.id(), H5P_DEFAULT, creation.id(), H5P_DEFAULT),
         H5Dclose);
     if (dataset.id() < 0) fail("create");

@@ -45,6 +45,12 @@ private:
     Closer closer_ = nullptr;
 };
 
+// Any identifier with the function that closes it, for calls this layer does not wrap.
+class Owned : public Object {
+public:
+    Owned(hid_t id, Closer closer) noexcept : Object(id, closer) {}
+};
+
 class Datatype : public Object {
 public:
     Datatype() = default;
