@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# bench/run.sh --smoke on an existing build: the script runs to the end and prints
+# every figure of the performance table with a value (timings are never judged here).
+#   test_bench_smoke.sh BUILD_DIR SOURCE_DIR
+set -u
+build=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. "$src/tests/cli/lib.sh"
+
+expect 0 "bench/run.sh --smoke runs to the end" -- bash "$src/bench/run.sh" --smoke --no-build --build-dir "$build"
+cp "$tmp/out" "$tmp/table"
+for row in "stress-1m firm-steps/s, 1 thread" "stress-1m firm-steps/s, 2 thread" "parallel efficiency" \
+           "bytes per firm (peak RSS" "100M firms x 30 yr" "bass mode firm-steps/s" "plain C++ loop -O2" \
+           "plain C++ loop -O3 -march=native" "numpy script firm-steps/s" "bass / numpy" "bass / C++ loop -O2" \
+           "one Morocco run"; do
+    matches "$tmp/table" "^ *$(printf '%s' "$row" | sed 's/[][().*+?^$/\\]/\\&/g').* [0-9]" "row '$row' has a value"
+done
+matches "$tmp/table" "^firm pass +[0-9.]+ +[0-9.]+%" "the phase profile is printed"
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
