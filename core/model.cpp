@@ -221,6 +221,8 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     steps = sc.run.steps();
     bass = sc.decision.rule == DecisionRule::bass;
     if (S == 0 || T == 0) throw std::invalid_argument("scenario has no sector or no technology");
+    // applications store the technology in a byte and the programme in 16 bits
+    if (T > 255 || P > 0xFFFF) throw std::invalid_argument("too many technologies or policies for the model");
     if (steps > 0xFFFE) throw std::invalid_argument("too many steps for the firm state");
 
     firms_total = sc.total_firms();
