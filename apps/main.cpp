@@ -96,12 +96,14 @@ void check_output_path(const std::string& path, bool force) {
 struct ScenarioArgs {
     std::string file;
     std::vector<std::string> sets;
+    std::vector<std::string> unsets;
     std::string max_memory;
     std::int64_t seed = -1;
 
     gs::Scenario load() const {
         gs::LoadOptions opt;
-        opt.overrides = sets;
+        for (const auto& u : unsets) opt.overrides.push_back("-" + u);  // removals first, then the values set
+        opt.overrides.insert(opt.overrides.end(), sets.begin(), sets.end());
         if (seed >= 0) opt.overrides.push_back("run.seed=" + std::to_string(seed));
         if (!max_memory.empty()) opt.max_memory_bytes = parse_size(max_memory);
         return gs::load_scenario(file, opt);
@@ -112,6 +114,11 @@ void add_scenario_options(CLI::App* cmd, ScenarioArgs& a) {
     cmd->add_option("scenario", a.file, "Scenario file (YAML, schema in docs/scenarios.md)")->required();
     cmd->add_option("--set", a.sets, "Override a scenario value: key.path=value (repeatable)")
         ->type_name("KEY=VALUE")
+        ->allow_extra_args(false);
+    cmd->add_option("--unset", a.unsets,
+                    "Remove a key of the scenario file and its value, e.g. policies.cop22_grant (repeatable; "
+                    "applied before --set)")
+        ->type_name("KEY")
         ->allow_extra_args(false);
     cmd->add_option("--max-memory", a.max_memory,
                     "Refuse scenarios needing more memory than this (default: memory available now)")

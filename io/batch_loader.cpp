@@ -63,7 +63,7 @@ using Keys = std::span<const std::string_view>;
 
 constexpr std::string_view kTopKeys[] = {"schema",     "name",     "description", "scenario", "seed",
                                          "samples",    "replicates", "variants",  "sweeps",   "uncertain"};
-constexpr std::string_view kVariantKeys[] = {"description", "set", "baseline"};
+constexpr std::string_view kVariantKeys[] = {"description", "unset", "set", "baseline"};
 constexpr std::string_view kSweepKeys[] = {"over", "set"};
 constexpr std::string_view kDistributions[] = {"uniform", "normal", "triangular", "lognormal"};
 constexpr std::string_view kApply[] = {"scale", "set"};
@@ -371,10 +371,27 @@ void BatchReader::read_variants(const Node& root, std::vector<Draft>& drafts) co
         d.column = e.column;
         d.where = p;
         if (e.value.kind != Kind::null) {
-            const Node& m = expect_map(e.value, p, "a map with set, baseline, description (or nothing: the base scenario as is)");
+            const Node& m = expect_map(e.value, p,
+                                       "a map with unset, set, baseline, description (or nothing: the base scenario as is)");
             check_keys(m, p, "variant '" + e.key + "'", kVariantKeys);
             if (const Node* n = m.find("description")) d.variant.description = string(*n, join(p, "description"));
             if (const Node* n = m.find("baseline")) d.baseline = string(*n, join(p, "baseline"));
+            // unset: keys removed from the scenario file, before `set` applies
+            if (const Node* n = m.find("unset"); n && n->kind != Kind::null) {
+                const std::string up = join(p, "unset");
+                if (n->kind != Kind::sequence)
+                    bad(*n, up, "expected a list of scenario key paths", "e.g. [policies.cop22_tpme_label, policies.cop22_grant]");
+                for (const Node& item : n->items) {
+                    if (item.kind != Kind::scalar) bad(item, up, "expected a scenario key path", "e.g. policies.cop22_grant");
+                    yaml::Entry at;
+                    at.key = item.text;
+                    at.line = item.line;
+                    at.column = item.column;
+                    key_path(at, up, false);
+                    d.variant.overrides.push_back("-" + item.text);
+                    d.origins.push_back(Origin{up, item.line, item.column, item.line, item.column});
+                }
+            }
             if (const Node* n = m.find("set"); n && n->kind != Kind::null) {
                 const std::string sp = join(p, "set");
                 expect_map(*n, sp, "a map of scenario key paths to values, e.g. {policies.cop22_grant.rate: 0.4}");
@@ -620,15 +637,22 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
     y += "variants:\n";
     for (const auto& e : root.find("variants")->entries) {
         const Node* set = e.value.kind == Kind::map ? e.value.find("set") : nullptr;
+        const Node* unset = e.value.kind == Kind::map ? e.value.find("unset") : nullptr;
         const Node* base = e.value.kind == Kind::map ? e.value.find("baseline") : nullptr;
         const Node* desc = e.value.kind == Kind::map ? e.value.find("description") : nullptr;
         const bool has_set = set && set->kind == Kind::map && !set->entries.empty();
-        if (!has_set && !base && !desc) {
+        const bool has_unset = unset && unset->kind == Kind::sequence && !unset->items.empty();
+        if (!has_set && !has_unset && !base && !desc) {
             y += "  " + e.key + ": {}\n";
             continue;
         }
         y += "  " + e.key + ":\n";
         if (desc) y += "    description: " + quoted(desc->text) + "\n";
+        if (has_unset) {
+            std::string keys;
+            for (const Node& item : unset->items) keys += (keys.empty() ? "" : ", ") + key_text(item.text);
+            y += "    unset: [" + keys + "]\n";
+        }
         if (has_set) {
             y += "    set:\n";
             for (const auto& s : set->entries) y += "      " + key_text(s.key) + ": " + flow(s.value) + "\n";
@@ -677,7 +701,7 @@ void BatchReader::rethrow_in_batch(const InputError& e, const Draft& d, const Lo
     const std::string& msg = e.message();
     if (e.line() == 0) {
         for (std::size_t i = options.overrides.size(); i-- > 0;) {
-            const std::string prefix = "--set " + options.overrides[i] + ": ";
+            const std::string prefix = override_label(options.overrides[i]) + ": ";
             if (!starts_with(msg, prefix)) continue;
             const Origin& o = i < d.origins.size() ? d.origins[i] : set_origins.at(i - d.origins.size());
             const std::string rest = msg.substr(prefix.size());

@@ -950,10 +950,55 @@ std::vector<std::string> schema_children(const Node& root, const std::vector<std
     return {};
 }
 
+// `-key.path`: the key and its value removed from the document (`--unset`).
+void apply_unset(Node& root, const yaml::Source& src, const std::string& key) {
+    std::vector<std::string> path;
+    for (std::size_t start = 0;;) {
+        const auto dot = key.find('.', start);
+        path.push_back(key.substr(start, dot - start));
+        if (path.back().empty())
+            yaml::raise(src, 0, 0, "empty part in the key path '" + key + "'; expected names joined by dots, e.g. policies.grant");
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    Node* cur = &root;
+    std::vector<std::string> prefix;
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        std::string here = "the top level";
+        if (!prefix.empty()) here = std::string("'").append(join_path(prefix)).append("'");
+        if (cur->kind != Kind::map)
+            yaml::raise(src, 0, 0, "no key '" + path[i] + "' to remove under " + here + ", which is not a map");
+        const auto it = std::find_if(cur->entries.begin(), cur->entries.end(),
+                                     [&](const yaml::Entry& e) { return e.key == path[i]; });
+        if (it == cur->entries.end()) {
+            std::vector<std::string> present;
+            for (const auto& e : cur->entries) present.push_back(e.key);
+            yaml::raise(src, 0, 0,
+                        "no key '" + path[i] + "' to remove under " + here + " in the file; " +
+                            (present.empty() ? std::string("it has no keys") : suggestion(path[i], present)));
+        }
+        if (i + 1 == path.size()) {
+            cur->entries.erase(it);
+            return;
+        }
+        prefix.push_back(path[i]);
+        cur = &it->value;
+    }
+}
+
+}  // namespace
+
+std::string override_label(const std::string& text) {
+    return !text.empty() && text[0] == '-' ? "--unset " + text.substr(1) : "--set " + text;
+}
+
+namespace {
+
 void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::string& file, const std::string& text) {
     const int source = static_cast<int>(sources.size());
-    sources.push_back(yaml::Source{file, "--set " + text});
+    sources.push_back(yaml::Source{file, override_label(text)});
     const yaml::Source& src = sources.back();
+    if (!text.empty() && text[0] == '-') return apply_unset(root, src, text.substr(1));
     const auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
         yaml::raise(src, 0, 0, "expected key.path=value, e.g. --set run.seed=7 or --set policies.grant.annual_budget=5e7");

@@ -24,7 +24,9 @@ struct Scale {
 struct LoadOptions {
     // `key.path=value` texts (the argument of `--set`), applied in order to the
     // document before it is checked; the value is YAML (a scalar or a flow
-    // collection such as `{2017: 1, 2030: 2}` or `[micro, small]`).
+    // collection such as `{2017: 1, 2030: 2}` or `[micro, small]`). A text
+    // `-key.path` (`--unset key.path`) removes that key and its value instead; the
+    // key must be in the document.
     std::vector<std::string> overrides;
     // Refuse scenarios whose firms need more than this; 0 = the memory available
     // now (MemAvailable), and no check when that is unknown.
@@ -34,6 +36,9 @@ struct LoadOptions {
     // `scale <path> by <factor>` instead of a line of the file.
     std::vector<Scale> scales;
 };
+
+// How errors name an override: "--set key.path=value" or "--unset key.path".
+std::string override_label(const std::string& override_text);
 
 // Reads and validates the file at `path`. Scenario::name defaults to the file stem.
 Scenario load_scenario(const std::string& path, const LoadOptions& options = {});

@@ -171,6 +171,14 @@ TEST(BatchPlan, ResolvedTextIsCanonicalAndLoadsBackToTheSamePlan) {
         EXPECT_EQ(a.variants[v].overrides, b.variants[v].overrides);
     }
     EXPECT_NE(a.resolved_text.find("replicates: 2\n"), std::string::npos) << a.resolved_text;
+    // unset: written back as a flow list, before set; the overrides keep that order
+    const BatchPlan u = load_text("scenario: ../small.yaml\nvariants:\n  lean:\n    set: {policies.cop22_grant.rate: 0.2}\n"
+                                  "    unset: [policies.green_fund, policies.green_loan]\n");
+    EXPECT_NE(u.resolved_text.find("    unset: [policies.green_fund, policies.green_loan]\n    set:\n"), std::string::npos)
+        << u.resolved_text;
+    EXPECT_EQ(u.variants[0].overrides,
+              (std::vector<std::string>{"-policies.green_fund", "-policies.green_loan", "policies.cop22_grant.rate=0.2"}));
+    EXPECT_EQ(load_batch_text(u.resolved_text, kSmallBatch).variants[0].overrides, u.variants[0].overrides);
     // Defaults are written out.
     const BatchPlan d = load_text("scenario: ../small.yaml\nvariants: {only: }\n");
     EXPECT_NE(d.resolved_text.find("seed: 1\nsamples: 1\nreplicates: 1\n"), std::string::npos) << d.resolved_text;

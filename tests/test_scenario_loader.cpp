@@ -374,6 +374,21 @@ TEST(ScenarioLoader, OverridesChangeCreateAndReplaceValues) {
     EXPECT_EQ(m.decision.rule, DecisionRule::bass);
 }
 
+// `-key.path` (--unset) removes a key of the file: a policy disappears, an optional
+// key falls back to its default, and a later --set can write the key again.
+TEST(ScenarioLoader, UnsetRemovesKeysOfTheFile) {
+    const Scenario full = load_scenario(kSmall);
+    const Scenario s = load_scenario(kSmall, std::vector<std::string>{"-policies.green_fund", "-policies.cop22_grant.cap_per_firm"});
+    ASSERT_EQ(s.policies.size() + 1, full.policies.size());
+    for (const auto& p : s.policies) EXPECT_NE(p.name, "green_fund");
+    EXPECT_EQ(s.policies[0].name, "cop22_grant");
+    EXPECT_EQ(full.policies[0].cap_per_firm, 500000.0);
+    EXPECT_EQ(s.policies[0].cap_per_firm, 0.0);  // the default: no cap
+    // removed, then set again: as if never removed
+    const Scenario again = load_scenario(kSmall, std::vector<std::string>{"-policies.cop22_grant.rate", "policies.cop22_grant.rate=0.3"});
+    EXPECT_EQ(to_yaml(again), to_yaml(full));
+}
+
 TEST(ScenarioLoader, BadOverridesNameTheOptionAndSuggest) {
     InputError e = expect_input_error([] { load_scenario(kSmall, {"policies.cop22_grant.anual_budget=1"}); });
     EXPECT_EQ(e.line(), 0);
@@ -383,6 +398,14 @@ TEST(ScenarioLoader, BadOverridesNameTheOptionAndSuggest) {
     e = expect_input_error([] { load_scenario(kSmall, {"sectors.textle.firms.micro=5"}); });
     expect_contains(e, "--set sectors.textle.firms.micro=5");
     expect_contains(e, "did you mean 'textile'?");
+
+    e = expect_input_error([] { load_scenario(kSmall, {"-policies.cop22_grnt"}); });
+    expect_contains(e, "--unset policies.cop22_grnt: no key 'cop22_grnt' to remove under 'policies' in the file");
+    expect_contains(e, "did you mean 'cop22_grant'?");
+    e = expect_input_error([] { load_scenario(kSmall, {"-run.seed.x"}); });
+    expect_contains(e, "--unset run.seed.x: no key 'x' to remove under 'run.seed', which is not a map");
+    e = expect_input_error([] { load_scenario(kSmall, {"-run.start_year"}); });  // required: the file is then refused
+    expect_contains(e, "missing required key 'start_year'");
 
     e = expect_input_error([] { load_scenario(kSmall, {"run.seed"}); });
     expect_contains(e, "--set run.seed: expected key.path=value");

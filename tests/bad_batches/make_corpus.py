@@ -48,6 +48,12 @@ case("override_unknown_key", sub(BASE, "    baseline: baseline", "    baseline: 
      ["variants.grant.set: no key 'anual_budget' under 'policies.cop22_grant'", "did you mean 'annual_budget'?"])
 case("override_out_of_range", sub(BASE, "    baseline: baseline", "    baseline: baseline\n    set:\n      policies.cop22_grant.rate: @@1.5"),
      ["variants.grant.set: policies.cop22_grant.rate: out of range, got '1.5'; allowed: (0, 1]"])
+case("unset_unknown_key", sub(BASE, "    baseline: baseline", "    baseline: baseline\n    unset: [@@policies.cop22_grnt]"),
+     ["variants.grant.unset: no key 'cop22_grnt' to remove under 'policies' in the file", "did you mean 'cop22_grant'?"])
+case("unset_not_a_list", sub(BASE, "    baseline: baseline", "    baseline: baseline\n    unset: @@policies.cop22_grant"),
+     ["variants.grant.unset: expected a list of scenario key paths", "got 'policies.cop22_grant'"])
+case("unset_run_seed", sub(BASE, "    baseline: baseline", "    baseline: baseline\n    unset: [@@run.seed]"),
+     ["variants.grant.unset.run.seed: the batch gives every run its seed"])
 case("override_run_seed", sub(BASE, "    baseline: baseline", "    baseline: baseline\n    set: {@@run.seed: 3}"),
      ["variants.grant.set.run.seed: the batch gives every run its seed"])
 case("horizon_changed", sub(BASE, "  grant:\n", "  @@grant:\n    set: {run.end_year: 2025}\n"),

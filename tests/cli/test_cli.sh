@@ -37,6 +37,11 @@ contains "$tmp/err" "nope.yaml" "the error names the missing file"
 expect 3 "a directory as scenario" -- "$exe" validate "$tmp"
 expect 3 "--set on an unknown key" -- "$exe" validate "$bass" --set run.sed=4
 contains "$tmp/err" "did you mean 'seed'" "--set suggests the closest key"
+expect 3 "--unset of a key the file does not have" -- "$exe" validate "$cop" --unset policies.cop22_grnt
+contains "$tmp/err" "--unset policies.cop22_grnt: no key 'cop22_grnt' to remove under 'policies' in the file; did you mean 'cop22_grant'?" \
+    "the --unset error names the option and suggests the key"
+expect 0 "--unset of a policy" -- "$exe" validate "$cop" --unset policies.cop22_grant
+contains "$tmp/err" "6 policies" "one policy fewer (of 7)"
 expect 3 "--max-memory too small" -- "$exe" validate "$bass" --max-memory 1K
 contains "$tmp/err" "max-memory" "the memory error says how to raise the limit"
 expect 2 "--max-memory not a size" -- "$exe" validate "$bass" --max-memory lots
