@@ -87,6 +87,7 @@ bool detail::has_vector_split() {
 
 ScanSplit split_by_draw(std::uint16_t* ids, const std::uint32_t* u, std::size_t n, std::uint64_t threshold,
                         std::uint16_t* chosen) {
+    if (n == 0) return {};  // (ids may then be null: no memcpy)
     if (threshold == 0) return {n, 0};
     if (threshold > 0xFFFFFFFFu) {  // every draw is below
         std::memcpy(chosen, ids, n * sizeof *ids);
