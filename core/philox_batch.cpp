@@ -46,10 +46,14 @@
 // variable, as the unused merge source of their builtins, and -Wmaybe-uninitialized
 // flags it where they are inlined (GCC bug 105593, fixed in later releases): a
 // false positive, silenced for the header's own lines only.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #endif
 
 namespace greenshift {
@@ -255,7 +259,7 @@ GREENSHIFT_AVX512 inline __m512i set16_u32(std::uint32_t v) {
 // Lane i of a group sits in 64-bit slot {0, 2, 4, 6, 1, 3, 5, 7}[i], so that the
 // in-lane unpacks at the end put the counters in order without lane crossing.
 template <int G, bool kPartial>
-GREENSHIFT_AVX512 [[gnu::always_inline]] inline void block_avx512(const Uniform& u,
+[[gnu::always_inline]] GREENSHIFT_AVX512 inline void block_avx512(const Uniform& u,
                                                                    const __m512i* prod0,
                                                                    std::uint32_t* out,
                                                                    unsigned last) {
@@ -320,7 +324,7 @@ GREENSHIFT_AVX512 [[gnu::always_inline]] inline void block_avx512(const Uniform&
 // M0 * (first + 8g + i) for the counters of block_avx512<G>, in its slots (exact:
 // 32 x 32 -> 64 bits).
 template <int G>
-GREENSHIFT_AVX512 [[gnu::always_inline]] inline void first_products(std::uint32_t first,
+[[gnu::always_inline]] GREENSHIFT_AVX512 inline void first_products(std::uint32_t first,
                                                                     __m512i* prod0) {
     const __m512i f = _mm512_add_epi64(_mm512_set1_epi64(first), _mm512_set_epi64(7, 3, 6, 2, 5, 1, 4, 0));
     for (int g = 0; g < G; ++g) {
@@ -330,7 +334,7 @@ GREENSHIFT_AVX512 [[gnu::always_inline]] inline void first_products(std::uint32_
 
 // block_avx512<groups, true> for groups in [1, G].
 template <int G>
-GREENSHIFT_AVX512 [[gnu::always_inline]] inline void tail_avx512(unsigned groups, const Uniform& u,
+[[gnu::always_inline]] GREENSHIFT_AVX512 inline void tail_avx512(unsigned groups, const Uniform& u,
                                                                   std::uint32_t first,
                                                                   std::uint32_t* out, unsigned last) {
     if constexpr (G > 1) {
