@@ -11,24 +11,7 @@ tmp=$(mktemp -d)
 trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 parts() { ls "$1" 2>/dev/null | grep -c '^run-.*\.h5$'; }
 
-make_batch() {  # make_batch FILE SEED
-    cat >"$1" <<YAML
-schema: 1
-name: cli_batch
-scenario: $src/scenarios/morocco-cop22.yaml
-seed: $2
-samples: 20
-replicates: 2
-variants:
-  baseline:
-    set:
-      policies: {}
-  cop22:
-    baseline: baseline
-uncertain:
-  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
-YAML
-}
+make_batch() { morocco_batch "$1" cli_batch "$2" 20; }  # make_batch FILE SEED
 make_batch "$tmp/b.yaml" 7
 
 expect 0 "uninterrupted batch, 2 threads" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/whole.h5" --threads 2

@@ -178,22 +178,7 @@ done
 # about half of it writing HDF5 (the runs' parts, then the batch file).
 bdir=$tmp/batch
 mkdir "$bdir"
-cat >"$bdir/b.yaml" <<YAML
-schema: 1
-name: kill_batch
-scenario: $src/scenarios/morocco-cop22.yaml
-seed: 7
-samples: 4
-replicates: 2
-variants:
-  baseline:
-    set:
-      policies: {}
-  cop22:
-    baseline: baseline
-uncertain:
-  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
-YAML
+morocco_batch "$bdir/b.yaml" kill_batch 7 4
 t0=$(now_ms)
 "$exe" batch "$bdir/b.yaml" -o "$bdir/ref.h5" --threads 1 -q 2>"$tmp/bref.err" \
     || { fail "uninterrupted batch"; cat "$tmp/bref.err"; exit 1; }

@@ -18,22 +18,7 @@ tmp=$(mktemp -d)
 trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 same() { expect 0 "$1" -- "$py" "$src/tests/python/compare_runs.py" "$2" "$3"; }
 
-cat >"$tmp/b.yaml" <<YAML
-schema: 1
-name: mpi_batch
-scenario: $src/scenarios/morocco-cop22.yaml
-seed: 5
-samples: 8
-replicates: 2
-variants:
-  baseline:
-    set:
-      policies: {}
-  cop22:
-    baseline: baseline
-uncertain:
-  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
-YAML
+morocco_batch "$tmp/b.yaml" mpi_batch 5 8
 
 # A batch over ranks: rank 0 hands out runs and writes.
 expect 0 "batch without mpirun" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/serial.h5" --threads 2 -q

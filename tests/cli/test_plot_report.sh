@@ -17,21 +17,7 @@ if ! $py -c 'import matplotlib, h5py, numpy' 2>/dev/null; then
     exit 1
 fi
 
-cat >"$tmp/batch.yaml" <<YAML
-schema: 1
-name: plot_batch
-scenario: $src/scenarios/morocco-cop22.yaml
-seed: 7
-samples: 4
-variants:
-  baseline:
-    set:
-      policies: {}
-  cop22:
-    baseline: baseline
-uncertain:
-  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
-YAML
+morocco_batch "$tmp/batch.yaml" plot_batch 7 4 1
 expect 0 "batch for the figures" -- "$exe" batch "$tmp/batch.yaml" -o "$tmp/b.h5" --threads 2 -q
 expect 0 "run for the figures" -- "$exe" run "$src/scenarios/morocco-cop22.yaml" -o "$tmp/r.h5" --threads 2 -q
 

@@ -12,24 +12,7 @@ tmp=$(mktemp -d)
 trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 same() { expect 0 "$1" -- "$py" "$src/tests/python/compare_runs.py" "$2" "$3"; }
 
-make_batch() {  # make_batch FILE SEED SAMPLES
-    cat >"$1" <<YAML
-schema: 1
-name: shard_batch
-scenario: $src/scenarios/morocco-cop22.yaml
-seed: $2
-samples: $3
-replicates: 2
-variants:
-  baseline:
-    set:
-      policies: {}
-  cop22:
-    baseline: baseline
-uncertain:
-  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
-YAML
-}
+make_batch() { morocco_batch "$1" shard_batch "$2" "$3"; }  # make_batch FILE SEED SAMPLES
 make_batch "$tmp/b.yaml" 11 7     # 28 runs: shards of 9, 9 and 10
 make_batch "$tmp/other.yaml" 12 7
 

@@ -15,37 +15,20 @@ for b in slurmctld slurmd sbatch munged; do
     command -v "$b" >/dev/null || { echo "SKIP: $b not found (apt-get install slurmctld slurmd slurm-client munge)"; exit 77; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: the local cluster runs its daemons as root"; exit 77; }
-py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/greenshift-slurm.XXXXXX)
 chmod 755 "$tmp"
+. "$src/tests/cli/lib.sh"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 
-cat >"$tmp/b.yaml" <<YAML
-schema: 1
-name: slurm_batch
-scenario: $src/scenarios/morocco-cop22.yaml
-seed: 3
-samples: 6
-replicates: 2
-variants:
-  baseline:
-    set:
-      policies: {}
-  cop22:
-    baseline: baseline
-uncertain:
-  electricity.price: {distribution: uniform, apply: scale, low: 0.85, high: 1.15}
-YAML
+morocco_batch "$tmp/b.yaml" slurm_batch 3 6
 sed 's/samples: 6/samples: 30/; s/seed: 3/seed: 4/' "$tmp/b.yaml" >"$tmp/long.yaml"
 "$exe" batch "$tmp/b.yaml" -o "$tmp/serial.h5" --threads 2 -q 2>/dev/null || { echo "FAIL - the batch without Slurm"; exit 1; }
 
 # Runs inside the cluster's lifetime (local-slurm.sh run: up, this, down).
 cat >"$tmp/on_cluster.sh" <<'EOS'
 set -uo pipefail
-tmp=$1; src=$2; exe=$3; py=/usr/bin/python3
-fails=0
-pass() { echo "ok   - $1"; }
-fail() { echo "FAIL - $1"; fails=$((fails + 1)); }
+tmp=$1; src=$2; exe=$3
+. "$src/tests/cli/lib.sh"  # pass, fail, $py
 gone() {  # gone JOBID SECONDS: wait until no task of the job (or array) is queued or running
     for _ in $(seq 1 $(( $2 * 4 ))); do
         # %F: the array's job id (a requeued array task gets a new job id of its own)
