@@ -246,6 +246,23 @@ RunResult GroupRunSource::values(std::uint32_t run, const std::vector<Variable>&
     return r;
 }
 
+hdf5::File create_batch_file(const std::string& path, const BatchPlan& plan, const RunMetadata& meta,
+                             std::uint32_t run_count) {
+    hdf5::File file = hdf5::File::create(path);
+    RunMetadata m = meta;
+    m.seed = plan.seed;
+    m.scenario_yaml = plan.scenario_text;
+    write_run_metadata(file, m);
+    hdf5::write_attribute(file, "batch_identity", plan.identity);
+    hdf5::write_attribute(file, "batch", plan.resolved_text);
+    hdf5::write_attribute(file, "batch_file", plan.file);
+    hdf5::write_attribute(file, "variant_count", static_cast<std::int32_t>(plan.variants.size()));
+    hdf5::write_attribute(file, "sample_count", static_cast<std::int32_t>(plan.samples));
+    hdf5::write_attribute(file, "replicate_count", static_cast<std::int32_t>(plan.replicates));
+    hdf5::write_attribute(file, "run_count", static_cast<std::int32_t>(run_count));
+    return file;
+}
+
 void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string& path, const RunMetadata& meta) {
     const std::size_t N = plan.runs.size();
     if (N == 0) throw InputError(plan.file, 0, 0, "the batch has no runs");
@@ -279,18 +296,7 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
     for (const auto& t : all.policy_type) all_policy_types = all_policy_types && !t.empty();
     if (!all_policy_types) all.policy_type.clear();
 
-    hdf5::File file = hdf5::File::create(path);
-    RunMetadata m = meta;
-    m.seed = plan.seed;
-    m.scenario_yaml = plan.scenario_text;
-    write_run_metadata(file, m);
-    hdf5::write_attribute(file, "batch_identity", plan.identity);
-    hdf5::write_attribute(file, "batch", plan.resolved_text);
-    hdf5::write_attribute(file, "batch_file", plan.file);
-    hdf5::write_attribute(file, "variant_count", static_cast<std::int32_t>(plan.variants.size()));
-    hdf5::write_attribute(file, "sample_count", static_cast<std::int32_t>(plan.samples));
-    hdf5::write_attribute(file, "replicate_count", static_cast<std::int32_t>(plan.replicates));
-    hdf5::write_attribute(file, "run_count", static_cast<std::int32_t>(N));
+    hdf5::File file = create_batch_file(path, plan, meta, static_cast<std::uint32_t>(N));
 
     // /runs: every run, as `run` writes it, stacked along `run`.
     std::vector<std::uint32_t> every(N);

@@ -73,6 +73,12 @@ private:
     std::function<RunLocation(std::uint32_t)> locate_;
 };
 
+// Creates `path` with the root attributes of a batch (or shard) file: `meta` with the
+// plan's seed and scenario, the batch's identity and resolved text, and its counts;
+// `run_count` is the number of runs the file holds.
+hdf5::File create_batch_file(const std::string& path, const BatchPlan& plan, const RunMetadata& meta,
+                             std::uint32_t run_count);
+
 // Writes the batch file at `path` (which must not exist) from the runs of `source`,
 // every run of `plan`, in run order. `meta` gives the root attributes (its seed and
 // scenario are replaced by the plan's). Memory stays bounded by one run, or one

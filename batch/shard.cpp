@@ -162,18 +162,7 @@ RunBlock shard_runs(std::uint32_t runs, ShardSpec s) {
 
 void write_shard_file(const BatchPlan& plan, ShardSpec shard, const std::function<RunResult(std::uint32_t)>& run,
                       const std::string& path, const RunMetadata& meta) {
-    hdf5::File file = hdf5::File::create(path);
-    RunMetadata m = meta;
-    m.seed = plan.seed;
-    m.scenario_yaml = plan.scenario_text;
-    write_run_metadata(file, m);
-    hdf5::write_attribute(file, "batch_identity", plan.identity);
-    hdf5::write_attribute(file, "batch", plan.resolved_text);
-    hdf5::write_attribute(file, "batch_file", plan.file);
-    hdf5::write_attribute(file, "variant_count", static_cast<std::int32_t>(plan.variants.size()));
-    hdf5::write_attribute(file, "sample_count", static_cast<std::int32_t>(plan.samples));
-    hdf5::write_attribute(file, "replicate_count", static_cast<std::int32_t>(plan.replicates));
-    hdf5::write_attribute(file, "run_count", static_cast<std::int32_t>(plan.runs.size()));
+    hdf5::File file = create_batch_file(path, plan, meta, static_cast<std::uint32_t>(plan.runs.size()));
     const RunBlock block = shard_runs(static_cast<std::uint32_t>(plan.runs.size()), shard);
     hdf5::write_attribute(file, "shard", shard.text());
     hdf5::write_attribute(file, "shard_index", static_cast<std::int32_t>(shard.index));
