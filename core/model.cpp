@@ -760,15 +760,11 @@ void Model::State::do_step() {
     //    Philox call serves two technologies (awareness and decision uniforms for each).
     const std::uint64_t seed = sc.run.seed;
     const std::uint32_t run = sc.run.run_index;
-    // bass mode: adopt when the 32-bit draw is below p x 2^32
-    std::vector<std::array<std::uint64_t, 2>> bass_threshold(aware_prob.size());
-    for (std::size_t j = 0; j < aware_prob.size(); ++j)
-        for (std::size_t h = 0; h < 2; ++h)
-            bass_threshold[j][h] = static_cast<std::uint64_t>(std::ldexp(aware_prob[j][h], 32));
     std::vector<int> life_steps(uT);
     for (int k = 0; k < T; ++k) life_steps[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
     // The same tests as u01(w) < p on the raw 32-bit words: (w + 0.5) 2^-32 < p
-    // exactly when w < ceil(p 2^32 - 0.5) (both sides exact in double).
+    // exactly when w < ceil(p 2^32 - 0.5) (both sides exact in double). Awareness
+    // here, adoption in bass mode.
     auto word_threshold = [](double p) { return static_cast<std::uint64_t>(std::ceil(std::ldexp(p, 32) - 0.5)); };
     std::vector<std::array<std::uint64_t, 2>> aware_thr(aware_prob.size());
     for (std::size_t j = 0; j < aware_prob.size(); ++j)
@@ -803,7 +799,7 @@ void Model::State::do_step() {
         const std::array<std::uint64_t, 2>* const athr = aware_thr.data();
         const Unit* const units = unit.data();
         if (bass) {
-            bass_pass(ub, flow, unit, bass_threshold, ta_lift > 0);
+            bass_pass(ub, flow, unit, aware_thr, ta_lift > 0);
             continue;
         }
         // The draws of (firm, pair of technologies) come from batched Philox calls,
