@@ -401,6 +401,11 @@ private:
     void read_sectors(const Node& root, Scenario& s) const;
     void read_technologies(const Node& root, Scenario& s) const;
     void read_input_output(const Node& root, Scenario& s) const;
+    // A map {name: share} over `names` whose shares sum to 1, as (index, share) in the
+    // file's order; `what` names an entry in errors ("fuel", "io sector").
+    std::vector<std::pair<int, double>> shares(const Node& n, const std::string& p, const std::vector<std::string>& names,
+                                               const std::string& what, const std::string& example,
+                                               const std::string& no_names, const std::string& unknown_tail) const;
     std::vector<double> io_vector(const Node& m, const std::string& p, std::string_view key, const std::vector<std::string>& names,
                                   const Range& range, const std::string& what) const;
     std::vector<double> io_matrix(const Node& n, const std::string& p, const std::vector<std::string>& names) const;
@@ -526,26 +531,10 @@ void Reader::read_sectors(const Node& root, Scenario& s) const {
         if (!mix && sec.heat_intensity > 0)
             fail(m, p + ": missing required key 'fuel_mix' (needed because heat_intensity > 0)");
         if (mix) {
-            const std::string mp = join(p, "fuel_mix");
-            if (mix->kind != Kind::map || mix->entries.empty())
-                bad(*mix, mp, "expected a map {fuel: share}", "e.g. {natural_gas: 0.6, fuel_oil: 0.4}");
-            double sum = 0;
-            std::string terms;
-            for (const auto& fe : mix->entries) {
-                const auto it = std::find(fuel_names.begin(), fuel_names.end(), fe.key);
-                if (it == fuel_names.end())
-                    fail_at(mix->source, fe.line, fe.column,
-                            join(mp, fe.key) + ": unknown fuel '" + fe.key + "'; " +
-                                (fuel_names.empty() ? std::string("no fuels are defined (add a top-level fuels: map)")
-                                                    : suggestion(fe.key, fuel_names)));
-                const double share = real(fe.value, join(mp, fe.key), kUnit);
-                sum += share;
-                terms += (terms.empty() ? "" : " + ") + fe.key + " " + fmt(share);
-                sec.fuel_mix.push_back(FuelShare{static_cast<int>(it - fuel_names.begin()), share});
-            }
-            if (std::fabs(sum - 1.0) > 1e-6)
-                fail(*mix, mp + ": shares do not sum to 1, got " + fmt(sum) + " (" + terms +
-                               "); allowed: a sum of 1 within 1e-6");
+            for (const auto& [fuel, share] : shares(*mix, join(p, "fuel_mix"), fuel_names, "fuel",
+                                                    "e.g. {natural_gas: 0.6, fuel_oil: 0.4}",
+                                                    "no fuels are defined (add a top-level fuels: map)", ""))
+                sec.fuel_mix.push_back(FuelShare{fuel, share});
         }
 
         if (const Node* n = m.find("output_growth"))
@@ -629,23 +618,33 @@ void Reader::read_suppliers(const Node& m, const std::string& p, const Scenario&
     }
     if (!n) fail(m, p + ": missing required key 'suppliers' (needed because the scenario has an input_output table; "
                         "a map {io_sector: share} of where the local share of the capex is spent)");
-    if (n->kind != Kind::map || n->entries.empty())
-        bad(*n, sp, "expected a map {io_sector: share}", "e.g. {electrical_equipment: 0.6, construction: 0.4}");
+    t.suppliers = shares(*n, sp, names, "io sector", "e.g. {electrical_equipment: 0.6, construction: 0.4}", "",
+                         " (the sectors of input_output.sectors)");
+}
+
+std::vector<std::pair<int, double>> Reader::shares(const Node& n, const std::string& p, const std::vector<std::string>& names,
+                                                   const std::string& what, const std::string& example,
+                                                   const std::string& no_names, const std::string& unknown_tail) const {
+    std::string key = what;  // "io sector" -> {io_sector: share}
+    std::replace(key.begin(), key.end(), ' ', '_');
+    if (n.kind != Kind::map || n.entries.empty()) bad(n, p, "expected a map {" + key + ": share}", example);
+    std::vector<std::pair<int, double>> out;
     double sum = 0;
     std::string terms;
-    for (const auto& e : n->entries) {
+    for (const auto& e : n.entries) {
         const auto it = std::find(names.begin(), names.end(), e.key);
         if (it == names.end())
-            fail_at(n->source, e.line, e.column,
-                    join(sp, e.key) + ": unknown io sector '" + e.key + "'; " + suggestion(e.key, names) +
-                        " (the sectors of input_output.sectors)");
-        const double share = real(e.value, join(sp, e.key), kUnit);
+            fail_at(n.source, e.line, e.column,
+                    join(p, e.key) + ": unknown " + what + " '" + e.key + "'; " +
+                        (names.empty() && !no_names.empty() ? no_names : suggestion(e.key, names)) + unknown_tail);
+        const double share = real(e.value, join(p, e.key), kUnit);
         sum += share;
         terms += (terms.empty() ? "" : " + ") + e.key + " " + fmt(share);
-        t.suppliers.emplace_back(static_cast<int>(it - names.begin()), share);
+        out.emplace_back(static_cast<int>(it - names.begin()), share);
     }
     if (std::fabs(sum - 1.0) > 1e-6)
-        fail(*n, sp + ": shares do not sum to 1, got " + fmt(sum) + " (" + terms + "); allowed: a sum of 1 within 1e-6");
+        fail(n, p + ": shares do not sum to 1, got " + fmt(sum) + " (" + terms + "); allowed: a sum of 1 within 1e-6");
+    return out;
 }
 
 // A per-sector map of the input-output table: every io sector once, nothing else.
