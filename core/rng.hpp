@@ -14,7 +14,7 @@ enum class Purpose : std::uint32_t {
     firm_init = 1,   // output, intensity, credit access, high growth
     firm_step = 2,   // per (firm, pair of technologies, step): awareness and decision
     lottery = 5,     // per (firm, technology, step): an applicant's place in a lottery
-    bass_quad = 6,   // bass mode, per (four consecutive firms, technology, step)
+    bass_quad = 6,   // bass mode, per (block x 1024 + call, technology, step): four open firms a call
     label = 3,       // TPME label selection key
     assist = 4,      // technical assistance selection key
 };
