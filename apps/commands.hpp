@@ -1,14 +1,45 @@
-// The batch-side subcommands of `greenshift` (batch, merge, summary, export), one file
-// each; main.cpp registers them and maps exceptions to exit codes.
+// The subcommands of `greenshift`, one file each (apps/cmd_NAME.cpp); main.cpp
+// registers them and maps exceptions to exit codes.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/scenario.hpp"
+
 namespace greenshift::cli {
+
+// The scenario options run and validate share (apps/scenario_options.cpp).
+struct ScenarioArgs {
+    std::string file;
+    std::vector<std::string> sets;
+    std::vector<std::string> unsets;
+    std::string max_memory;
+    std::int64_t seed = -1;  // run's --seed; -1: the scenario's run.seed
+
+    // The scenario with --unset, --set and --seed applied, in that order.
+    Scenario load() const;
+};
+void add_scenario_options(CLI::App* cmd, ScenarioArgs& args);
+
+CLI::App* add_validate_command(CLI::App& app, ScenarioArgs& args);
+int run_validate_command(const ScenarioArgs& args);
+
+struct RunArgs {
+    ScenarioArgs scenario;
+    std::string output;
+    int threads = 0;
+    bool force = false;
+    bool quiet = false;
+    bool timings = false;
+};
+CLI::App* add_run_command(CLI::App& app, RunArgs& args);
+// `stop` becomes non-zero on SIGINT/SIGTERM/SIGUSR1.
+int run_run_command(const RunArgs& args, const std::string& command_line, const std::atomic<int>& stop);
 
 struct BatchArgs {
     std::string file;

@@ -1,4 +1,5 @@
-// The exit codes of the greenshift command (documented in README.md and docs/cli.md).
+// The exit codes of the greenshift command (documented in README.md, the table of exit codes, and
+// in `greenshift --help`).
 #pragma once
 
 namespace greenshift::exit_code {
