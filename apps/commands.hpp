@@ -95,4 +95,19 @@ int run_report_command(const ReportArgs& args);
 // Runs the figure script in `mode` (plot or report); returns its exit code.
 int run_figure_script(const std::string& mode, const std::string& file, const std::string& output, bool force);
 
+// A local web page for exploring a programme (apps/cmd_serve.cpp, docs/serve.md).
+struct ServeArgs {
+    std::string folder = "scenarios";
+    int port = 8080;
+    std::string bind = "127.0.0.1";
+    int threads = 0;  // 0: OMP_NUM_THREADS or every core
+    int max_replicates = 200;
+    std::uint64_t max_firms = 2'000'000;
+    std::uint64_t max_firm_steps = 500'000'000;
+    int max_studies = 2;
+};
+CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);
+// Serves until `stop` becomes non-zero (SIGINT/SIGTERM).
+int run_serve_command(const ServeArgs& args, const std::atomic<int>& stop);
+
 }  // namespace greenshift::cli

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
         "  greenshift summary batch.h5\n"
         "  greenshift export batch.h5 --csv batch-csv/\n"
         "  greenshift plot batch.h5 -o figures/ && greenshift report batch.h5 -o report.html\n"
+        "  greenshift serve scenarios/   # then open http://127.0.0.1:8080/\n"
         "\n"
         "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file, 4 output cannot be written\n"
         "(or exists without --force), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written by run; a batch keeps its finished runs for --resume).");
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
     CLI::App* plot = gs::cli::add_plot_command(app, plot_args);
     gs::cli::ReportArgs report_args;
     CLI::App* report = gs::cli::add_report_command(app, report_args);
+    gs::cli::ServeArgs serve_args;
+    CLI::App* serve = gs::cli::add_serve_command(app, serve_args);
 
     try {
         app.parse(argc, argv);
@@ -113,6 +116,7 @@ int main(int argc, char** argv) {
         if (export_cmd->parsed()) return gs::cli::run_export_command(export_args);
         if (plot->parsed()) return gs::cli::run_plot_command(plot_args);
         if (report->parsed()) return gs::cli::run_report_command(report_args);
+        if (serve->parsed()) return gs::cli::run_serve_command(serve_args, g_stop_signal);
     } catch (const CLI::ValidationError& e) {
         std::cerr << "greenshift: error: " << e.what() << "\n";
         return gs::exit_code::usage;
