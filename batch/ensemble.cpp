@@ -1,5 +1,7 @@
 #include "batch/ensemble.hpp"
 
+#include "core/scenario.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -79,7 +81,9 @@ double last_or_zero(const RunResult& r, const std::string& name) {
 }
 
 bool is_budgeted(const std::string& policy_type) {
-    return policy_type == "capex_grant" || policy_type == "green_investment_fund";
+    const auto it = std::find(kPolicyTypeNames.begin(), kPolicyTypeNames.end(), policy_type);
+    return it != kPolicyTypeNames.end() &&
+           greenshift::is_budgeted(static_cast<PolicyType>(it - kPolicyTypeNames.begin()));
 }
 
 // CO2 the programme's extra equipment avoids over its whole service life

@@ -88,10 +88,6 @@ bool contains(const std::vector<int>& list, int v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
-bool is_budgeted(PolicyType t) {
-    return t == PolicyType::capex_grant || t == PolicyType::green_investment_fund;
-}
-
 // Flat byte packing of trivially copyable records, for the exchange between ranks.
 template <class T>
 void pack(std::vector<std::byte>& out, const T* data, std::size_t n) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,8 @@ inline constexpr std::array<const char*, kSizeClasses> kSizeClassNames{"micro", 
 constexpr bool is_tpme(int size_class) { return size_class < 3; }
 
 enum class Carrier : std::uint8_t { electricity = 0, heat = 1 };
+inline constexpr std::array<std::string_view, 2> kCarrierNames{"electricity", "heat"};
+static_assert(kCarrierNames.size() == static_cast<std::size_t>(Carrier::heat) + 1);
 
 // A piecewise-linear function of the (decimal) year, constant beyond its first and
 // last points. A single point is a constant.
@@ -106,6 +109,8 @@ struct InputOutput {
 };
 
 enum class DecisionRule : std::uint8_t { logistic, max_market_share, bass };
+inline constexpr std::array<std::string_view, 3> kDecisionRuleNames{"logistic", "max_market_share", "bass"};
+static_assert(kDecisionRuleNames.size() == static_cast<std::size_t>(DecisionRule::bass) + 1);
 
 struct Decision {
     DecisionRule rule = DecisionRule::logistic;
@@ -139,8 +144,20 @@ enum class PolicyType : std::uint8_t {
     tpme_label,
     audit_mandate,
 };
+// As the scenario file and the outputs' policy_type name them.
+inline constexpr std::array<std::string_view, 7> kPolicyTypeNames{
+    "capex_grant", "green_investment_fund", "concessional_loan", "carbon_price",
+    "technical_assistance", "tpme_label", "audit_mandate"};
+static_assert(kPolicyTypeNames.size() == static_cast<std::size_t>(PolicyType::audit_mandate) + 1);
+
+// The programmes that pay a share of the capex out of an annual budget.
+constexpr bool is_budgeted(PolicyType t) {
+    return t == PolicyType::capex_grant || t == PolicyType::green_investment_fund;
+}
 
 enum class AllocationOrder : std::uint8_t { lottery, co2_per_dirham };
+inline constexpr std::array<std::string_view, 2> kAllocationOrderNames{"lottery", "co2_per_dirham"};
+static_assert(kAllocationOrderNames.size() == static_cast<std::size_t>(AllocationOrder::co2_per_dirham) + 1);
 
 struct Policy {
     std::string name;

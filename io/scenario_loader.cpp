@@ -37,7 +37,11 @@ constexpr std::string_view kSectorKeys[] = {
     "hurdle_rate",    "credit_access", "high_growth_share", "nonenergy_cost"};
 constexpr std::string_view kBySizeSectorKeys[] = {"output_median", "output_sigma", "hurdle_rate",
                                                   "credit_access"};
-constexpr std::string_view kSizeKeys[] = {"micro", "small", "medium", "large"};
+constexpr auto kSizeKeys = [] {
+    std::array<std::string_view, kSizeClasses> keys{};
+    for (std::size_t c = 0; c < keys.size(); ++c) keys[c] = kSizeClassNames[c];
+    return keys;
+}();
 constexpr std::string_view kTechKeys[] = {
     "acts_on", "unit",          "savings_fraction", "yield",          "extra_electricity",
     "capex",   "opex",          "lifetime",         "learning_rate",  "world_capacity",
@@ -49,38 +53,38 @@ constexpr std::string_view kEligibleKeys[] = {"size_classes", "sectors", "techno
                                               "labelled_only", "min_project_capex"};
 constexpr std::string_view kPolicyCommonKeys[] = {"type", "start_year", "end_year", "eligible"};
 
-struct PolicyKind {
-    std::string_view name;
-    PolicyType type;
-    std::vector<std::string_view> keys;  // besides the common ones
-};
-
-const std::vector<PolicyKind>& policy_kinds() {
-    static const std::vector<PolicyKind> kinds{
-        {"capex_grant", PolicyType::capex_grant, {"rate", "cap_per_firm", "annual_budget", "order"}},
-        {"green_investment_fund",
-         PolicyType::green_investment_fund,
-         {"rate", "cap_per_firm", "annual_budget", "order", "local_content_lift", "local_content_max"}},
-        {"concessional_loan",
-         PolicyType::concessional_loan,
-         {"loan_share", "interest", "tenor", "cap_per_firm"}},
-        {"carbon_price", PolicyType::carbon_price, {"price", "applies_to"}},
-        {"technical_assistance", PolicyType::technical_assistance, {"capacity", "awareness_lift"}},
-        {"tpme_label", PolicyType::tpme_label, {"capacity"}},
-        {"audit_mandate", PolicyType::audit_mandate, {"threshold_toe", "period"}},
-    };
-    return kinds;
+// The keys of each instrument besides the common ones.
+Keys policy_type_keys(PolicyType type) {
+    static constexpr std::string_view grant[] = {"rate", "cap_per_firm", "annual_budget", "order"};
+    static constexpr std::string_view fund[] = {"rate",  "cap_per_firm",       "annual_budget",
+                                                "order", "local_content_lift", "local_content_max"};
+    static constexpr std::string_view loan[] = {"loan_share", "interest", "tenor", "cap_per_firm"};
+    static constexpr std::string_view carbon[] = {"price", "applies_to"};
+    static constexpr std::string_view assistance[] = {"capacity", "awareness_lift"};
+    static constexpr std::string_view label[] = {"capacity"};
+    static constexpr std::string_view audit[] = {"threshold_toe", "period"};
+    switch (type) {
+    case PolicyType::capex_grant: return grant;
+    case PolicyType::green_investment_fund: return fund;
+    case PolicyType::concessional_loan: return loan;
+    case PolicyType::carbon_price: return carbon;
+    case PolicyType::technical_assistance: return assistance;
+    case PolicyType::tpme_label: return label;
+    case PolicyType::audit_mandate: return audit;
+    }
+    return {};
 }
 
-const PolicyKind* find_policy_kind(std::string_view name) {
-    for (const auto& k : policy_kinds())
-        if (k.name == name) return &k;
-    return nullptr;
+std::optional<PolicyType> policy_type_named(std::string_view name) {
+    const auto it = std::find(kPolicyTypeNames.begin(), kPolicyTypeNames.end(), name);
+    if (it == kPolicyTypeNames.end()) return std::nullopt;
+    return static_cast<PolicyType>(it - kPolicyTypeNames.begin());
 }
 
-std::vector<std::string_view> policy_keys(const PolicyKind& kind) {
+std::vector<std::string_view> policy_keys(PolicyType type) {
     std::vector<std::string_view> keys(std::begin(kPolicyCommonKeys), std::end(kPolicyCommonKeys));
-    keys.insert(keys.end(), kind.keys.begin(), kind.keys.end());
+    const Keys own = policy_type_keys(type);
+    keys.insert(keys.end(), own.begin(), own.end());
     return keys;
 }
 
@@ -519,12 +523,10 @@ void Reader::read_sectors(const Node& root, Scenario& s) const {
                             " firms with this sector; allowed: fewer than 4294967296 firms in total");
 
         sec.output_median = by_size(require(m, p, "output_median", "MAD/yr by size class"), join(p, "output_median"), kPositive);
-        sec.output_sigma.fill(1.0);
         if (const Node* n = m.find("output_sigma")) sec.output_sigma = by_size(*n, join(p, "output_sigma"), Range{0, 5});
         sec.electricity_intensity =
             real(require(m, p, "electricity_intensity", "kWh per MAD of output"), join(p, "electricity_intensity"), kNonNeg);
         if (const Node* n = m.find("heat_intensity")) sec.heat_intensity = real(*n, join(p, "heat_intensity"), kNonNeg);
-        sec.intensity_sigma = 0.3;
         if (const Node* n = m.find("intensity_sigma")) sec.intensity_sigma = real(*n, join(p, "intensity_sigma"), Range{0, 3});
 
         const Node* mix = m.find("fuel_mix");
@@ -540,7 +542,6 @@ void Reader::read_sectors(const Node& root, Scenario& s) const {
         if (const Node* n = m.find("output_growth"))
             sec.output_growth = path_value(*n, join(p, "output_growth"), Range{-0.5, 1});
         sec.hurdle_rate = by_size(require(m, p, "hurdle_rate", "per year by size class"), join(p, "hurdle_rate"), kUnitOpenLow);
-        sec.credit_access.fill(1.0);
         if (const Node* n = m.find("credit_access")) sec.credit_access = by_size(*n, join(p, "credit_access"), kUnit);
         if (const Node* n = m.find("high_growth_share")) sec.high_growth_share = real(*n, join(p, "high_growth_share"), kUnit);
         if (const Node* n = m.find("nonenergy_cost")) sec.nonenergy_cost = real(*n, join(p, "nonenergy_cost"), Range{0, 10});
@@ -553,7 +554,6 @@ void Reader::read_technologies(const Node& root, Scenario& s) const {
     if (techs.entries.empty() || techs.entries.size() > kMaxTechnologies)
         fail(techs, "technologies: got " + std::to_string(techs.entries.size()) +
                         " technologies; allowed: 1 to " + std::to_string(kMaxTechnologies));
-    constexpr std::string_view carriers[] = {"electricity", "heat"};
     for (const auto& e : techs.entries) {
         check_name(techs, e, "technologies", "technology");
         const std::string p = join("technologies", e.key);
@@ -561,7 +561,7 @@ void Reader::read_technologies(const Node& root, Scenario& s) const {
         check_keys(m, p, "technology '" + e.key + "'", kTechKeys);
         Technology t;
         t.name = e.key;
-        t.acts_on = static_cast<Carrier>(choice(require(m, p, "acts_on", "electricity or heat"), join(p, "acts_on"), carriers));
+        t.acts_on = static_cast<Carrier>(choice(require(m, p, "acts_on", "electricity or heat"), join(p, "acts_on"), kCarrierNames));
         if (const Node* n = m.find("unit")) t.unit = string(*n, join(p, "unit"));
         t.savings_fraction = real(require(m, p, "savings_fraction", "share of the demand displaced"), join(p, "savings_fraction"), kUnitOpenLow);
         t.yield = real(require(m, p, "yield", "kWh displaced per year per unit"), join(p, "yield"), kPositive);
@@ -599,7 +599,7 @@ void Reader::read_technologies(const Node& root, Scenario& s) const {
         }
         if (last && sum > 1.0 + 1e-9) {
             const Node& at = *last->value.find("savings_fraction");
-            fail(at, "technologies: savings_fraction on " + std::string(carriers[c]) + " sums to " + fmt(sum) +
+            fail(at, "technologies: savings_fraction on " + std::string(kCarrierNames[static_cast<std::size_t>(c)]) + " sums to " + fmt(sum) +
                          " (" + terms + "); allowed: at most 1 per carrier, or a firm adopting them all "
                          "would buy negative energy");
         }
@@ -761,14 +761,11 @@ void Reader::read_input_output(const Node& root, Scenario& s) const {
 
 void Reader::read_decision(const Node& root, Scenario& s) const {
     Decision& d = s.decision;
-    // dGen-style maximum market share against simple payback (years -> share).
-    d.mms_curve = Path{{0, 2, 5, 10, 20}, {1.0, 0.6, 0.3, 0.1, 0.0}};
     const Node* dn = root.find("decision");
     if (!dn || dn->kind == Kind::null) return;
     const Node& m = expect_map(*dn, "decision", "a map");
     check_keys(m, "decision", "decision", kDecisionKeys);
-    constexpr std::string_view rules[] = {"logistic", "max_market_share", "bass"};
-    if (const Node* n = m.find("rule")) d.rule = static_cast<DecisionRule>(choice(*n, "decision.rule", rules));
+    if (const Node* n = m.find("rule")) d.rule = static_cast<DecisionRule>(choice(*n, "decision.rule", kDecisionRuleNames));
     if (const Node* n = m.find("max_rate")) d.max_rate = real(*n, "decision.max_rate", kUnitOpenLow);
     if (const Node* n = m.find("midpoint")) d.midpoint = real(*n, "decision.midpoint", kAny);
     if (const Node* n = m.find("steepness")) d.steepness = real(*n, "decision.steepness", kPositive);
@@ -796,21 +793,21 @@ Policy Reader::read_policy(const yaml::Entry& e, const Scenario& s) const {
     const Node& m = expect_map(e.value, p, "a map of policy keys");
     Policy pol;
     pol.name = e.key;
-    std::vector<std::string_view> type_names;
-    for (const auto& k : policy_kinds()) type_names.push_back(k.name);
-    const PolicyKind& kind =
-        policy_kinds()[choice(require(m, p, "type", "which instrument: " + list(type_names)), join(p, "type"), type_names)];
-    pol.type = kind.type;
+    pol.type = static_cast<PolicyType>(
+        choice(require(m, p, "type", "which instrument: " + list(kPolicyTypeNames)), join(p, "type"), kPolicyTypeNames));
+    const std::string type_name(kPolicyTypeNames[static_cast<std::size_t>(pol.type)]);
 
-    const auto keys = policy_keys(kind);
+    const auto keys = policy_keys(pol.type);
     for (const auto& ke : m.entries) {
         if (std::find(keys.begin(), keys.end(), ke.key) != keys.end()) continue;
         std::vector<std::string_view> owners;
-        for (const auto& k : policy_kinds())
-            if (std::find(k.keys.begin(), k.keys.end(), ke.key) != k.keys.end()) owners.push_back(k.name);
+        for (std::size_t k = 0; k < kPolicyTypeNames.size(); ++k) {
+            const Keys own = policy_type_keys(static_cast<PolicyType>(k));
+            if (std::find(own.begin(), own.end(), ke.key) != own.end()) owners.push_back(kPolicyTypeNames[k]);
+        }
         if (!owners.empty())
             fail_at(m.source, ke.line, ke.column,
-                    join(p, ke.key) + ": '" + ke.key + "' is not a key of a " + std::string(kind.name) +
+                    join(p, ke.key) + ": '" + ke.key + "' is not a key of a " + type_name +
                         " policy (it is one of " + list(owners) + "); its keys are: " + list(keys));
         fail_at(m.source, ke.line, ke.column,
                 join(p, ke.key) + ": unknown key '" + ke.key + "' in policy '" + e.key + "'; " +
@@ -826,7 +823,7 @@ Policy Reader::read_policy(const yaml::Entry& e, const Scenario& s) const {
         pol.end_year = integer(*n, join(p, "end_year"), pol.start_year, s.run.end_year,
                                " (the policy's start_year to run.end_year)");
 
-    const bool label = kind.type == PolicyType::tpme_label;
+    const bool label = pol.type == PolicyType::tpme_label;
     if (label) pol.eligible.size_classes = {0, 1, 2};  // TPME by definition
     if (const Node* en = m.find("eligible")) {
         const std::string ep = join(p, "eligible");
@@ -853,18 +850,17 @@ Policy Reader::read_policy(const yaml::Entry& e, const Scenario& s) const {
     }
 
     const auto req = [&](std::string_view key, const std::string& what) -> const Node& {
-        return require(m, p, key, what + " of a " + std::string(kind.name) + " policy");
+        return require(m, p, key, what + " of a " + type_name + " policy");
     };
     const auto opt = [&](std::string_view key) { return m.find(key); };
-    constexpr std::string_view orders[] = {"lottery", "co2_per_dirham"};
-    switch (kind.type) {
+    switch (pol.type) {
     case PolicyType::capex_grant:
     case PolicyType::green_investment_fund:
         pol.rate = real(req("rate", "share of capex paid"), join(p, "rate"), kUnitOpenLow);
         if (const Node* n = opt("cap_per_firm")) pol.cap_per_firm = real(*n, join(p, "cap_per_firm"), kNonNeg);
         pol.annual_budget = real(req("annual_budget", "MAD per year"), join(p, "annual_budget"), kPositive);
-        if (const Node* n = opt("order")) pol.order = static_cast<AllocationOrder>(choice(*n, join(p, "order"), orders));
-        if (kind.type == PolicyType::green_investment_fund) {
+        if (const Node* n = opt("order")) pol.order = static_cast<AllocationOrder>(choice(*n, join(p, "order"), kAllocationOrderNames));
+        if (pol.type == PolicyType::green_investment_fund) {
             if (const Node* n = opt("local_content_lift"))
                 pol.local_content_lift = real(*n, join(p, "local_content_lift"), kUnit);
             if (const Node* n = opt("local_content_max"))
@@ -880,8 +876,7 @@ Policy Reader::read_policy(const yaml::Entry& e, const Scenario& s) const {
     case PolicyType::carbon_price:
         pol.price = path_value(req("price", "MAD per tCO2"), join(p, "price"), kNonNeg);
         if (const Node* n = opt("applies_to")) {
-            const std::vector<std::string> carriers{"electricity", "heat"};
-            const auto on = name_list(*n, join(p, "applies_to"), carriers, "carrier");
+            const auto on = name_list(*n, join(p, "applies_to"), to_strings(kCarrierNames), "carrier");
             pol.on_electricity = std::find(on.begin(), on.end(), 0) != on.end();
             pol.on_heat = std::find(on.begin(), on.end(), 1) != on.end();
         }
@@ -931,8 +926,8 @@ std::vector<std::string> schema_children(const Node& root, const std::vector<std
             const Node* pol = root.find("policies");
             const Node* type = pol ? pol->find(path[1]) : nullptr;
             type = type ? type->find("type") : nullptr;
-            if (const PolicyKind* k = type ? find_policy_kind(type->text) : nullptr) {
-                const auto keys = policy_keys(*k);
+            if (const auto t = type ? policy_type_named(type->text) : std::nullopt) {
+                const auto keys = policy_keys(*t);
                 return {keys.begin(), keys.end()};
             }
             return to_strings(kPolicyCommonKeys);

@@ -76,13 +76,6 @@ std::string names(const std::vector<int>& idx, F&& name_of) {
     return out + "]";
 }
 
-constexpr std::string_view kPolicyTypeNames[] = {"capex_grant",          "green_investment_fund",
-                                                 "concessional_loan",    "carbon_price",
-                                                 "technical_assistance", "tpme_label",
-                                                 "audit_mandate"};
-constexpr std::string_view kRuleNames[] = {"logistic", "max_market_share", "bass"};
-constexpr std::string_view kOrderNames[] = {"lottery", "co2_per_dirham"};
-
 class Writer {
 public:
     void line(int indent, std::string_view key, const std::string& value) {
@@ -176,7 +169,7 @@ std::string to_yaml(const Scenario& s) {
     for (const auto& t : s.technologies) {
         const bool heat = t.acts_on == Carrier::heat;
         w.line(1, name(t.name), "");
-        w.line(2, "acts_on", heat ? "heat" : "electricity");
+        w.line(2, "acts_on", std::string(kCarrierNames[static_cast<std::size_t>(t.acts_on)]));
         w.line(2, "unit", quoted(t.unit));
         w.line(2, "savings_fraction", num(t.savings_fraction));
         w.line(2, "yield", num(t.yield));
@@ -201,7 +194,7 @@ std::string to_yaml(const Scenario& s) {
 
     const Decision& d = s.decision;
     w.line(0, "decision", "");
-    w.line(1, "rule", std::string(kRuleNames[static_cast<std::size_t>(d.rule)]));
+    w.line(1, "rule", std::string(kDecisionRuleNames[static_cast<std::size_t>(d.rule)]));
     w.line(1, "max_rate", num(d.max_rate));
     w.line(1, "midpoint", num(d.midpoint));
     w.line(1, "steepness", num(d.steepness));
@@ -235,7 +228,7 @@ std::string to_yaml(const Scenario& s) {
                 w.line(2, "rate", num(p.rate));
                 w.line(2, "cap_per_firm", num(p.cap_per_firm));
                 w.line(2, "annual_budget", num(p.annual_budget));
-                w.line(2, "order", std::string(kOrderNames[static_cast<std::size_t>(p.order)]));
+                w.line(2, "order", std::string(kAllocationOrderNames[static_cast<std::size_t>(p.order)]));
                 if (p.type == PolicyType::green_investment_fund) {
                     w.line(2, "local_content_lift", num(p.local_content_lift));
                     w.line(2, "local_content_max", num(p.local_content_max));
@@ -250,8 +243,8 @@ std::string to_yaml(const Scenario& s) {
             case PolicyType::carbon_price: {
                 w.line(2, "price", path(p.price));
                 std::string on;
-                if (p.on_electricity) on = "electricity";
-                if (p.on_heat) on += on.empty() ? "heat" : ", heat";
+                if (p.on_electricity) on = kCarrierNames[static_cast<std::size_t>(Carrier::electricity)];
+                if (p.on_heat) on += (on.empty() ? "" : ", ") + std::string(kCarrierNames[static_cast<std::size_t>(Carrier::heat)]);
                 w.line(2, "applies_to", "[" + on + "]");
                 break;
             }
