@@ -8,6 +8,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <omp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -178,6 +179,14 @@ private:
     std::mutex mutex_;
     std::condition_variable ready_, room_;
     bool shutdown_ = false;
+};
+
+// httplib listens with a backlog of 5 connections: a burst of connections beyond the
+// busy workers would see SYNs dropped and retried for seconds. Linux lets a socket
+// that listens call listen() again with a longer queue.
+class HttpServer : public httplib::Server {
+public:
+    void widen_backlog(int connections) { (void)::listen(svr_sock_, connections); }
 };
 
 // A computed study kept for its downloads.
@@ -408,15 +417,16 @@ private:
                 throw serve::RequestError("'seq' must be a non-negative integer when 'client' is given", 400);
             seq = body["seq"].get<std::uint64_t>();
         }
-        const auto entries = scenarios();
-        const serve::Limits limits = request_limits();
-        serve::StudyRequest request = serve::parse_study_request(body, entries, folder_, limits);
-        const serve::ScenarioEntry& entry = find_entry(entries, request.scenario);
         std::function<bool()> cancelled = [] { return false; };
         if (!client.empty()) {
             announce(client, seq);
             cancelled = [this, client, seq] { return superseded(client, seq); };
+            if (cancelled()) throw serve::Cancelled();
         }
+        const auto entries = scenarios();
+        const serve::Limits limits = request_limits();
+        serve::StudyRequest request = serve::parse_study_request(body, entries, folder_, limits);
+        const serve::ScenarioEntry& entry = find_entry(entries, request.scenario);
         auto kept = std::make_shared<Kept>();
         {
             Slot slot(*this, cancelled);
@@ -561,7 +571,7 @@ int run_serve_command(const ServeArgs& a, const std::atomic<int>& stop) {
         std::cerr << "greenshift: error: serve: " << e.what() << "\n";
         return exit_code::internal_error;
     }
-    httplib::Server http;
+    HttpServer http;
     http.new_task_queue = [] { return new BoundedPool(16, 256); };
     http.set_payload_max_length(kMaxBody);
     http.set_read_timeout(5, 0);
@@ -574,6 +584,7 @@ int run_serve_command(const ServeArgs& a, const std::atomic<int>& stop) {
                   << " (in use, or not an address of this machine); choose another with --port or --bind\n";
         return exit_code::usage;
     }
+    http.widen_backlog(1024);
     const std::string host = a.bind.find(':') != std::string::npos ? "[" + a.bind + "]" : a.bind;
     std::cout << "greenshift serve: http://" << host << ":" << port << "/" << (token.empty() ? "" : "?token=" + token)
               << "\n";
