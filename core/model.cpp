@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cstring>
-#include <type_traits>
 #include <cmath>
 #include <limits>
 #include <span>
@@ -12,10 +10,9 @@
 #include <string>
 
 #include "core/bass_scan.hpp"
-#include "core/calendar.hpp"
+#include "core/detail/model_state.hpp"
 #include "core/finance.hpp"
 #include "core/grant_allocation.hpp"
-#include "core/input_output.hpp"
 #include "core/learning.hpp"
 #include "core/philox_batch.hpp"
 #include "core/rng.hpp"
@@ -29,183 +26,16 @@ constexpr double kKwhPerToe = 11630.0;  // 1 toe = 41.868 GJ = 11.63 MWh
 constexpr double kBigIndex = 1e9;       // profitability index of a project that costs nothing
 constexpr std::uint64_t kDrawChunk = 256;  // firms per batch of Philox calls in the firm pass
 
-// What a block of firms adds to the stocks of one (sector, size, technology) cell
-// over a step. Each block adds its own firms in firm order, then its settled
-// applications in queue order; the blocks' flows are then added in block order, so
-// the sums are the same for any thread count and any split over ranks.
-struct Flow {
-    std::int64_t adopters = 0;  // adoptions
-    std::int64_t aware = 0;     // firms newly aware
-    double kwh = 0;             // energy displaced per year
-    double capex = 0;           // MAD
-    double grant = 0;           // capex grants, MAD
-    double fund = 0;            // green-fund co-investment, MAD
-    double loan = 0;            // concessional loans, MAD
-    double capital_yr = 0;      // annualised cost of the firms' own outlay, MAD/yr
-    void add(const Flow& o) {
-        adopters += o.adopters;
-        aware += o.aware;
-        kwh += o.kwh;
-        capex += o.capex;
-        grant += o.grant;
-        fund += o.fund;
-        loan += o.loan;
-        capital_yr += o.capital_yr;
-    }
-    void adopt(double kwh_, double capex_, double loan_, double capital_yr_) {
-        adopters += 1;
-        kwh += kwh_;
-        capex += capex_;
-        loan += loan_;
-        capital_yr += capital_yr_;
-    }
-};
-
-// An application to a budgeted programme, beside its `Application`: the financing
-// if served; if refused, the firm decides again without support (same project, its
-// own loan and capital cost). The project itself (energy displaced, capex) is
-// recomputed from the firm's columns when the application is settled.
-struct Pending {
-    double loan = 0, capital_yr = 0;                  // if served
-    double refused_loan = 0, refused_capital_yr = 0;  // if refused
-    bool adopt_if_refused = false;
-};
-
-// What a kWh displaced is worth and costs in a (sector, technology), this step.
-struct Unit {
-    double saving;   // MAD per kWh/yr displaced, net of opex and extra electricity
-    double cost;     // capex per kWh/yr displaced
-    double co2;      // tCO2 avoided per kWh/yr displaced
-    double demand;   // kWh/yr of the carrier per MAD of output x intensity factor, at this step
-};
-
-struct Vintage {
-    std::int64_t count = 0;
-    double capacity = 0, displaced = 0, extra = 0, opex = 0, capital = 0;
-};
-
 bool contains(const std::vector<int>& list, int v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
-// Flat byte packing of trivially copyable records, for the exchange between ranks.
-template <class T>
-void pack(std::vector<std::byte>& out, const T* data, std::size_t n) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    const std::uint64_t count = n;
-    const std::size_t at = out.size();
-    out.resize(at + sizeof count + n * sizeof(T));
-    std::memcpy(out.data() + at, &count, sizeof count);
-    if (n > 0) std::memcpy(out.data() + at + sizeof count, static_cast<const void*>(data), n * sizeof(T));
-}
-template <class T>
-void unpack(const std::byte*& in, std::vector<T>& out) {
-    std::uint64_t count = 0;
-    std::memcpy(&count, in, sizeof count);
-    in += sizeof count;
-    const std::size_t old = out.size();
-    out.resize(old + count);
-    if (count > 0) std::memcpy(static_cast<void*>(out.data() + old), in, count * sizeof(T));
-    in += count * sizeof(T);
-}
-
 }  // namespace
 
-struct Model::State {
-    Scenario sc;
-    FirmArrays f;
-    std::vector<std::uint64_t> offsets;
-    int S = 0, T = 0, P = 0, steps = 0, spy = 1;
-    double dt = 1;
-    int t = 0;
-    bool bass = false;
-    std::uint64_t blocks = 0;      // of the whole run
-    std::uint64_t firms_total = 0;  // of the whole run
-    Communicator* comm = nullptr;
-    SingleProcess single;
-    BlockRange own;                // the blocks this rank holds
-
-    std::vector<std::int64_t> n_sz;
-    std::vector<double> out0_sz, x_sz;  // sums of output and output x intensity factor
-    std::vector<double> growth;         // per sector, output index at the current step
-    std::vector<double> ref_cost_sz;    // annual cost at start prices, no equipment
-
-    // stocks per (sector, size, technology)
-    std::vector<std::int64_t> adopters, aware;
-    std::vector<double> capacity, displaced, extra_elec, opex_yr, capital_yr;
-    std::vector<Vintage> vintage;           // [step][szk]
-    std::vector<double> cumulative;         // per technology, domestic, never decreases
-    std::vector<double> local_content;      // per technology
-    std::vector<double> remaining;          // per policy, budget left this year
-    std::vector<double> available;          // per policy, budget of the current year
-    std::int64_t labelled = 0, assisted = 0;
-
-    // per-step scratch, one slot per block
-    // Firms are numbered by (sector, size class), so a block's firms fall in a
-    // contiguous range of cells: its flows cover only those, cells
-    // [cell_lo[b], cell_lo[b] + cell_n[b]) of every block b of the run.
-    std::vector<std::uint32_t> cell_lo, cell_n;
-    std::vector<std::size_t> flow_at;  // own blocks: where their flows start in `flows`
-    std::vector<Flow> flows;           // own blocks' flows over the current step
-    std::vector<std::vector<Application>> block_apps;
-    std::vector<std::vector<Pending>> block_pending;
-    // bass mode: per (own block, technology), the firms (index in the block) that
-    // have not adopted yet, in firm order; built at the first step
-    std::vector<std::vector<std::uint16_t>> bass_open;
-    bool bass_open_built = false;
-    Flow* block_flows(std::uint64_t b) { return flows.data() + flow_at[b - own.first] - cell_lo[b]; }
-    std::vector<std::vector<KeyedFirm>> block_keys;
-    std::vector<std::uint64_t> block_eligible;  // candidates per block before trimming
-
-    // recorder, time-major
-    struct Rec {
-        std::vector<std::int64_t> adopters, aware, new_adopters;   // szk
-        std::vector<double> capacity, displaced, inv_total, inv_private, grant, fund, loan,
-            local_demand;                                           // szk
-        std::vector<double> output, elec, fuel, energy_cost, carbon_cost, co2, total_cost;  // sz
-        std::vector<double> capex, local_content;                   // k
-        std::vector<double> elec_price, grid_ef, carbon_price;      // t
-        std::vector<std::int64_t> labelled, assisted, audited;      // t
-        std::vector<double> budget_available, budget_used;          // p
-        std::vector<std::int64_t> served, unserved;                 // p
-    } rec;
-
-    std::size_t szk(int s, int z, int k) const {
-        return (static_cast<std::size_t>(s) * kSizeClasses + static_cast<std::size_t>(z)) *
-                   static_cast<std::size_t>(T) + static_cast<std::size_t>(k);
-    }
-    std::size_t sz(int s, int z) const {
-        return static_cast<std::size_t>(s) * kSizeClasses + static_cast<std::size_t>(z);
-    }
-    std::size_t SZK() const { return static_cast<std::size_t>(S) * kSizeClasses * T; }
-    std::size_t SZ() const { return static_cast<std::size_t>(S) * kSizeClasses; }
-
-    State(Scenario scenario, Communicator* communicator);
-    bool split() const { return comm->size() > 1; }
-    std::uint64_t block_end(std::uint64_t b) const { return std::min((b + 1) * kFirmBlock, firms_total); }
-    // Every rank's `n` records at `mine`, concatenated in rank order; `at`, if given,
-    // receives where this rank's own records start.
-    template <class T>
-    std::vector<T> gather(const T* mine, std::size_t n, std::size_t* at = nullptr) {
-        std::vector<std::byte> bytes;
-        pack(bytes, mine, n);
-        std::vector<std::uint64_t> counts;
-        const auto got = comm->all_gather(bytes, counts);
-        std::vector<T> all;
-        const std::byte* in = got.data();
-        for (int r = 0; r < comm->size(); ++r) {
-            if (at && r == comm->rank()) *at = all.size();
-            unpack(in, all);
-        }
-        return all;
-    }
-    std::array<double, kPhases> phase_seconds{};
-    void do_step();
-    void bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit>& unit,
-                   const std::vector<std::array<std::uint64_t, 2>>& threshold, bool lift);
-    void yearly_selections(int year);
-    RunResult result() const;
-};
+using detail::Flow;
+using detail::Pending;
+using detail::Unit;
+using detail::Vintage;
 
 Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::move(scenario)) {
     comm = communicator ? communicator : &single;
@@ -1094,191 +924,6 @@ void Model::State::do_step() {
             std::pow(1.0 + sc.sectors[static_cast<std::size_t>(s)].output_growth.at(y), dt);
     lap(Phase::records);
     ++t;
-}
-
-RunResult Model::State::result() const {
-    RunResult r;
-    auto& co = r.coords;
-    for (const auto& s : sc.sectors) co.sector.push_back(s.name);
-    for (const char* z : kSizeClassNames) co.size_class.emplace_back(z);
-    for (const auto& k : sc.technologies) {
-        co.technology.push_back(k.name);
-        co.technology_unit.push_back(k.unit);
-    }
-    static constexpr const char* kTypeNames[] = {"capex_grant", "green_investment_fund", "concessional_loan",
-                                                 "carbon_price", "technical_assistance", "tpme_label",
-                                                 "audit_mandate"};
-    for (const auto& p : sc.policies) {
-        co.policy.push_back(p.name);
-        co.policy_type.emplace_back(kTypeNames[static_cast<int>(p.type)]);
-    }
-    co.time_units = "days since " + std::to_string(sc.run.start_year) + "-01-01 00:00:00";
-    for (int i = 0; i < t; ++i) {
-        const auto ym = step_start(sc.run.start_year, spy, i);
-        co.year.push_back(ym.year);
-        co.time_days.push_back(static_cast<double>(days_since(sc.run.start_year, ym.year, ym.month)));
-    }
-
-    const auto n = static_cast<std::size_t>(t);
-    const std::size_t nszk = SZK(), nsz = SZ();
-    const auto uT = static_cast<std::size_t>(T), uS = static_cast<std::size_t>(S);
-    using D = Dim;
-    auto add_real = [&](std::string name, std::string long_name, std::string units, std::vector<Dim> dims,
-                        std::vector<double> values) {
-        Variable v{std::move(name), std::move(long_name), std::move(units), std::move(dims), false, std::move(values), {}};
-        r.variables.push_back(std::move(v));
-    };
-    auto add_count = [&](std::string name, std::string long_name, std::string units, std::vector<Dim> dims,
-                         std::vector<std::int64_t> values) {
-        Variable v{std::move(name), std::move(long_name), std::move(units), std::move(dims), true, {}, std::move(values)};
-        r.variables.push_back(std::move(v));
-    };
-    // Sum (time, sector, size, tech) over size classes, in size order.
-    auto tsk = [&](const auto& src) {
-        using T_ = typename std::decay_t<decltype(src)>::value_type;
-        std::vector<T_> out(n * uS * uT, T_{});
-        for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t s = 0; s < uS; ++s)
-                for (std::size_t z = 0; z < kSizeClasses; ++z)
-                    for (std::size_t k = 0; k < uT; ++k)
-                        out[(i * uS + s) * uT + k] += src[i * nszk + (s * kSizeClasses + z) * uT + k];
-        return out;
-    };
-    auto ts_ = [&](const std::vector<double>& src) {
-        std::vector<double> out(n * uS, 0.0);
-        for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t s = 0; s < uS; ++s)
-                for (std::size_t z = 0; z < kSizeClasses; ++z) out[i * uS + s] += src[i * nsz + s * kSizeClasses + z];
-        return out;
-    };
-    auto cut = [&](const auto& src, std::size_t per_step) {
-        using T_ = typename std::decay_t<decltype(src)>::value_type;
-        return std::vector<T_>(src.begin(), src.begin() + static_cast<std::ptrdiff_t>(n * per_step));
-    };
-
-    add_count("firms", "number of firms", "1", {D::sector, D::size_class}, std::vector<std::int64_t>(n_sz));
-    const auto adopters_tsk = tsk(cut(rec.adopters, nszk));
-    add_count("adopters", "firms with the technology installed (end of step)", "1",
-              {D::time, D::sector, D::technology}, adopters_tsk);
-    {
-        std::vector<double> sh(adopters_tsk.size());
-        for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t s = 0; s < uS; ++s) {
-                std::int64_t firms = 0;
-                for (std::size_t z = 0; z < kSizeClasses; ++z) firms += n_sz[s * kSizeClasses + z];
-                for (std::size_t k = 0; k < uT; ++k) {
-                    const std::size_t c = (i * uS + s) * uT + k;
-                    sh[c] = firms > 0 ? static_cast<double>(adopters_tsk[c]) / static_cast<double>(firms) : 0.0;
-                }
-            }
-        add_real("adoption_share", "share of the sector's firms with the technology installed", "1",
-                 {D::time, D::sector, D::technology}, std::move(sh));
-    }
-    add_count("new_adopters", "firms installing the technology during the step", "1",
-              {D::time, D::sector, D::technology}, tsk(cut(rec.new_adopters, nszk)));
-    add_count("aware", "firms aware of the technology (end of step)", "1", {D::time, D::sector, D::technology},
-              tsk(cut(rec.aware, nszk)));
-    add_real("installed_capacity", "installed capacity in service (end of step), in technology_unit", "technology_unit",
-             {D::time, D::sector, D::technology}, tsk(cut(rec.capacity, nszk)));
-    add_real("energy_displaced", "energy displaced by the technology during the step", "MWh",
-             {D::time, D::sector, D::technology}, tsk(cut(rec.displaced, nszk)));
-    add_real("investment_total", "capital expenditure of new installations during the step", "MAD",
-             {D::time, D::sector, D::technology}, tsk(cut(rec.inv_total, nszk)));
-    add_real("investment_private", "firms' own outlay (capex less grants and fund co-investment)", "MAD",
-             {D::time, D::sector, D::technology}, tsk(cut(rec.inv_private, nszk)));
-    add_real("grant_spent", "capex grants paid during the step", "MAD", {D::time, D::sector, D::technology},
-             tsk(cut(rec.grant, nszk)));
-    add_real("fund_investment", "green investment fund co-investment during the step", "MAD",
-             {D::time, D::sector, D::technology}, tsk(cut(rec.fund, nszk)));
-    add_real("loan_volume", "concessional loans disbursed during the step", "MAD", {D::time, D::sector, D::technology},
-             tsk(cut(rec.loan, nszk)));
-    add_real("local_demand", "capex spent with local suppliers (capex x local content)", "MAD",
-             {D::time, D::sector, D::technology}, tsk(cut(rec.local_demand, nszk)));
-    {
-        std::vector<double> life;
-        for (const auto& k : sc.technologies) life.push_back(static_cast<double>(k.lifetime));
-        add_real("technology_lifetime", "service life of the technology's equipment", "years", {D::technology},
-                 std::move(life));
-    }
-    if (sc.input_output.enabled()) {  // the supplier ecosystem (core/input_output.hpp)
-        co.io_sector = sc.input_output.sectors;
-        for (auto& v : input_output_variables(sc, cut(rec.local_demand, nszk), n)) r.variables.push_back(std::move(v));
-    }
-    add_count("adopters_by_size", "firms with the technology installed (end of step), by size class", "1",
-              {D::time, D::sector, D::size_class, D::technology}, cut(rec.adopters, nszk));
-    add_real("investment_private_by_size", "firms' own outlay during the step, by size class", "MAD",
-             {D::time, D::sector, D::size_class, D::technology}, cut(rec.inv_private, nszk));
-    add_real("grant_spent_by_size", "capex grants paid during the step, by size class", "MAD",
-             {D::time, D::sector, D::size_class, D::technology}, cut(rec.grant, nszk));
-
-    add_real("output", "sector output during the step", "MAD", {D::time, D::sector}, ts_(cut(rec.output, nsz)));
-    add_real("energy_electricity", "electricity bought during the step", "MWh", {D::time, D::sector},
-             ts_(cut(rec.elec, nsz)));
-    add_real("energy_fuel", "fuel and heat bought during the step (thermal)", "MWh", {D::time, D::sector},
-             ts_(cut(rec.fuel, nsz)));
-    add_real("energy_cost", "cost of energy bought during the step", "MAD", {D::time, D::sector},
-             ts_(cut(rec.energy_cost, nsz)));
-    add_real("carbon_cost", "carbon price paid during the step", "MAD", {D::time, D::sector},
-             ts_(cut(rec.carbon_cost, nsz)));
-    add_real("co2_emissions", "CO2 emissions, scope 1 (fuel) and 2 (electricity), during the step", "t",
-             {D::time, D::sector}, ts_(cut(rec.co2, nsz)));
-    // Production cost index: cost per MAD of output (non-energy cost, energy, carbon,
-    // equipment opex and capital charge) relative to the start, = 100.
-    auto index = [&](const std::vector<double>& cost, const std::vector<double>& out, const std::vector<double>& ref_c,
-                     const std::vector<double>& ref_o) {
-        std::vector<double> idx(cost.size());
-        const std::size_t m = ref_c.size();
-        for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t c = 0; c < m; ++c) {
-                const double o = out[i * m + c];
-                idx[i * m + c] = (o > 0 && ref_o[c] > 0) ? 100.0 * (cost[i * m + c] / o) / (ref_c[c] / ref_o[c]) : 0.0;
-            }
-        return idx;
-    };
-    {
-        std::vector<double> ref_c(uS, 0.0), ref_o(uS, 0.0);
-        for (std::size_t s = 0; s < uS; ++s)
-            for (std::size_t z = 0; z < kSizeClasses; ++z) {
-                ref_c[s] += ref_cost_sz[s * kSizeClasses + z];
-                ref_o[s] += out0_sz[s * kSizeClasses + z];
-            }
-        add_real("production_cost_index", "production cost per unit of output, start of run = 100", "1",
-                 {D::time, D::sector}, index(ts_(cut(rec.total_cost, nsz)), ts_(cut(rec.output, nsz)), ref_c, ref_o));
-    }
-    add_real("output_by_size", "output during the step, by size class", "MAD", {D::time, D::sector, D::size_class},
-             cut(rec.output, nsz));
-    add_real("energy_cost_by_size", "cost of energy bought during the step, by size class", "MAD",
-             {D::time, D::sector, D::size_class}, cut(rec.energy_cost, nsz));
-    add_real("co2_emissions_by_size", "CO2 emissions during the step, by size class", "t",
-             {D::time, D::sector, D::size_class}, cut(rec.co2, nsz));
-    add_real("production_cost_index_by_size", "production cost per unit of output, start of run = 100, by size class",
-             "1", {D::time, D::sector, D::size_class},
-             index(cut(rec.total_cost, nsz), cut(rec.output, nsz), ref_cost_sz, out0_sz));
-
-    add_real("capex", "unit capital cost after learning", "MAD per technology_unit", {D::time, D::technology},
-             cut(rec.capex, uT));
-    add_real("local_content", "share of capex spent with local suppliers", "1", {D::time, D::technology},
-             cut(rec.local_content, uT));
-    add_real("electricity_price", "electricity price", "MAD/kWh", {D::time}, cut(rec.elec_price, 1));
-    add_real("grid_emission_factor", "grid emission factor", "tCO2/MWh", {D::time}, cut(rec.grid_ef, 1));
-    add_real("carbon_price", "carbon price in force", "MAD/tCO2", {D::time}, cut(rec.carbon_price, 1));
-    add_count("firms_labelled", "firms holding the TPME label (end of step)", "1", {D::time}, cut(rec.labelled, 1));
-    add_count("firms_assisted", "firms that received technical assistance (end of step)", "1", {D::time},
-              cut(rec.assisted, 1));
-    add_count("firms_audited", "firms audited during the step", "1", {D::time}, cut(rec.audited, 1));
-    if (P > 0) {
-        const auto uP = static_cast<std::size_t>(P);
-        add_real("budget_available", "programme budget for the year (budgeted programmes)", "MAD",
-                 {D::time, D::policy}, cut(rec.budget_available, uP));
-        add_real("budget_used", "programme budget committed during the step", "MAD", {D::time, D::policy},
-                 cut(rec.budget_used, uP));
-        add_count("firms_served", "firms served by the policy during the step (grants, fund, labels, assistance, audits)",
-                  "1", {D::time, D::policy}, cut(rec.served, uP));
-        add_count("applications_unserved", "applications refused because the budget was spent", "1",
-                  {D::time, D::policy}, cut(rec.unserved, uP));
-    }
-    r.firm_steps = firms_total * n;
-    return r;
 }
 
 Model::Model(Scenario scenario, Communicator* communicator)

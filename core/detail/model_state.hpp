@@ -1,0 +1,213 @@
+// The inside of a Model (core/model.hpp): the run's state between steps and the
+// records it keeps, shared by the files that implement it — core/model.cpp (the
+// step, phase by phase) and core/model_result.cpp (the recorded variables).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "core/communicator.hpp"
+#include "core/firms.hpp"
+#include "core/grant_allocation.hpp"
+#include "core/model.hpp"
+#include "core/results.hpp"
+#include "core/scenario.hpp"
+#include "core/selection.hpp"
+
+namespace greenshift {
+namespace detail {
+
+// What a block of firms adds to the stocks of one (sector, size, technology) cell
+// over a step. Each block adds its own firms in firm order, then its settled
+// applications in queue order; the blocks' flows are then added in block order, so
+// the sums are the same for any thread count and any split over ranks.
+struct Flow {
+    std::int64_t adopters = 0;  // adoptions
+    std::int64_t aware = 0;     // firms newly aware
+    double kwh = 0;             // energy displaced per year
+    double capex = 0;           // MAD
+    double grant = 0;           // capex grants, MAD
+    double fund = 0;            // green-fund co-investment, MAD
+    double loan = 0;            // concessional loans, MAD
+    double capital_yr = 0;      // annualised cost of the firms' own outlay, MAD/yr
+    void add(const Flow& o) {
+        adopters += o.adopters;
+        aware += o.aware;
+        kwh += o.kwh;
+        capex += o.capex;
+        grant += o.grant;
+        fund += o.fund;
+        loan += o.loan;
+        capital_yr += o.capital_yr;
+    }
+    void adopt(double kwh_, double capex_, double loan_, double capital_yr_) {
+        adopters += 1;
+        kwh += kwh_;
+        capex += capex_;
+        loan += loan_;
+        capital_yr += capital_yr_;
+    }
+};
+
+// An application to a budgeted programme, beside its `Application`: the financing
+// if served; if refused, the firm decides again without support (same project, its
+// own loan and capital cost). The project itself (energy displaced, capex) is
+// recomputed from the firm's columns when the application is settled.
+struct Pending {
+    double loan = 0, capital_yr = 0;                  // if served
+    double refused_loan = 0, refused_capital_yr = 0;  // if refused
+    bool adopt_if_refused = false;
+};
+
+// What a kWh displaced is worth and costs in a (sector, technology), this step.
+struct Unit {
+    double saving;   // MAD per kWh/yr displaced, net of opex and extra electricity
+    double cost;     // capex per kWh/yr displaced
+    double co2;      // tCO2 avoided per kWh/yr displaced
+    double demand;   // kWh/yr of the carrier per MAD of output x intensity factor, at this step
+};
+
+// What the adoptions of one step and cell add to the stocks, kept to be removed
+// again when the equipment retires.
+struct Vintage {
+    std::int64_t count = 0;
+    double capacity = 0, displaced = 0, extra = 0, opex = 0, capital = 0;
+};
+
+// Flat byte packing of trivially copyable records, for the exchange between ranks.
+template <class T>
+void pack(std::vector<std::byte>& out, const T* data, std::size_t n) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const std::uint64_t count = n;
+    const std::size_t at = out.size();
+    out.resize(at + sizeof count + n * sizeof(T));
+    std::memcpy(out.data() + at, &count, sizeof count);
+    if (n > 0) std::memcpy(out.data() + at + sizeof count, static_cast<const void*>(data), n * sizeof(T));
+}
+template <class T>
+void unpack(const std::byte*& in, std::vector<T>& out) {
+    std::uint64_t count = 0;
+    std::memcpy(&count, in, sizeof count);
+    in += sizeof count;
+    const std::size_t old = out.size();
+    out.resize(old + count);
+    if (count > 0) std::memcpy(static_cast<void*>(out.data() + old), in, count * sizeof(T));
+    in += count * sizeof(T);
+}
+
+}  // namespace detail
+
+struct Model::State {
+    using Flow = detail::Flow;
+    using Pending = detail::Pending;
+    using Unit = detail::Unit;
+    using Vintage = detail::Vintage;
+
+    Scenario sc;
+    FirmArrays f;
+    std::vector<std::uint64_t> offsets;
+    int S = 0, T = 0, P = 0, steps = 0, spy = 1;
+    double dt = 1;
+    int t = 0;
+    bool bass = false;
+    std::uint64_t blocks = 0;      // of the whole run
+    std::uint64_t firms_total = 0;  // of the whole run
+    Communicator* comm = nullptr;
+    SingleProcess single;
+    BlockRange own;                // the blocks this rank holds
+
+    std::vector<std::int64_t> n_sz;
+    std::vector<double> out0_sz, x_sz;  // sums of output and output x intensity factor
+    std::vector<double> growth;         // per sector, output index at the current step
+    std::vector<double> ref_cost_sz;    // annual cost at start prices, no equipment
+
+    // stocks per (sector, size, technology)
+    std::vector<std::int64_t> adopters, aware;
+    std::vector<double> capacity, displaced, extra_elec, opex_yr, capital_yr;
+    std::vector<Vintage> vintage;           // [step][szk]
+    std::vector<double> cumulative;         // per technology, domestic, never decreases
+    std::vector<double> local_content;      // per technology
+    std::vector<double> remaining;          // per policy, budget left this year
+    std::vector<double> available;          // per policy, budget of the current year
+    std::int64_t labelled = 0, assisted = 0;
+
+    // per-step scratch, one slot per block
+    // Firms are numbered by (sector, size class), so a block's firms fall in a
+    // contiguous range of cells: its flows cover only those, cells
+    // [cell_lo[b], cell_lo[b] + cell_n[b]) of every block b of the run.
+    std::vector<std::uint32_t> cell_lo, cell_n;
+    std::vector<std::size_t> flow_at;  // own blocks: where their flows start in `flows`
+    std::vector<Flow> flows;           // own blocks' flows over the current step
+    std::vector<std::vector<Application>> block_apps;
+    std::vector<std::vector<Pending>> block_pending;
+    // bass mode: per (own block, technology), the firms (index in the block) that
+    // have not adopted yet, in firm order; built at the first step
+    std::vector<std::vector<std::uint16_t>> bass_open;
+    bool bass_open_built = false;
+    Flow* block_flows(std::uint64_t b) { return flows.data() + flow_at[b - own.first] - cell_lo[b]; }
+    std::vector<std::vector<KeyedFirm>> block_keys;
+    std::vector<std::uint64_t> block_eligible;  // candidates per block before trimming
+
+    // recorder, time-major
+    struct Rec {
+        std::vector<std::int64_t> adopters, aware, new_adopters;   // szk
+        std::vector<double> capacity, displaced, inv_total, inv_private, grant, fund, loan,
+            local_demand;                                           // szk
+        std::vector<double> output, elec, fuel, energy_cost, carbon_cost, co2, total_cost;  // sz
+        std::vector<double> capex, local_content;                   // k
+        std::vector<double> elec_price, grid_ef, carbon_price;      // t
+        std::vector<std::int64_t> labelled, assisted, audited;      // t
+        std::vector<double> budget_available, budget_used;          // p
+        std::vector<std::int64_t> served, unserved;                 // p
+    } rec;
+
+    std::size_t szk(int s, int z, int k) const {
+        return (static_cast<std::size_t>(s) * kSizeClasses + static_cast<std::size_t>(z)) *
+                   static_cast<std::size_t>(T) + static_cast<std::size_t>(k);
+    }
+    std::size_t sz(int s, int z) const {
+        return static_cast<std::size_t>(s) * kSizeClasses + static_cast<std::size_t>(z);
+    }
+    std::size_t SZK() const { return static_cast<std::size_t>(S) * kSizeClasses * T; }
+    std::size_t SZ() const { return static_cast<std::size_t>(S) * kSizeClasses; }
+
+    State(Scenario scenario, Communicator* communicator);
+    bool split() const { return comm->size() > 1; }
+    std::uint64_t block_end(std::uint64_t b) const { return std::min((b + 1) * kFirmBlock, firms_total); }
+    // Every rank's `n` records at `mine`, concatenated in rank order; `at`, if given,
+    // receives where this rank's own records start.
+    template <class T>
+    std::vector<T> gather(const T* mine, std::size_t n, std::size_t* at = nullptr) {
+        std::vector<std::byte> bytes;
+        detail::pack(bytes, mine, n);
+        std::vector<std::uint64_t> counts;
+        const auto got = comm->all_gather(bytes, counts);
+        std::vector<T> all;
+        const std::byte* in = got.data();
+        for (int r = 0; r < comm->size(); ++r) {
+            if (at && r == comm->rank()) *at = all.size();
+            detail::unpack(in, all);
+        }
+        return all;
+    }
+    std::array<double, kPhases> phase_seconds{};
+    void do_step();
+    void bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit>& unit,
+                   const std::vector<std::array<std::uint64_t, 2>>& threshold, bool lift);
+    void yearly_selections(int year);
+
+    // The result (core/model_result.cpp): coordinates, then the variables in the
+    // order of the file.
+    RunResult result() const;
+    Coordinates coordinates() const;
+    void add_technology_variables(RunResult& r) const;  // (time, sector[, size], technology)
+    void add_sector_variables(RunResult& r) const;      // (time, sector[, size])
+    void add_run_variables(RunResult& r) const;         // (time[, technology | policy])
+};
+
+}  // namespace greenshift
