@@ -54,19 +54,6 @@ bool is_batch_text(const std::string& text) {
     return false;
 }
 
-const char* policy_type_name(PolicyType t) {
-    switch (t) {
-        case PolicyType::capex_grant: return "capex_grant";
-        case PolicyType::green_investment_fund: return "green_investment_fund";
-        case PolicyType::concessional_loan: return "concessional_loan";
-        case PolicyType::carbon_price: return "carbon_price";
-        case PolicyType::technical_assistance: return "technical_assistance";
-        case PolicyType::tpme_label: return "tpme_label";
-        case PolicyType::audit_mandate: return "audit_mandate";
-    }
-    return "";
-}
-
 // The controls of one policy: the common ones, then its type's own keys.
 std::vector<Control> policy_controls(const Policy& p) {
     const std::string at = "policies." + p.name + ".";
@@ -310,7 +297,7 @@ json describe_scenario(const ScenarioEntry& entry, const std::string& folder, co
             controls.push_back({{"path", c.path}, {"label", c.label}, {"kind", c.kind}, {"units", c.units},
                                 {"value", c.value}});
         policies.push_back({{"name", p.name},
-                            {"type", policy_type_name(p.type)},
+                            {"type", std::string(kPolicyTypeNames.at(static_cast<std::size_t>(p.type)))},
                             {"programme", std::find(programme.begin(), programme.end(), p.name) != programme.end()},
                             {"controls", controls}});
     }

@@ -10,6 +10,8 @@ let seq = 0;
 let inflight = null;
 let described = null;  // /api/scenario answer for the scenario shown
 let timer = null;
+let pending = false;   // a change waits for the pause in typing: "ready" only when none does
+let changedAt = null;  // when a control last changed (performance.now()), for the status line and bench/
 const charts = {};
 
 const $ = (id) => document.getElementById(id);
@@ -179,11 +181,15 @@ function showErrors(answer) {
 }
 
 function schedule() {
+  changedAt = performance.now();
+  pending = true;
+  if (document.body.dataset.state !== "computing") setState("pending", "waiting for the change to settle…");
   clearTimeout(timer);
-  timer = setTimeout(compute, 250);
+  timer = setTimeout(compute, 150);  // a pause in typing, not every keystroke
 }
 
 async function compute() {
+  pending = false;
   if (inflight) inflight.abort();
   const controller = new AbortController();
   inflight = controller;
@@ -209,15 +215,18 @@ async function compute() {
   if (res.status === 409) return;  // superseded
   if (res.status !== 200) {
     showErrors(answer);
-    setState("error", "not computed: " + (res.status === 422 ? "see the field marked in red" : answer.error));
+    setState(pending ? "pending" : "error",
+             "not computed: " + (res.status === 422 ? "see the field marked in red" : answer.error));
     return;
   }
   draw(answer);
-  const ms = performance.now() - started;
+  const now = performance.now();
+  const ms = now - started;
   document.body.dataset.seq = String(answer.seq);
-  document.body.dataset.ms = String(Math.round(ms));
-  setState("ready", `${answer.runs} runs (${answer.replicates} replicates × programme and baseline) in ` +
-           `${answer.seconds.toFixed(2)} s; drawn after ${Math.round(ms)} ms`);
+  document.body.dataset.ms = String(Math.round(ms));  // request sent -> charts drawn
+  if (changedAt !== null) document.body.dataset.changeMs = String(Math.round(now - changedAt));  // control changed -> drawn
+  setState(pending ? "pending" : "ready", `${answer.runs} runs (${answer.replicates} replicates × programme and baseline) in ` +
+           `${answer.seconds.toFixed(2)} s; drawn ${Math.round(ms)} ms after the request`);
 }
 
 // ---------- results ----------
