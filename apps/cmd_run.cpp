@@ -1,11 +1,9 @@
 // greenshift run SCENARIO.yaml -o OUT.h5 [--seed S] [--threads N] [--force]: one run,
 // its time series in one HDF5 file (docs/output.md).
 #include <omp.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -16,7 +14,7 @@
 #include "apps/progress.hpp"
 #include "core/model.hpp"
 #include "greenshift/version.hpp"
-#include "io/input_error.hpp"
+#include "io/publish.hpp"
 #include "io/run_writer.hpp"
 #include "io/scenario_yaml.hpp"
 #ifdef GREENSHIFT_WITH_MPI
@@ -26,24 +24,6 @@
 namespace greenshift::cli {
 
 namespace {
-
-// Refuse early, before minutes of simulation, what write_run would refuse at the end.
-void check_output_path(const std::string& path, bool force) {
-    namespace fs = std::filesystem;
-    const fs::path p(path);
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) throw OutputError(path + ": is a directory; give a file name for the output");
-    // symlink_status: a dangling link is something there too, not a free name
-    if (fs::exists(fs::symlink_status(p, ec)) && !force)
-        throw OutputError(path + ": exists; use --force to overwrite it");
-    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
-        throw OutputError(path + ": '" + dir.string() + "' is not a directory");
-    if (!fs::is_directory(dir, ec))
-        throw OutputError(path + ": directory '" + dir.string() + "' does not exist");
-    if (access(dir.c_str(), W_OK) != 0)
-        throw OutputError(path + ": directory '" + dir.string() + "' is not writable");
-}
 
 // The first stop signal any rank received (0: none); collective, so every rank
 // of a split run calls it at the same step.
@@ -85,7 +65,8 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& a) {
 }
 
 int run_run_command(const RunArgs& a, const std::string& command_line, const std::atomic<int>& stop) {
-    check_output_path(a.output, a.force);
+    // Refused now, before minutes of simulation, rather than by write_run at the end.
+    check_output_target(a.output, a.force, {a.scenario.file});
     const Scenario s = a.scenario.load();
     if (a.threads > 0) omp_set_num_threads(a.threads);
     const int threads = omp_get_max_threads();

@@ -31,6 +31,7 @@
 #include "greenshift/version.hpp"
 #include "io/batch_writer.hpp"
 #include "io/input_error.hpp"
+#include "io/publish.hpp"
 
 namespace greenshift {
 
@@ -75,17 +76,31 @@ private:
     int fd_ = -1;
 };
 
-// Removes a parts folder: only the files greenshift writes there; a folder holding
-// anything else is refused, not emptied.
-void remove_parts(const std::string& dir) {
+// A parts folder holding anything greenshift did not write is refused, not emptied.
+void refuse_foreign_files(const std::string& dir) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec))
         if (!is_ours(entry.path().filename().string()))
             throw OutputError(dir + " holds " + entry.path().filename().string() +
                               ", which greenshift did not write; remove the folder yourself if it may go");
+}
+
+// Removes a parts folder whose lock the caller holds: only the files greenshift
+// writes there.
+void remove_parts(const std::string& dir, const PartsLock&) {
+    refuse_foreign_files(dir);
+    std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) fs::remove(entry.path(), ec);
     fs::remove(dir, ec);
     if (ec) throw OutputError("cannot remove " + dir + ": " + ec.message());
+}
+
+// Removes the parts folder of a batch no process is running. A folder that is
+// refused is left exactly as it was: checked before the lock file is created.
+void discard_parts(const std::string& dir) {
+    refuse_foreign_files(dir);
+    const PartsLock lock(dir);
+    remove_parts(dir, lock);
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {
@@ -96,9 +111,7 @@ void write_text_atomically(const std::string& path, const std::string& text) {
         out.flush();
         if (!out) throw OutputError("cannot write " + tmp);
     }
-    sync_file(tmp);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        throw OutputError("cannot rename " + tmp + " to " + path + ": " + errno_text());
+    publish_file(tmp, path, {.replace = true});
 }
 
 std::string read_text(const std::string& path) {
@@ -133,28 +146,6 @@ std::string short_digest(const std::string& d) { return d.size() > 16 ? d.substr
                       " now has identity " + short_digest(plan.identity) +
                       ": the batch file or its scenario changed. Restore it to resume, or use --force to discard "
                       "the old runs and start over");
-}
-
-void publish(const std::string& from, const std::string& to, bool replace) {
-    if (!replace) {
-        if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
-        if (errno == EEXIST) throw OutputError(to + " appeared while the batch ran; use --force to overwrite it");
-        if (errno != EINVAL && errno != ENOSYS)
-            throw OutputError("cannot rename " + from + " to " + to + ": " + errno_text());
-    }
-    if (std::rename(from.c_str(), to.c_str()) != 0)
-        throw OutputError("cannot rename " + from + " to " + to + ": " + errno_text());
-}
-
-void check_output_location(const std::string& output) {
-    if (output.empty()) throw OutputError("no output file name given");
-    const fs::path p(output);
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) throw OutputError(output + ": is a directory; give a file name for the output");
-    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    if (!fs::is_directory(dir, ec)) throw OutputError(output + ": directory '" + dir.string() + "' does not exist");
-    if (::access(dir.c_str(), W_OK | X_OK) != 0)
-        throw OutputError(output + ": directory '" + dir.string() + "' is not writable");
 }
 
 // Saves finished runs as parts, on a thread of its own that mostly waits for the
@@ -264,9 +255,8 @@ private:
         const std::string temporary = path + ".tmp";
         try {
             write_part(temporary, identity_, runs);
-            sync_file(temporary);
-            if (std::rename(temporary.c_str(), path.c_str()) != 0)
-                throw OutputError("cannot rename " + temporary + " to " + path + ": " + errno_text());
+            // A part lost with its directory entry in a power cut is computed again.
+            publish_file(temporary, path, {.replace = true, .sync_directory = false});
         } catch (...) {
             std::remove(temporary.c_str());
             throw;
@@ -314,7 +304,8 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     const std::string& output = options.output;
     const std::string parts = parts_directory(output);
     report.parts_dir = parts;
-    check_output_location(output);
+    // --resume keeps a finished output, --force replaces it; neither may be an input.
+    check_output_target(output, options.resume || options.force, {plan.file, plan.scenario_file});
 
     std::error_code ec;
     const bool output_exists = fs::exists(fs::symlink_status(output, ec));
@@ -322,7 +313,6 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     if (parts_exist && !fs::is_directory(parts, ec))
         throw OutputError(parts + " exists and is not a folder; remove it");
     if (!options.resume && !options.force) {
-        if (output_exists) throw OutputError(output + " exists; use --force to overwrite it");
         if (parts_exist)
             throw OutputError(parts + " holds the runs of an interrupted batch; use --resume to continue it, or "
                                       "--force to discard them and start over");
@@ -338,8 +328,7 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
                               "; give another output name, or use --force to replace it");
         if (parts_exist) {
             // Killed after the batch file was published, before the parts were removed.
-            { PartsLock lock(parts); }
-            remove_parts(parts);
+            discard_parts(parts);
         }
         report.already_done = report.total;
         report.was_complete = true;
@@ -363,8 +352,7 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     }
 
     if (options.force && parts_exist) {
-        { PartsLock lock(parts); }
-        remove_parts(parts);
+        discard_parts(parts);
     }
     fs::create_directory(parts, ec);
     if (ec) throw OutputError("cannot create " + parts + ": " + ec.message());
@@ -374,7 +362,6 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     if (!fs::exists(parts + "/identity", ec)) {
         write_text_atomically(parts + "/batch.yaml", plan.resolved_text);
         write_text_atomically(parts + "/identity", plan.identity + "\n");
-        sync_directory(parts);
     }
     const auto part_path = [&parts](const std::string& name) { return parts + "/" + name; };
 
@@ -577,16 +564,13 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
                 assemble_batch(plan, source, temporary, meta);
             }
         });
-        sync_file(temporary);
-        publish(temporary, output, options.force);
+        publish_file(temporary, output, {.replace = options.force});
     } catch (...) {
         fs::remove(temporary, ec);
         throw;
     }
-    const fs::path out_dir = fs::path(output).has_parent_path() ? fs::path(output).parent_path() : fs::path(".");
-    sync_directory(out_dir.string());
     report.assemble_seconds = since(a0);
-    remove_parts(parts);
+    remove_parts(parts, lock);
     report.wall_seconds = since(t0);
     return report;
 }

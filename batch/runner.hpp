@@ -97,10 +97,10 @@ std::string parts_directory(const std::string& output);
 // The run of `scenario` with `threads` OpenMP threads on the calling thread.
 RunResult compute_run(const Scenario& scenario, int threads);
 
-// Runs the batch (or its shard). Throws OutputError when the output or its parts exist and neither
-// `resume` nor `force` says what to do with them, or when `resume` meets the parts
-// or output of another batch (plan.identity differs); InputError when a run's
-// scenario is invalid.
+// Runs the batch (or its shard). Throws OutputError when the output or its parts
+// exist and neither `resume` nor `force` says what to do with them, when the output
+// is the batch file or its scenario, or when `resume` meets the parts or output of
+// another batch (plan.identity differs); InputError when a run's scenario is invalid.
 BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for, const BatchOptions& options);
 
 }  // namespace greenshift

@@ -1,12 +1,7 @@
 #include "batch/shard.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -15,6 +10,7 @@
 #include "batch/assemble.hpp"
 #include "io/batch_writer.hpp"
 #include "io/input_error.hpp"
+#include "io/publish.hpp"
 #include "io/run_reader.hpp"
 
 namespace greenshift {
@@ -127,17 +123,6 @@ BatchPlan read_plan(const std::string& path) {
     return plan;
 }
 
-void publish(const std::string& from, const std::string& to, bool replace) {
-    if (!replace) {
-        if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
-        if (errno == EEXIST) throw OutputError(to + " appeared while merging; use --force to overwrite it");
-        if (errno != EINVAL && errno != ENOSYS)
-            throw OutputError("cannot rename " + from + " to " + to + ": " + std::strerror(errno));
-    }
-    if (std::rename(from.c_str(), to.c_str()) != 0)
-        throw OutputError("cannot rename " + from + " to " + to + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
 ShardSpec parse_shard(const std::string& text) {
@@ -214,14 +199,8 @@ MergeReport merge_shards(const std::vector<std::string>& inputs, const std::stri
                          const RunMetadata& meta) {
     const auto t0 = std::chrono::steady_clock::now();
     if (inputs.empty()) throw InputError("", 0, 0, "no shard files given");
+    check_output_target(output, force, inputs);
     std::error_code ec;
-    if (output.empty()) throw OutputError("no output file name given");
-    if (fs::is_directory(output, ec)) throw OutputError(output + ": is a directory; give a file name for the output");
-    if (fs::exists(fs::symlink_status(output, ec)) && !force)
-        throw OutputError(output + " exists; use --force to overwrite it");
-    const fs::path out_dir = fs::path(output).has_parent_path() ? fs::path(output).parent_path() : fs::path(".");
-    if (!fs::is_directory(out_dir, ec))
-        throw OutputError(output + ": directory '" + out_dir.string() + "' does not exist");
 
     // Every input: readable, a shard, complete.
     std::vector<ShardHeader> headers;
@@ -307,21 +286,17 @@ MergeReport merge_shards(const std::vector<std::string>& inputs, const std::stri
         return r;
     });
 
-    const std::string temporary = output + ".tmp." + std::to_string(::getpid());
-    if (fs::exists(fs::symlink_status(temporary, ec)))
-        throw OutputError(temporary + " exists (left by another merge?); remove it");
+    const std::string temporary = claim_temporary(output);
     try {
         RunMetadata m = meta;
         m.scenario_name = fs::path(plan.file).stem().string();
         assemble_batch(plan, source, temporary, m);
         open.reset();
-        sync_file(temporary);
-        publish(temporary, output, force);
+        publish_file(temporary, output, {.replace = force});
     } catch (...) {
         fs::remove(temporary, ec);
         throw;
     }
-    sync_directory(out_dir.string());
     MergeReport report;
     report.shards = count;
     report.runs = reference->run_count;

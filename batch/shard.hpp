@@ -58,8 +58,9 @@ struct MergeReport {
 // Checks that `inputs` are the shard files of one batch, every shard exactly once
 // and complete, and writes the batch file `output` from them (under a temporary
 // name, synced, renamed). Throws InputError naming the file (or the shard) that is
-// missing, duplicated, foreign, incomplete or unreadable; OutputError when `output`
-// exists (and not `force`) or cannot be written.
+// missing, duplicated, foreign, incomplete or unreadable; OutputError when
+// check_output_target refuses `output` (it exists and not `force`, it is one of
+// `inputs`, it cannot be written).
 MergeReport merge_shards(const std::vector<std::string>& inputs, const std::string& output, bool force,
                          const RunMetadata& meta);
 

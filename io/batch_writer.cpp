@@ -1,20 +1,12 @@
 #include "io/batch_writer.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
 
 #include "io/input_error.hpp"
 
 namespace greenshift {
 
 namespace {
-
-std::string errno_text() { return std::strerror(errno); }
 
 std::size_t product(const std::vector<hsize_t>& shape) {
     std::size_t n = 1;
@@ -39,22 +31,6 @@ void select_row(const hdf5::Dataset& dataset, const hdf5::Dataspace& space, hsiz
 }
 
 }  // namespace
-
-void sync_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw OutputError("cannot open " + path + " to sync it: " + errno_text());
-    const int status = ::fsync(fd);
-    const std::string error = status != 0 ? errno_text() : std::string();
-    ::close(fd);
-    if (status != 0) throw OutputError("cannot sync " + path + " to disk: " + error);
-}
-
-void sync_directory(const std::string& path) noexcept {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
-}
 
 hdf5::Dataset create_rows(const hdf5::Location& where, const std::string& name, hid_t file_type,
                           std::size_t element_bytes, hsize_t rows, const std::vector<hsize_t>& trailing) {

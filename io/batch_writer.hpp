@@ -1,7 +1,7 @@
 // The pieces a batch file is built from (layout: docs/output.md, "Batch files"):
 // datasets with a leading row dimension written and read one row at a time (so a
-// batch is streamed, never held in memory whole), and the syncs that make files
-// durable before they are renamed. (Part files: batch/parts.hpp.)
+// batch is streamed, never held in memory whole). Publishing a file, with the syncs
+// that make it durable: io/publish.hpp. (Part files: batch/parts.hpp.)
 #pragma once
 
 #include <array>
@@ -11,13 +11,10 @@
 
 #include "core/results.hpp"
 #include "io/hdf5.hpp"
+#include "io/publish.hpp"
 #include "io/run_writer.hpp"
 
 namespace greenshift {
-
-// fsync of a file (before a rename that commits it) and of a directory (after).
-void sync_file(const std::string& path);
-void sync_directory(const std::string& path) noexcept;
 
 // DimensionScales, write_coordinates and auxiliary_coordinates: io/run_writer.hpp.
 

@@ -1,24 +1,16 @@
 #include "io/run_writer.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <array>
-#include <cerrno>
-#include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
-#include <filesystem>
 #include <set>
 
 #include "io/input_error.hpp"
+#include "io/publish.hpp"
 
 namespace greenshift {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 // Names taken by the coordinate variables; a result variable may not reuse them.
 const std::set<std::string>& coordinate_names() {
@@ -27,8 +19,6 @@ const std::set<std::string>& coordinate_names() {
                                                 "policy",     "policy_type", "io_sector"};
     return names;
 }
-
-std::string errno_text() { return std::strerror(errno); }
 
 [[noreturn]] void invalid(const std::string& message) {
     throw OutputError("cannot write run results: " + message);
@@ -184,42 +174,6 @@ void write_variable(const hdf5::Location& where, const Coordinates& c, const Dim
         hdf5::attach_dimension_scale(dataset, scales[v.dims[axis]], static_cast<unsigned>(axis));
 }
 
-// Makes `from` appear as `to`. Without force the rename must not replace a file that
-// appeared since the check in write_run: RENAME_NOREPLACE makes that atomic where the
-// file system supports it.
-void publish(const std::string& from, const std::string& to, bool force) {
-    if (!force) {
-        if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
-        if (errno == EEXIST) throw OutputError(to + " exists; use --force to overwrite");
-        if (errno != EINVAL && errno != ENOSYS)
-            throw OutputError("cannot rename " + from + " to " + to + ": " + errno_text());
-        std::error_code ec;
-        if (fs::exists(fs::symlink_status(to, ec)))
-            throw OutputError(to + " exists; use --force to overwrite");
-    }
-    if (std::rename(from.c_str(), to.c_str()) != 0)
-        throw OutputError("cannot rename " + from + " to " + to + ": " + errno_text());
-}
-
-// The rename is only a safe commit point if the data reached the disk before it.
-void sync_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw OutputError("cannot open " + path + " to sync it: " + errno_text());
-    const int status = ::fsync(fd);
-    const std::string error = status != 0 ? errno_text() : std::string();
-    ::close(fd);
-    if (status != 0) throw OutputError("cannot sync " + path + " to disk: " + error);
-}
-
-// Makes the rename itself durable. Best effort: some file systems refuse fsync on a
-// directory, and the file is complete either way.
-void sync_directory(const fs::path& dir) noexcept {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
-}
-
 }  // namespace
 
 std::string utc_now_iso8601() {
@@ -257,58 +211,12 @@ void write_run_metadata(const hdf5::Location& where, const RunMetadata& meta) {
     hdf5::write_attribute(where, "scenario", meta.scenario_yaml);
 }
 
-// A writer killed mid-write (SIGKILL, out of memory, node failure) leaves its
-// `<output>.tmp.<pid>`. Before writing the same output, remove those whose process
-// is gone; a live pid (another writer, or a reused pid) is left alone.
-static void remove_stale_temporaries(const fs::path& target) {
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    const std::string prefix = target.filename().string() + ".tmp.";
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-        const std::string digits = name.substr(prefix.size());
-        if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
-        const auto pid = static_cast<pid_t>(std::stol(digits));
-        if (pid <= 0 || pid == ::getpid()) continue;
-        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
-        std::error_code rm;
-        fs::remove(it->path(), rm);
-    }
-}
-
 void write_run(const std::string& path, const RunResult& result, const RunMetadata& meta,
                bool force) {
-    if (path.empty()) throw OutputError("no output file name given");
     check_run_result(result);
-
-    // Refuse before anything is created: the checks below decide whether the write
-    // can start at all.
-    const fs::path target(path);
-    std::error_code ec;
-    const fs::file_status target_status = fs::symlink_status(target, ec);
-    if (fs::exists(target_status)) {
-        if (fs::is_directory(fs::status(target, ec)))
-            throw OutputError(path + " is a directory, not an output file");
-        if (!force) throw OutputError(path + " exists; use --force to overwrite");
-    }
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    const fs::file_status dir_status = fs::status(dir, ec);
-    if (!fs::exists(dir_status))
-        throw OutputError("output directory " + dir.string() + " does not exist");
-    if (!fs::is_directory(dir_status))
-        throw OutputError("output directory " + dir.string() + " is not a directory");
-    if (::access(dir.c_str(), W_OK | X_OK) != 0)
-        throw OutputError("output directory " + dir.string() + " is not writable: " + errno_text());
-
-    remove_stale_temporaries(target);
-    // Same directory, so that rename() is atomic (one file system); the pid keeps
-    // two processes writing the same output apart.
-    const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-    if (fs::exists(fs::symlink_status(temporary, ec)))
-        throw OutputError("temporary file " + temporary +
-                          " exists (another writer, or an interrupted run); remove it if no "
-                          "greenshift is writing " + path);
+    // Refuse before anything is created.
+    check_output_target(path, force);
+    const std::string temporary = claim_temporary(path);
     bool created = false;
     try {
         hdf5::File file = hdf5::File::create(temporary);
@@ -316,15 +224,13 @@ void write_run(const std::string& path, const RunResult& result, const RunMetada
         write_run_metadata(file, meta);
         write_run_group(file, result);
         file.close();
-        sync_file(temporary);
-        publish(temporary, path, force);
+        publish_file(temporary, path, {.replace = force});
     } catch (...) {
         // Only a file this call created is removed: File::create refuses an existing
         // temporary, which may belong to another writer.
         if (created) std::remove(temporary.c_str());
         throw;
     }
-    sync_directory(dir);
 }
 
 }  // namespace greenshift

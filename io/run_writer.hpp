@@ -29,10 +29,11 @@ struct RunMetadata {
 // The current time as ISO 8601 UTC ("YYYY-MM-DDTHH:MM:SSZ"), for RunMetadata.
 std::string utc_now_iso8601();
 
-// Writes `result` and `meta` to `path` atomically: the file appears complete under
-// its final name or not at all. Throws OutputError, before creating anything, if
-// `path` exists and `force` is false, or if its directory is missing or not
-// writable; on any later failure the temporary file is removed.
+// Writes `result` and `meta` to `path` atomically (io/publish.hpp): the file appears
+// complete under its final name or not at all. Throws OutputError, before creating
+// anything, when check_output_target refuses `path` (it exists and `force` is false,
+// its directory is missing or not writable, ...); on any later failure the temporary
+// file is removed.
 void write_run(const std::string& path, const RunResult& result, const RunMetadata& meta,
                bool force);
 

@@ -5,13 +5,17 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <string>
@@ -21,6 +25,7 @@
 #include "greenshift/version.hpp"
 #include "io/hdf5.hpp"
 #include "io/input_error.hpp"
+#include "io/publish.hpp"
 #include "io/run_writer.hpp"
 
 namespace greenshift {
@@ -637,6 +642,150 @@ TEST_F(RunWriter, RelativePathInTheWorkingDirectory) {
     EXPECT_NO_THROW(write_run("relative.h5", result, meta, false));
     fs::current_path(before);
     EXPECT_EQ(dir.entries(), std::set<std::string>{"relative.h5"});
+}
+
+// --- publishing a file (io/publish.hpp), for every command that writes one ---
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string refusal(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const OutputError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+// A file system without RENAME_NOREPLACE (some network and FUSE file systems): the
+// rename fails with EINVAL (or ENOSYS) and renames nothing.
+int calls_without_noreplace = 0;
+int rename_without_noreplace(const char*, const char*) {
+    ++calls_without_noreplace;
+    errno = EINVAL;
+    return -1;
+}
+int rename_without_syscall(const char*, const char*) {
+    errno = ENOSYS;
+    return -1;
+}
+int rename_denied(const char*, const char*) {
+    errno = EACCES;
+    return -1;
+}
+
+class Publish : public testing::Test {
+protected:
+    TempDir dir;
+    std::string from = dir.file("out.h5.tmp.1");
+    std::string to = dir.file("out.h5");
+    void SetUp() override { std::ofstream(from) << "new"; }
+};
+
+TEST_F(Publish, NeverReplacesAnExistingFileWithoutReplace) {
+    std::ofstream(to) << "old";
+    const std::string e = refusal([&] { publish_file(from, to); });
+    EXPECT_NE(e.find(to + " exists; use --force"), std::string::npos) << e;
+    EXPECT_EQ(read_text(to), "old");
+    EXPECT_EQ(read_text(from), "new");  // left for the caller to remove
+    publish_file(from, to, {.replace = true});
+    EXPECT_EQ(read_text(to), "new");
+    EXPECT_EQ(dir.entries(), std::set<std::string>{"out.h5"});
+}
+
+TEST_F(Publish, WithoutNoReplaceRenameTheTargetIsCheckedThenRenamed) {
+    for (const RenameNoReplace fails : {&rename_without_noreplace, &rename_without_syscall}) {
+        std::ofstream(from) << "new";
+        std::ofstream(to) << "old";
+        calls_without_noreplace = 0;
+        const std::string e = refusal([&] { publish_file(from, to, {.no_replace = fails}); });
+        EXPECT_NE(e.find(to + " exists; use --force"), std::string::npos) << e;
+        EXPECT_EQ(read_text(to), "old");
+        EXPECT_EQ(calls_without_noreplace, fails == &rename_without_noreplace ? 1 : 0);
+        // A free name is published by the plain rename.
+        fs::remove(to);
+        publish_file(from, to, {.no_replace = fails});
+        EXPECT_EQ(read_text(to), "new");
+        EXPECT_EQ(dir.entries(), std::set<std::string>{"out.h5"});
+        // A dangling link is something there too.
+        fs::remove(to);
+        fs::create_symlink("nowhere", to);
+        std::ofstream(from) << "new";
+        EXPECT_NE(refusal([&] { publish_file(from, to, {.no_replace = fails}); }), "");
+        EXPECT_TRUE(fs::is_symlink(to));
+        fs::remove(to);
+        fs::remove(from);
+    }
+}
+
+TEST_F(Publish, ReplaceDoesNotUseTheNoReplaceRename) {
+    std::ofstream(to) << "old";
+    calls_without_noreplace = 0;
+    publish_file(from, to, {.replace = true, .no_replace = &rename_without_noreplace});
+    EXPECT_EQ(calls_without_noreplace, 0);
+    EXPECT_EQ(read_text(to), "new");
+}
+
+TEST_F(Publish, OtherRenameErrorsAreNamed) {
+    const std::string e = refusal([&] { publish_file(from, to, {.no_replace = &rename_denied}); });
+    EXPECT_NE(e.find("cannot rename " + from + " to " + to), std::string::npos) << e;
+    EXPECT_NE(e.find(std::strerror(EACCES)), std::string::npos) << e;
+    EXPECT_FALSE(fs::exists(to));
+}
+
+TEST_F(Publish, OutputTargetRules) {
+    EXPECT_EQ(refusal([&] { check_output_target(to, false); }), "");  // a free name
+    EXPECT_NE(refusal([&] { check_output_target("", true); }).find("no output file name"), std::string::npos);
+    EXPECT_NE(refusal([&] { check_output_target(from, false); }).find(from + " exists; use --force"),
+              std::string::npos);
+    EXPECT_EQ(refusal([&] { check_output_target(from, true); }), "");
+    EXPECT_NE(refusal([&] { check_output_target(dir.path().string(), true); }).find("is a directory"),
+              std::string::npos);
+    fs::create_symlink("nowhere", dir.file("dangling"));
+    EXPECT_NE(refusal([&] { check_output_target(dir.file("dangling"), false); }).find("exists"), std::string::npos);
+    EXPECT_NE(refusal([&] { check_output_target(dir.file("none/x.h5"), true); }).find("does not exist"),
+              std::string::npos);
+    EXPECT_NE(refusal([&] { check_output_target(from + "/x.h5", true); }).find("is not a directory"),
+              std::string::npos);
+}
+
+TEST_F(Publish, AnInputIsNeverAnOutputEvenWithReplace) {
+    const std::string input = dir.file("scenario.yaml");
+    std::ofstream(input) << "name: x";
+    fs::create_symlink("scenario.yaml", dir.file("soft.h5"));
+    fs::create_hard_link(input, dir.file("hard.h5"));
+    const std::string other_spelling = (dir.path() / "." / "scenario.yaml").string();
+    for (const std::string& output : {input, other_spelling, dir.file("soft.h5"), dir.file("hard.h5")}) {
+        const std::string e = refusal([&] { check_output_target(output, true, {dir.file("unrelated"), input}); });
+        EXPECT_NE(e.find(output + " is also an input of this command (" + input + ")"), std::string::npos) << e;
+    }
+    // Not yet existing, the same path still is the same file.
+    const std::string missing = dir.file("later.yaml");
+    EXPECT_NE(refusal([&] { check_output_target(missing, true, {dir.file("./later.yaml")}); }), "");
+    // Another file with the same contents is not.
+    fs::copy_file(input, dir.file("copy.yaml"));
+    EXPECT_EQ(refusal([&] { check_output_target(dir.file("copy.yaml"), true, {input}); }), "");
+}
+
+TEST_F(Publish, ClaimingATemporaryRemovesThoseOfDeadWritersOnly) {
+    // A pid that existed and is gone: a child that has been waited for.
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    ASSERT_GT(child, 0);
+    ::waitpid(child, nullptr, 0);
+    const std::string dead = to + ".tmp." + std::to_string(child);
+    const std::string alive = to + ".tmp." + std::to_string(::getppid());
+    const std::string other = dir.file("other.h5.tmp.") + std::to_string(child);
+    for (const std::string& p : {dead, alive, other}) std::ofstream(p) << "x";
+    EXPECT_EQ(claim_temporary(to), to + ".tmp." + std::to_string(::getpid()));
+    EXPECT_FALSE(fs::exists(dead));
+    EXPECT_TRUE(fs::exists(alive));
+    EXPECT_TRUE(fs::exists(other));  // another output's
+    std::ofstream(to + ".tmp." + std::to_string(::getpid())) << "taken";
+    EXPECT_NE(refusal([&] { (void)claim_temporary(to); }).find("exists"), std::string::npos);
 }
 
 }  // namespace

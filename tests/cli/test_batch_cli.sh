@@ -49,6 +49,32 @@ contains "$tmp/err" "nothing to compute" "a complete batch computes nothing"
 expect 4 "a resume of a complete batch changed since is refused" -- "$exe" batch "$tmp/changed.yaml" -o "$tmp/cut.h5" --resume
 expect 4 "an existing output without --force" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" -q
 
+# A parts folder holding a file greenshift did not write is refused, and left as it
+# was: no lock file added (--force, and --resume of a complete batch).
+mkdir "$tmp/user.h5.parts"
+echo "my notes" >"$tmp/user.h5.parts/notes.txt"
+expect 4 "batch --force next to a user's file in the parts folder" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/user.h5" --force -q
+contains "$tmp/err" "notes.txt, which greenshift did not write" "the refusal names the user's file"
+[ "$(ls -A "$tmp/user.h5.parts")" = "notes.txt" ] && pass "the refused parts folder is left as it was (no lock)" \
+    || fail "the refused parts folder now holds: $(ls -A "$tmp/user.h5.parts" | tr '\n' ' ')"
+mkdir "$tmp/cut.h5.parts"
+echo "my notes" >"$tmp/cut.h5.parts/notes.txt"
+expect 4 "--resume of a complete batch next to a user's file in its parts folder" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" --resume -q
+[ "$(ls -A "$tmp/cut.h5.parts")" = "notes.txt" ] && pass "that parts folder is left as it was (no lock)" \
+    || fail "that parts folder now holds: $(ls -A "$tmp/cut.h5.parts" | tr '\n' ' ')"
+rm -r "$tmp/user.h5.parts" "$tmp/cut.h5.parts"
+
+# An output that is one of the batch's inputs is refused, --force or not.
+cp "$tmp/b.yaml" "$tmp/b.before"
+expect 4 "batch -o its own batch file --force" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/b.yaml" --force -q
+contains "$tmp/err" "is also an input of this command" "the refusal says the output is an input"
+cmp -s "$tmp/b.yaml" "$tmp/b.before" && [ ! -e "$tmp/b.yaml.parts" ] && pass "the batch file is untouched, no parts folder" \
+    || fail "the batch file changed or a parts folder appeared"
+sed "s|scenario: .*|scenario: $tmp/scenario-copy.yaml|" "$tmp/b.yaml" >"$tmp/own.yaml"
+cp "$src/scenarios/morocco-cop22.yaml" "$tmp/scenario-copy.yaml"
+expect 4 "batch --shard -o its scenario --force" -- "$exe" batch "$tmp/own.yaml" --shard 0/2 -o "$tmp/scenario-copy.yaml" --force -q
+cmp -s "$tmp/scenario-copy.yaml" "$src/scenarios/morocco-cop22.yaml" && pass "the scenario is untouched" || fail "the scenario changed"
+
 # SIGTERM: running runs finish, exit 75, resumable
 "$exe" batch "$tmp/b.yaml" -o "$tmp/term.h5" --threads 1 -q 2>"$tmp/term.err" &
 pid=$!

@@ -56,6 +56,19 @@ expect 4 "existing output without --force" -- "$exe" run "$bass" -o "$tmp/bass.h
 contains "$tmp/err" "--force" "the refusal says how to overwrite"
 cmp -s "$tmp/bass.h5" "$tmp/bass.before" && pass "existing file untouched" || fail "existing file changed"
 expect 0 "existing output with --force" -- "$exe" run "$bass" -o "$tmp/bass.h5" -q --force
+# an output that is the command's own input is refused, --force or not (exit 4)
+cp "$bass" "$tmp/self.yaml"
+cp "$bass" "$tmp/self.before"
+expect 4 "run -o its own scenario --force" -- "$exe" run "$tmp/self.yaml" -o "$tmp/self.yaml" -q --force
+contains "$tmp/err" "$tmp/self.yaml is also an input of this command" "the refusal says the output is the input"
+ln -s self.yaml "$tmp/self-link.h5"
+ln "$tmp/self.yaml" "$tmp/self-hard.h5"
+expect 4 "run -o a symbolic link to its scenario --force" -- "$exe" run "$tmp/self.yaml" -o "$tmp/self-link.h5" -q --force
+expect 4 "run -o a hard link to its scenario --force" -- "$exe" run "$tmp/self.yaml" -o "$tmp/self-hard.h5" -q --force
+expect 4 "run -o its scenario spelled another way --force" -- "$exe" run "$tmp/self.yaml" -o "$tmp/./self.yaml" -q --force
+cmp -s "$tmp/self.yaml" "$tmp/self.before" && [ -L "$tmp/self-link.h5" ] && pass "the scenario and its links are untouched" \
+    || fail "the scenario or a link to it was replaced"
+rm -f "$tmp/self.yaml" "$tmp/self.before" "$tmp/self-link.h5" "$tmp/self-hard.h5"
 expect 4 "output in a missing directory" -- "$exe" run "$bass" -o "$tmp/no/such/dir/x.h5" -q
 contains "$tmp/err" "does not exist" "the error names the missing directory"
 expect 4 "output is a directory" -- "$exe" run "$bass" -o "$tmp" -q

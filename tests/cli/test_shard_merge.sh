@@ -80,6 +80,10 @@ contains "$tmp/err" "nope-2.h5: no such file" "the missing file is named"
 ls "$tmp" | grep -q '\.tmp' && fail "a temporary file was left behind" || pass "no temporary files left"
 expect 4 "merge onto an existing output" -- "$exe" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/part-2.h5" -o "$tmp/merged.h5"
 expect 0 "merge --force replaces it" -- "$exe" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/part-2.h5" -o "$tmp/merged.h5" --force
+cp "$tmp/part-2.h5" "$tmp/part-2.before"
+expect 4 "merge -o one of its shards --force" -- "$exe" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/part-2.h5" -o "$tmp/part-2.h5" --force
+contains "$tmp/err" "is also an input of this command" "the refusal says the output is an input"
+cmp -s "$tmp/part-2.h5" "$tmp/part-2.before" && pass "the shard is untouched" || fail "the shard was replaced"
 expect 2 "--shard 3/3 is refused" -- "$exe" batch "$tmp/b.yaml" --shard 3/3 -o "$tmp/x.h5"
 expect 2 "--shard 1 is refused" -- "$exe" batch "$tmp/b.yaml" --shard 1 -o "$tmp/x.h5"
 
