@@ -3,6 +3,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <atomic>
@@ -151,6 +152,23 @@ std::string path_yaml(const Path& p, double factor) {
     return out + "}";
 }
 
+// The file's policies map with a flat carbon price added, in YAML flow style (the
+// file's scalars as written), for `--set policies=...`.
+std::string policies_with_carbon_price(const ScenarioEntry& entry, double price) {
+    YAML::Node doc = YAML::Load(read_text(entry.path));
+    YAML::Node policies = doc["policies"] && doc["policies"].IsMap() ? YAML::Clone(doc["policies"])
+                                                                     : YAML::Node(YAML::NodeType::Map);
+    YAML::Node added(YAML::NodeType::Map);
+    added["type"] = "carbon_price";
+    added["price"] = round_trip_text(price);
+    policies[kAddedCarbonPrice] = added;
+    YAML::Emitter out;
+    out.SetMapFormat(YAML::Flow);
+    out.SetSeqFormat(YAML::Flow);
+    out << policies;
+    return out.c_str();
+}
+
 const Control* find_control(const std::vector<Control>& controls, const std::string& path) {
     for (const Control& c : controls)
         if (c.path == path) return &c;
@@ -204,7 +222,7 @@ std::vector<std::string> overrides_of(const StudyRequest& r, bool programme) {
 // Which control an error of the loader is about: the one its --set label names.
 std::string field_of(const std::string& message, const StudyRequest& r, const std::map<std::string, std::string>& economy_keys) {
     for (const auto& [k, v] : r.changes)
-        if (message.find(override_label(k + "=" + v)) != std::string::npos) return k;
+        if (message.find(override_label(k + "=" + v)) != std::string::npos) return k == "policies" ? "carbon_price" : k;
     for (const auto& [k, v] : r.economy)
         if (message.find(override_label(k + "=" + v)) != std::string::npos) {
             const auto it = economy_keys.find(k);
@@ -301,6 +319,18 @@ json describe_scenario(const ScenarioEntry& entry, const std::string& folder, co
                             {"programme", std::find(programme.begin(), programme.end(), p.name) != programme.end()},
                             {"controls", controls}});
     }
+    const bool has_carbon_price = std::any_of(s.policies.begin(), s.policies.end(),
+                                              [](const Policy& p) { return p.type == PolicyType::carbon_price; });
+    if (!has_carbon_price)
+        policies.push_back({{"name", kAddedCarbonPrice},
+                            {"type", "carbon_price"},
+                            {"added", true},
+                            {"programme", false},
+                            {"controls", json::array({{{"path", "carbon_price"},
+                                                       {"label", "carbon price"},
+                                                       {"kind", "number"},
+                                                       {"units", "MAD/tCO2, every year"},
+                                                       {"value", 0.0}}})}});
     json economy = json::array();
     for (const Control& c : economy_controls(s))
         economy.push_back({{"path", c.path}, {"label", c.label}, {"kind", c.kind}, {"units", c.units}, {"value", c.value}});
@@ -320,12 +350,12 @@ StudyRequest parse_study_request(const json& body, const std::vector<ScenarioEnt
                                  const std::string& folder, const Limits& limits) {
     (void)folder;
     if (!body.is_object()) throw RequestError("the request body must be a JSON object", 400);
-    static const std::set<std::string> known = {"scenario", "replicates", "seed", "programme",
-                                                "changes",  "economy",    "client", "seq"};
+    static const std::set<std::string> known = {"scenario", "replicates", "seed",   "programme", "changes",
+                                                "economy",  "carbon_price", "client", "seq"};
     for (const auto& [k, v] : body.items())
         if (known.count(k) == 0)
             throw RequestError("unknown key '" + k + "'; allowed: scenario, replicates, seed, programme, changes, "
-                               "economy, client, seq",
+                               "economy, carbon_price, client, seq",
                                400);
     StudyRequest r;
     if (!body.contains("scenario") || !body["scenario"].is_string())
@@ -396,6 +426,18 @@ StudyRequest parse_study_request(const json& body, const std::vector<ScenarioEnt
             else
                 for (const Fuel& fuel : s.fuels)
                     r.economy.emplace_back("fuels." + fuel.name + ".price", path_yaml(fuel.price, f));
+        }
+    }
+    if (body.contains("carbon_price")) {
+        const json& v = body["carbon_price"];
+        if (!v.is_number() || !std::isfinite(v.get<double>()))
+            throw RequestError("'carbon_price' must be a number (MAD/tCO2)", 400);
+        if (std::any_of(s.policies.begin(), s.policies.end(),
+                        [](const Policy& p) { return p.type == PolicyType::carbon_price; }))
+            throw RequestError("'carbon_price': " + r.scenario + " has a carbon_price policy; change its price", 400);
+        if (v.get<double>() != 0) {
+            r.carbon_price = v.get<double>();
+            r.changes.insert(r.changes.begin(), {"policies", policies_with_carbon_price(*entry, r.carbon_price)});
         }
     }
     return r;
@@ -476,7 +518,7 @@ void validate_changes(const StudyRequest& r, const ScenarioEntry& entry, const L
         const std::string together = refusal(overrides_of(r, programme));
         if (together.empty()) continue;
         for (const auto& [k, v] : r.changes)
-            if (const std::string m = refusal({k + "=" + v}); !m.empty()) fields[k] = m;
+            if (const std::string m = refusal({k + "=" + v}); !m.empty()) fields[k == "policies" ? "carbon_price" : k] = m;
         for (const auto& [k, v] : r.economy)
             if (const std::string m = refusal({k + "=" + v}); !m.empty()) fields[economy_keys[k]] = m;
         if (fields.empty()) {
@@ -487,6 +529,15 @@ void validate_changes(const StudyRequest& r, const ScenarioEntry& entry, const L
         }
         break;
     }
+    // The restated policies map of an added carbon price would fill the message;
+    // beside the field it is shortened to the policy added.
+    for (const auto& [k, v] : r.changes)
+        if (k == "policies")
+            for (auto& [f, m] : fields)
+                for (std::size_t at = m.find(v); at != std::string::npos; at = m.find(v))
+                    m.replace(at, v.size(), std::string("{..., ") + kAddedCarbonPrice +
+                                                ": {type: carbon_price, price: " + round_trip_text(r.carbon_price) +
+                                                "}}");
     if (!fields.empty()) {
         const std::string first = fields.begin()->second;
         throw RequestError(first, 422, fields);
@@ -515,8 +566,11 @@ void validate_changes(const StudyRequest& r, const ScenarioEntry& entry, const L
 
 Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Limits& limits, int threads,
                     const std::function<bool()>& cancelled) {
-    const auto t0 = std::chrono::steady_clock::now();
+    using Clock = std::chrono::steady_clock;
+    const auto seconds = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+    const auto t0 = Clock::now();
     validate_changes(r, entry, limits);
+    const auto t_checked = Clock::now();
     Study study;
     const fs::path batch_file = fs::path(entry.path).parent_path() / "serve-batch.yaml";
     try {
@@ -533,6 +587,7 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
     for (std::size_t v = 0; v < V; ++v) of_variant.push_back(scenario_for_run(plan, plan.runs.at(v), limits.max_memory_bytes));
     study.baseline = of_variant[0];
     study.programme = of_variant[1];
+    const auto t_planned = Clock::now();
 
     const std::size_t N = plan.runs.size();
     std::vector<RunResult> results(N);
@@ -560,7 +615,7 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
         });
     }
     if (stop.load()) throw Cancelled();
-    const auto t1 = std::chrono::steady_clock::now();
+    const auto t1 = Clock::now();
 
     // Pairs in run order (replicate order), as the batch file's effects rows.
     const std::size_t R = plan.replicates;
@@ -624,15 +679,18 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
     for (std::size_t k = 0; k < R; ++k) seeds.push_back(run_seed(plan.seed, 0, static_cast<std::uint32_t>(k)));
     std::uint64_t firm_steps = 0;
     for (const RunResult& x : results) firm_steps += x.firm_steps;
-    const auto t2 = std::chrono::steady_clock::now();
+    const auto t2 = Clock::now();
     study.result = {{"scenario", entry.file},
                     {"replicates", R},
                     {"seed", plan.seed},
                     {"seeds", seeds},
                     {"runs", N},
                     {"firm_steps", firm_steps},
-                    {"compute_seconds", std::chrono::duration<double>(t1 - t0).count()},
-                    {"seconds", std::chrono::duration<double>(t2 - t0).count()},
+                    {"seconds", seconds(t0, t2)},
+                    // where the time went: checking the values, building the batch plan and the
+                    // two scenarios, the runs, the indicators and statistics
+                    {"timings", {{"check", seconds(t0, t_checked)}, {"plan", seconds(t_checked, t_planned)},
+                                 {"runs", seconds(t_planned, t1)}, {"statistics", seconds(t1, t2)}}},
                     {"years", coords.year},
                     {"sectors", coords.sector},
                     {"size_classes", coords.size_class},

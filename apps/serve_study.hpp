@@ -79,7 +79,14 @@ struct StudyRequest {
     // `economy` to both (prices are not the programme's doing).
     std::vector<std::pair<std::string, std::string>> changes;
     std::vector<std::pair<std::string, std::string>> economy;
+    // A carbon price (MAD/tCO2) added to the programme of a scenario that has none:
+    // --set cannot add a policy, so the first change then restates the file's
+    // policies with it (`policies={...}`). Negative: none.
+    double carbon_price = -1;
 };
+
+// The name of the carbon price serve adds (docs/serve.md).
+inline constexpr const char* kAddedCarbonPrice = "serve_carbon_price";
 
 // Reads and checks the JSON body of a study request against the controls of its
 // scenario: unknown keys, values of the wrong type, names not in the scenario and

@@ -113,20 +113,22 @@ function drawControls(d) {
     const fs = document.createElement("fieldset");
     fs.dataset.policy = p.name;
     const legend = document.createElement("legend");
-    const tick = document.createElement("input");
-    tick.type = "checkbox";
-    tick.checked = p.programme;
-    tick.className = "programme";
-    tick.value = p.name;
-    tick.id = "p-" + p.name;
-    tick.addEventListener("change", () => { fs.classList.toggle("off", !tick.checked); schedule(); });
-    legend.appendChild(tick);
+    if (!p.added) {
+      const tick = document.createElement("input");
+      tick.type = "checkbox";
+      tick.checked = p.programme;
+      tick.className = "programme";
+      tick.value = p.name;
+      tick.id = "p-" + p.name;
+      tick.addEventListener("change", () => { fs.classList.toggle("off", !tick.checked); schedule(); });
+      legend.appendChild(tick);
+    }
     legend.appendChild(document.createTextNode(" " + p.name + " "));
     const small = document.createElement("small");
-    small.textContent = p.type;
+    small.textContent = p.added ? "carbon_price, added to the programme when above 0" : p.type;
     legend.appendChild(small);
     fs.appendChild(legend);
-    fs.classList.toggle("off", !p.programme);
+    fs.classList.toggle("off", !p.programme && !p.added);
     for (const c of p.controls)
       fs.appendChild(field(c.path, c.label, c.units, c.kind === "size_classes" ? sizeClassesInput(c) : numberInput(c)));
     policies.appendChild(fs);
@@ -136,6 +138,7 @@ function drawControls(d) {
 // The page's state as a study request: only values that differ from the file.
 function request() {
   const changes = {}, economy = {};
+  let carbon = null;
   for (const el of document.querySelectorAll("#controls [data-kind]")) {
     const path = el.dataset.path;
     if (el.dataset.kind === "size_classes") {
@@ -147,11 +150,13 @@ function request() {
     const v = Number(el.value);
     if (String(v) === el.dataset.original || v === Number(el.dataset.original)) continue;
     if (el.dataset.kind === "scale") economy[path] = v;
+    else if (path === "carbon_price") carbon = v;
     else changes[path] = v;
   }
   const programme = Array.from(document.querySelectorAll("input.programme:checked"), (c) => c.value);
   const body = { scenario: $("scenario").value, client, seq: ++seq, programme, changes, economy,
                  replicates: Number($("replicates").value) };
+  if (carbon !== null) body.carbon_price = carbon;
   // A seed beyond 2^53 is not a JSON-safe number: sent as written.
   const seedText = $("seed").value.trim();
   let text = JSON.stringify(body);

@@ -5,7 +5,8 @@ the charts, check that the CO2 avoided the page shows is what `greenshift batch`
 gives for the same change and seed (a batch file written here, not the page's),
 check a refused value is shown beside its field, download the programme and
 baseline YAML and re-run them with `greenshift run` to the same numbers as the
-batch's first replicate. Screenshots go to OUTDIR.
+batch's first replicate; add a carbon price and check the page's own batch file
+gives the numbers shown. Screenshots go to OUTDIR.
 
 usage: test_serve_browser.py GREENSHIFT SOURCE_DIR OUTDIR
 Exit 77 (skipped) when chromium, chromedriver or selenium is missing.
@@ -166,6 +167,26 @@ def main():
         avoided = in_order_sum(runs["baseline"]) - in_order_sum(runs["programme"])
         assert avoided == batch_first, f"re-run CO2 avoided {avoided!r} != batch replicate 0 {batch_first!r}"
         print(f"greenshift run of the downloaded YAML: CO2 avoided {avoided!r} = the batch's replicate 0")
+
+        # A carbon price added to the programme (the scenario has none): the page's own
+        # batch file, downloaded, gives with `greenshift batch` the numbers shown.
+        before = seq()
+        carbon = driver.find_element(By.ID, "c-carbon-price")
+        carbon.clear()
+        carbon.send_keys("200")
+        wait.until(lambda d: state() == "ready" and seq() > before)
+        with_carbon = float(driver.find_element(By.ID, "co2-avoided").get_attribute("data-value"))
+        assert with_carbon > shown_value, f"a 200 MAD/t carbon price avoids less CO2: {with_carbon!r}"
+        driver.find_element(By.ID, "dl-batch-yaml").click()
+        page_batch = os.path.join(downloads, "serve-batch.yaml")
+        WebDriverWait(driver, 30).until(lambda d: os.path.exists(page_batch) and os.path.getsize(page_batch) > 0)
+        h5 = os.path.join(outdir, "page-batch.h5")
+        subprocess.run([exe, "batch", page_batch, "-o", h5, "--threads", "2", "-q"], check=True)
+        with h5py.File(h5, "r") as f:
+            indicators = [x.decode() for x in f["summary/indicator"][:]]
+            page_batch_mean = float(f["summary/value"][0, indicators.index("co2_avoided"), 0])
+        assert page_batch_mean == with_carbon, f"page {with_carbon!r} != its batch file {page_batch_mean!r}"
+        print(f"carbon price 200 MAD/t: CO2 avoided {with_carbon!r} = greenshift batch on the page's batch file")
 
         driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
         driver.save_screenshot(os.path.join(outdir, "4-downloads.png"))
