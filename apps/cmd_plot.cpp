@@ -1,88 +1,63 @@
 // greenshift plot FILE.h5 -o DIR [--force]: the figures of a batch or run file as PNG,
 // drawn by apps/greenshift_plot.py with matplotlib (Debian's python3-matplotlib).
-// The script is found next to the executable (the build copies it there), else in
-// the source tree it was built from; GREENSHIFT_PLOT_SCRIPT and GREENSHIFT_PYTHON
-// override both.
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <csignal>
-#include <cstdlib>
-#include <cstring>
+// The figures are drawn into a temporary folder beside DIR, which is renamed to DIR
+// when every figure is written (io/atomic_output.hpp); the report likewise goes to a
+// temporary file first.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <vector>
 
 #include "apps/commands.hpp"
 #include "apps/exit_codes.hpp"
-
-extern char** environ;
+#include "apps/python_script.hpp"
+#include "io/atomic_output.hpp"
 
 namespace greenshift::cli {
 
-namespace {
-
-namespace fs = std::filesystem;
-
-std::string plot_script() {
-    if (const char* env = std::getenv("GREENSHIFT_PLOT_SCRIPT"); env != nullptr && *env != '\0') return env;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        const fs::path beside = exe.parent_path() / "greenshift_plot.py";
-        if (fs::exists(beside, ec)) return beside.string();
-    }
-    return GREENSHIFT_PLOT_SCRIPT_SOURCE;
-}
-
-}  // namespace
-
 int run_figure_script(const std::string& mode, const std::string& file, const std::string& output, bool force) {
-    const char* env_python = std::getenv("GREENSHIFT_PYTHON");
-    const std::string python = env_python != nullptr && *env_python != '\0' ? env_python : "/usr/bin/python3";
-    const std::string script = plot_script();
-    if (::access(python.c_str(), X_OK) != 0) {
-        std::cerr << "greenshift: error: " << mode << " needs " << python
-                  << " with matplotlib; on Debian: apt-get install python3 python3-matplotlib python3-h5py "
-                     "(scripts/setup.sh installs them)\n";
-        return exit_code::internal_error;
+    const std::string script = python_script("greenshift_plot.py", "GREENSHIFT_PLOT_SCRIPT");
+    const std::string needs = "numpy, h5py and matplotlib (apt-get install python3-numpy python3-h5py python3-matplotlib)";
+    if (mode == "plot") {
+        AtomicFolder folder(output, force, ".png", {file});
+        const int rc = run_python_script(script, {"plot", file, folder.temporary()}, needs);
+        if (rc != exit_code::ok) return rc;
+        folder.commit();
+        std::vector<std::string> names;
+        for (const auto& entry : std::filesystem::directory_iterator(folder.target()))
+            names.push_back((std::filesystem::path(folder.target()) / entry.path().filename()).string());
+        std::sort(names.begin(), names.end());
+        for (const std::string& n : names) std::cout << n << "\n";
+        std::cerr << "wrote " << names.size() << " figures to " << folder.target() << "\n";
+        return exit_code::ok;
     }
-    std::error_code ec;
-    if (!fs::exists(script, ec)) {
-        std::cerr << "greenshift: error: the figure script " << script
-                  << " is missing (it is installed next to the greenshift executable)\n";
-        return exit_code::internal_error;
-    }
-    std::vector<std::string> args = {python, script, mode, file, output};
-    if (force) args.emplace_back("--force");
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ);
-    if (rc != 0) {
-        std::cerr << "greenshift: error: cannot start " << python << ": " << std::strerror(rc) << "\n";
-        return exit_code::internal_error;
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            std::cerr << "greenshift: error: lost the figure process: " << std::strerror(errno) << "\n";
-            return exit_code::internal_error;
-        }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);  // the script speaks greenshift's exit codes
-    std::cerr << "greenshift: error: the figure process ended by signal " << WTERMSIG(status) << "\n";
-    return WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM ? exit_code::interrupted : exit_code::internal_error;
+    AtomicFile page(output, force, {file});
+    // the script replaces the (empty) temporary file that AtomicFile created
+    const int rc = run_python_script(script, {mode, file, page.temporary(), "--force"}, needs);
+    if (rc != exit_code::ok) return rc;
+    page.commit();
+    std::cout << page.target() << "\n";
+    std::cerr << "wrote " << page.target() << "\n";
+    return exit_code::ok;
 }
 
 CLI::App* add_plot_command(CLI::App& app, PlotArgs& a) {
     CLI::App* cmd = app.add_subcommand(
         "plot", "Draw the figures of a batch or run file as PNG (adoption, CO2, budgets, cost per tCO2, jobs, by size)");
     cmd->add_option("file", a.file, "Batch file (greenshift batch) or run file (greenshift run)")->required();
-    cmd->add_option("-o,--output", a.output_dir, "Folder for the PNG files (created if missing)")->required();
-    cmd->add_flag("--force", a.force, "Overwrite PNG files that exist");
+    cmd->add_option("-o,--output", a.output_dir,
+                    "Folder for the PNG files, written whole: created, or replaced with --force when it holds only "
+                    "PNG files")
+        ->required();
+    cmd->add_flag("--force", a.force, "Replace the folder of an earlier plot (a folder holding only PNG files)");
+    cmd->footer(
+        "Examples:\n"
+        "  greenshift plot out/cop22-batch.h5 -o out/figures/\n"
+        "  greenshift plot out/cop22-batch.h5 -o out/figures/ --force     # replace earlier figures\n"
+        "  greenshift plot out/morocco-cop22.h5 -o out/run-figures/        # one run: single lines\n"
+        "\n"
+        "Writes adoption.png, co2.png, grant_budget.png, cost_per_tco2.png, jobs.png and by_size.png\n"
+        "(docs/output.md, \"Figures and report\"). Names of scenarios, variants, sectors and\n"
+        "technologies are shown as written (no markup), shortened when too long for a figure.");
     return cmd;
 }
 

@@ -71,8 +71,11 @@ int run_summary_command(const SummaryArgs& args);
 
 struct ExportArgs {
     std::string file;
-    std::string csv_dir;
+    std::string csv_dir;  // --csv DIR
+    std::string xlsx;     // --xlsx FILE
+    std::vector<std::string> groups, variables, years, statistics;  // selection; empty: all
     bool force = false;
+    bool quiet = false;
 };
 CLI::App* add_export_command(CLI::App& app, ExportArgs& args);
 int run_export_command(const ExportArgs& args);

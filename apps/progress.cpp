@@ -6,11 +6,11 @@
 
 namespace greenshift {
 
-Progress::Progress(std::string label, int total, bool enabled)
+Progress::Progress(std::string label, std::int64_t total, bool enabled)
     : label_(std::move(label)), total_(total), enabled_(enabled), terminal_(isatty(STDERR_FILENO) != 0),
       start_(std::chrono::steady_clock::now()) {}
 
-void Progress::update(int done, const std::string& detail) {
+void Progress::update(std::int64_t done, const std::string& detail) {
     if (!enabled_ || total_ <= 0) return;
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start_).count();
@@ -20,14 +20,16 @@ void Progress::update(int done, const std::string& detail) {
         // redraw at most 10 times a second, and always at the end
         if (done < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
         last_draw_ = now;
-        std::fprintf(stderr, "\r\033[K%s %d/%d (%3d%%) %s elapsed %.1fs eta %.1fs", label_.c_str(), done, total_, pct,
+        std::fprintf(stderr, "\r\033[K%s %lld/%lld (%3d%%) %s elapsed %.1fs eta %.1fs", label_.c_str(),
+                     static_cast<long long>(done), static_cast<long long>(total_), pct,
                      detail.c_str(), elapsed, eta);
         std::fflush(stderr);
     } else {
         const int decile = pct / 10;
         if (decile == last_decile_) return;
         last_decile_ = decile;
-        std::fprintf(stderr, "%s %d/%d (%d%%) %s elapsed %.1fs eta %.1fs\n", label_.c_str(), done, total_, pct,
+        std::fprintf(stderr, "%s %lld/%lld (%d%%) %s elapsed %.1fs eta %.1fs\n", label_.c_str(),
+                     static_cast<long long>(done), static_cast<long long>(total_), pct,
                      detail.c_str(), elapsed, eta);
     }
 }

@@ -3,19 +3,20 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace greenshift {
 
 class Progress {
 public:
-    Progress(std::string label, int total, bool enabled);
-    void update(int done, const std::string& detail = {});
+    Progress(std::string label, std::int64_t total, bool enabled);
+    void update(std::int64_t done, const std::string& detail = {});
     void finish(const std::string& message);
 
 private:
     std::string label_;
-    int total_;
+    std::int64_t total_;
     bool enabled_;
     bool terminal_;
     int last_decile_ = -1;

@@ -1,5 +1,5 @@
-// Reading batch files (docs/output.md, "Batch files"): the summary table, and the
-// export of every group to tidy CSV files that Excel and pandas read as they are.
+// Reading batch files (docs/output.md, "Batch files"): the summary table. The export
+// of every group as tidy tables: io/table_export.hpp.
 #pragma once
 
 #include <cstdint>
@@ -29,14 +29,7 @@ struct SummaryTable {
 SummaryTable read_summary(const std::string& path);
 
 // The summary table as CSV: variant, indicator, units, the statistics, valid_runs,
-// long_name; numbers with round-trip precision, NaN as an empty cell.
+// long_name; numbers as the shortest text that reads back exactly, NaN as an empty cell.
 void write_summary_csv(const SummaryTable& table, std::ostream& out);
-
-// Writes one CSV file per group and set of dimensions into `dir` (created if
-// missing): header row, then one row per run (or variant x statistic) x time x ... ,
-// the variables as columns. Each file is written under a temporary name and renamed.
-// Refuses, before writing anything, files that exist unless `force`. Returns the
-// paths written.
-std::vector<std::string> export_batch_csv(const std::string& path, const std::string& dir, bool force);
 
 }  // namespace greenshift

@@ -74,5 +74,20 @@ expect 3 "report of a file that is not HDF5" -- "$exe" report "$src/README.md" -
 expect 1 "a missing python is named" -- env GREENSHIFT_PYTHON=/nonexistent/python3 "$exe" plot "$tmp/b.h5" -o "$tmp/fig-none"
 grep -qF "matplotlib" "$tmp/err" && pass "the message names matplotlib" || fail "message: $(cat "$tmp/err")"
 
+# A failure mid-way (a file size limit under the figures' size, SIGXFSZ ignored so
+# that writes fail with EFBIG) leaves nothing under the final name, and no temporary.
+expect 4 "plot under a 20 KiB file size limit" -- bash -c "trap '' XFSZ; ulimit -f 20; '$exe' plot '$tmp/b.h5' -o '$tmp/fig-limited'"
+[ ! -e "$tmp/fig-limited" ] && ! ls "$tmp" | grep -q 'fig-limited.tmp' && pass "no figure folder, no temporary" \
+    || fail "left behind: $(ls "$tmp")"
+expect 4 "report under a 200 KiB file size limit" -- bash -c "trap '' XFSZ; ulimit -f 200; '$exe' report '$tmp/b.h5' -o '$tmp/limited.html'"
+[ ! -e "$tmp/limited.html" ] && ! ls -a "$tmp" | grep -q 'limited.html' && pass "no page, no temporary" \
+    || fail "left behind: $(ls -a "$tmp")"
+expect 4 "report over its own input, even with --force" -- "$exe" report "$tmp/b.h5" -o "$tmp/b.h5" --force
+$py -c "import h5py; h5py.File('$tmp/b.h5', 'r')" && pass "the input is intact" || fail "the input was overwritten"
+mkdir "$tmp/fig-mine" && echo "mine" >"$tmp/fig-mine/notes.txt"
+expect 4 "plot into a folder holding a user's file, even with --force" -- "$exe" plot "$tmp/b.h5" -o "$tmp/fig-mine" --force
+[ "$(cat "$tmp/fig-mine/notes.txt")" = "mine" ] && [ "$(ls "$tmp/fig-mine")" = "notes.txt" ] && pass "the user's folder is untouched" \
+    || fail "the user's folder changed: $(ls "$tmp/fig-mine")"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
