@@ -10,8 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "io/batch_writer.hpp"
 #include "io/input_error.hpp"
+#include "io/publish.hpp"
 
 namespace greenshift {
 
@@ -75,41 +75,17 @@ bool is_empty_folder(const fs::path& folder) {
 
 }  // namespace
 
-void refuse_input_as_output(const std::string& output, const std::vector<std::string>& inputs) {
-    std::error_code ec;
-    for (const std::string& in : inputs)
-        if (fs::equivalent(output, in, ec))
-            throw OutputError(output + " is the input file " + in + "; give another output name (not even --force "
-                                                                     "overwrites an input)");
-}
-
 // ---- AtomicFile ----
 
 AtomicFile::AtomicFile(std::string target, bool force, const std::vector<std::string>& inputs)
     : target_(without_trailing_slashes(std::move(target))), force_(force) {
-    if (target_.empty()) throw OutputError("no output file name given");
-    std::error_code ec;
-    const fs::file_status st = fs::symlink_status(target_, ec);
-    if (fs::exists(st)) {
-        if (fs::is_directory(fs::status(target_, ec))) throw OutputError(target_ + " is a folder, not an output file");
-        refuse_input_as_output(target_, inputs);
-        if (!force) throw OutputError(target_ + " exists; use --force to overwrite");
-    }
-    const fs::path parent = parent_of(target_);
-    check_parent(target_, parent);
-    const std::string base = fs::path(target_).filename().string();
-    for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec))
-        if (stale_temporary(it->path().filename().string(), base) && fs::is_regular_file(fs::symlink_status(it->path(), ec)))
-            fs::remove(it->path(), ec);
-    temporary_ = (parent / (base + ".tmp." + std::to_string(::getpid()))).string();
-    // O_EXCL: a temporary of the same name belongs to another writer (or a reused pid)
-    const int fd = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        const std::string why = errno_text();
-        temporary_.clear();
-        throw OutputError("cannot create a temporary file beside " + target_ + ": " + why);
-    }
+    check_output_target(target_, force, inputs);
+    const std::string temporary = claim_temporary(target_);
+    // O_EXCL: the name is this process's alone from here on
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) throw OutputError("cannot create " + temporary + ": " + errno_text());
     ::close(fd);
+    temporary_ = temporary;
 }
 
 AtomicFile::~AtomicFile() {
@@ -117,26 +93,10 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::commit() {
-    sync_file(temporary_);
-    if (!force_) {
-        if (::renameat2(AT_FDCWD, temporary_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE) == 0) {
-            committed_ = true;
-        } else if (errno == EEXIST) {
-            throw OutputError(target_ + " appeared while it was being written; use --force to overwrite");
-        } else if (errno != EINVAL && errno != ENOSYS) {
-            throw OutputError("cannot rename " + temporary_ + " to " + target_ + ": " + errno_text());
-        } else {
-            std::error_code ec;  // no RENAME_NOREPLACE on this file system: check, then rename
-            if (fs::exists(fs::symlink_status(target_, ec)))
-                throw OutputError(target_ + " appeared while it was being written; use --force to overwrite");
-        }
-    }
-    if (!committed_) {
-        if (std::rename(temporary_.c_str(), target_.c_str()) != 0)
-            throw OutputError("cannot rename " + temporary_ + " to " + target_ + ": " + errno_text());
-        committed_ = true;
-    }
-    sync_directory(parent_of(target_).string());
+    PublishOptions options;
+    options.replace = force_;
+    publish_file(temporary_, target_, options);
+    committed_ = true;
 }
 
 // ---- AtomicFolder ----

@@ -1,7 +1,8 @@
-// Outputs that appear whole or not at all: a file or a folder is written under a
-// temporary name beside its final one (same file system) and renamed when complete.
-// Used by export, plot and report; an error, a signal or a full disk leaves nothing
-// under the final name (docs/reliability.md).
+// Outputs that appear whole or not at all, as objects that own their temporary: a
+// file or a folder is written under a temporary name beside its final one (same file
+// system) and renamed when complete (io/publish.hpp does the checks and renames of a
+// file). Used by export, plot and report; an error or a full disk leaves nothing under
+// the final name (docs/reliability.md).
 #pragma once
 
 #include <string>
@@ -9,15 +10,12 @@
 
 namespace greenshift {
 
-// Throws OutputError when `output` is one of `inputs` (the same file, however named):
-// --force must not let a command overwrite what it reads.
-void refuse_input_as_output(const std::string& output, const std::vector<std::string>& inputs);
-
-// An output file. The constructor refuses (OutputError), before anything is created,
-// a target that is a folder, exists without `force`, is one of `inputs`, or whose
-// folder is missing or not writable. Write to temporary(); commit() syncs it and
-// renames it over the target (never replacing a file that appeared meanwhile unless
-// `force`). Destroyed uncommitted, the temporary file is removed.
+// An output file, through io/publish.hpp: the constructor refuses (OutputError),
+// before anything is created, what check_output_target refuses (a folder, an existing
+// file without `force`, one of `inputs` even with `force`, a missing or unwritable
+// folder) and creates the empty temporary file `TARGET.tmp.PID`. Write to
+// temporary(); commit() publishes it (publish_file). Destroyed uncommitted, the
+// temporary file is removed.
 class AtomicFile {
 public:
     AtomicFile(std::string target, bool force, const std::vector<std::string>& inputs = {});
