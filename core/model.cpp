@@ -1,3 +1,6 @@
+// The model's step (docs/model.md, "A step"): do_step runs one method per Phase, in
+// the order and with the numbers of the docs, on the state of
+// core/detail/model_state.hpp.
 #include "core/model.hpp"
 
 #include <algorithm>
@@ -26,14 +29,23 @@ constexpr double kKwhPerToe = 11630.0;  // 1 toe = 41.868 GJ = 11.63 MWh
 constexpr double kBigIndex = 1e9;       // profitability index of a project that costs nothing
 constexpr std::uint64_t kDrawChunk = 256;  // firms per batch of Philox calls in the firm pass
 
+// An eligibility list; empty = every value is eligible.
 bool contains(const std::vector<int>& list, int v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
+// The test u01(w) < p on a raw 32-bit word w: (w + 0.5) 2^-32 < p exactly when
+// w < ceil(p 2^32 - 0.5) (both sides exact in double).
+std::uint64_t word_threshold(double p) { return static_cast<std::uint64_t>(std::ceil(std::ldexp(p, 32) - 0.5)); }
+
 }  // namespace
 
+using detail::BudgetQueue;
 using detail::Flow;
+using detail::Loan;
 using detail::Pending;
+using detail::Project;
+using detail::StepTables;
 using detail::Unit;
 using detail::Vintage;
 
@@ -157,133 +169,570 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     for (auto* v : {&r.served, &r.unserved}) v->assign(n * static_cast<std::size_t>(P), 0);
 }
 
-// Labels, technical assistance and audits happen once a year, at its first step.
-void Model::State::yearly_selections(int year) {
-    const std::uint32_t year_index = static_cast<std::uint32_t>(year - sc.run.start_year);
+// One step: the phases of docs/model.md ("A step") in order, each timed.
+void Model::State::do_step() {
+    auto mark = std::chrono::steady_clock::now();
+    auto lap = [&](Phase phase) {
+        const auto now = std::chrono::steady_clock::now();
+        phase_seconds[static_cast<std::size_t>(phase)] += std::chrono::duration<double>(now - mark).count();
+        mark = now;
+    };
+    retire();
+    lap(Phase::retire);
+    const StepTables tab = tables();
+    std::fill(flows.begin(), flows.end(), Flow{});  // the step's flows: audits and the firm pass add to them
+    lap(Phase::tables);
+    if (tab.new_year) {
+        yearly(tab.year);
+        lap(Phase::yearly);
+    }
+    firm_pass(tab);
+    lap(Phase::firm_pass);
+    const BudgetQueue queue = budgets(tab);
+    lap(Phase::budgets);
+    settle(tab, queue);
+    lap(Phase::settle);
+    record(tab);
+    lap(Phase::record);
+    ++t;
+}
+
+// 1. Retirement: equipment that reached the end of its life leaves the stocks (not
+//    in bass mode: the closed form it is checked against has no retirement).
+void Model::State::retire() {
+    if (bass) return;
+    const std::size_t nszk = SZK();
+    for (int k = 0; k < T; ++k) {
+        const int life = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
+        if (t - life < 0) continue;
+        const auto vt = static_cast<std::size_t>(t - life);
+        for (int s = 0; s < S; ++s)
+            for (int z = 0; z < kSizeClasses; ++z) {
+                const std::size_t c = szk(s, z, k);
+                const Vintage& v = vintage[vt * nszk + c];
+                adopters[c] -= v.count;
+                capacity[c] -= v.capacity;
+                displaced[c] -= v.displaced;
+                extra_elec[c] -= v.extra;
+                opex_yr[c] -= v.opex;
+                capital_yr[c] -= v.capital;
+            }
+    }
+}
+
+// 2. Prices and learning, and from them the step's tables: what the later phases
+//    read about this step, computed once here.
+StepTables Model::State::tables() const {
+    StepTables tab;
+    tab.y = sc.run.step_year(t);
+    tab.year = sc.run.start_year + t / spy;
+    tab.new_year = t % spy == 0;
+    tab.decision = &sc.decision;
+    tab.dt = dt;
+    tables_prices(tab);
+    tables_economics(tab);
+    tables_instruments(tab);
+    tables_draws(tab);
+    return tab;
+}
+
+// Exogenous paths, carbon price, learning.
+void Model::State::tables_prices(StepTables& tab) const {
+    const double y = tab.y;
+    tab.pe = sc.electricity_price.at(y);
+    tab.efe = sc.grid_emission_factor.at(y) / 1000.0;  // tCO2 per kWh
+    for (const auto& pol : sc.policies) {
+        if (pol.type != PolicyType::carbon_price || !pol.active(tab.year)) continue;
+        const double c = pol.price.at(y);
+        if (pol.on_electricity) tab.carbon_e += c;
+        if (pol.on_heat) tab.carbon_h += c;
+    }
+    tab.pf.assign(static_cast<std::size_t>(S), 0.0);
+    tab.eff.assign(static_cast<std::size_t>(S), 0.0);
+    for (int s = 0; s < S; ++s) {
+        double p = 0, e = 0;
+        for (const auto& fs : sc.sectors[static_cast<std::size_t>(s)].fuel_mix) {
+            const Fuel& fu = sc.fuels[static_cast<std::size_t>(fs.fuel)];
+            p += fs.share * fu.price.at(y);
+            e += fs.share * fu.emission_factor / 1000.0;
+        }
+        tab.pf[static_cast<std::size_t>(s)] = p;
+        tab.eff[static_cast<std::size_t>(s)] = e;
+    }
+    tab.capex.assign(static_cast<std::size_t>(T), 0.0);
+    for (int k = 0; k < T; ++k) {
+        const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+        const double w0 = tech.world_capacity.at(sc.run.step_year(0));
+        tab.capex[static_cast<std::size_t>(k)] =
+            wright_cost(tech.capex, w0, tech.world_capacity.at(y) + cumulative[static_cast<std::size_t>(k)],
+                        tech.learning_rate);
+    }
+}
+
+// What a kWh displaced is worth and costs, per (sector, technology); annuity factors
+// per (sector, size, technology, credit): the hurdle rate rises for firms without credit.
+void Model::State::tables_economics(StepTables& tab) const {
+    const auto uT = static_cast<std::size_t>(T);
+    tab.unit.assign(static_cast<std::size_t>(S) * uT, Unit{});
+    for (int s = 0; s < S; ++s) {
+        const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+        const double g = growth[static_cast<std::size_t>(s)];
+        const double pf = tab.pf[static_cast<std::size_t>(s)], eff = tab.eff[static_cast<std::size_t>(s)];
+        for (int k = 0; k < T; ++k) {
+            const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+            const bool heat = tech.acts_on == Carrier::heat;
+            const double value = heat ? pf + tab.carbon_h * eff : tab.pe + tab.carbon_e * tab.efe;
+            const double extra_cost = tech.extra_electricity * (tab.pe + tab.carbon_e * tab.efe);
+            const double co2 = (heat ? eff : tab.efe) - tech.extra_electricity * tab.efe;
+            Unit& u = tab.unit[static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k)];
+            u.saving = value - extra_cost - tech.opex / tech.yield;
+            u.cost = tab.capex[static_cast<std::size_t>(k)] / tech.yield;
+            u.co2 = co2;
+            u.demand = g * (heat ? sec.heat_intensity : sec.electricity_intensity);
+        }
+    }
+    tab.af.assign(SZK() * 2, 0.0);
+    for (int s = 0; s < S; ++s)
+        for (int z = 0; z < kSizeClasses; ++z)
+            for (int k = 0; k < T; ++k)
+                for (int cr = 0; cr < 2; ++cr) {
+                    const double h = sc.sectors[static_cast<std::size_t>(s)].hurdle_rate[static_cast<std::size_t>(z)] +
+                                     (cr ? 0.0 : sc.decision.no_credit_premium);
+                    tab.af[szk(s, z, k) * 2 + static_cast<std::size_t>(cr)] =
+                        finance::annuity_factor(h, sc.technologies[static_cast<std::size_t>(k)].lifetime);
+                }
+}
+
+// The active instruments that enter the firm's economics, and the ones a (sector,
+// size, technology) cell is eligible for on its fixed criteria; what depends on the
+// firm (label, project size, credit) is checked in the firm pass. Offsets into flat
+// lists, so the hot loop scans only what can apply.
+void Model::State::tables_instruments(StepTables& tab) const {
+    for (int p = 0; p < P; ++p) {
+        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        if (!pol.active(tab.year)) continue;
+        if (is_budgeted(pol.type)) tab.programmes.push_back(p);
+        if (pol.type == PolicyType::technical_assistance) tab.ta_lift = std::max(tab.ta_lift, pol.awareness_lift);
+        if (pol.type == PolicyType::concessional_loan) {
+            Loan l{&pol, std::vector<double>(SZ())};
+            for (int s = 0; s < S; ++s)
+                for (int z = 0; z < kSizeClasses; ++z)
+                    l.value[sz(s, z)] = finance::concessional_loan_value(
+                        sc.sectors[static_cast<std::size_t>(s)].hurdle_rate[static_cast<std::size_t>(z)],
+                        pol.interest, pol.tenor);
+            tab.loans.push_back(std::move(l));
+        }
+    }
+    tab.is_grant.assign(static_cast<std::size_t>(P), 0);
+    for (int p = 0; p < P; ++p)
+        tab.is_grant[static_cast<std::size_t>(p)] =
+            sc.policies[static_cast<std::size_t>(p)].type == PolicyType::capex_grant;
+
+    tab.prog_begin.assign(SZK() + 1, 0);
+    tab.loan_begin.assign(SZK() + 1, 0);
+    auto statically_eligible = [&](const Eligibility& e, int s, int z, int k) {
+        return contains(e.size_classes, z) && contains(e.sectors, s) && contains(e.technologies, k);
+    };
+    for (int s = 0; s < S; ++s)
+        for (int z = 0; z < kSizeClasses; ++z)
+            for (int k = 0; k < T; ++k) {
+                const std::size_t c = szk(s, z, k);
+                for (int p : tab.programmes)
+                    if (statically_eligible(sc.policies[static_cast<std::size_t>(p)].eligible, s, z, k))
+                        tab.prog_list.push_back(static_cast<std::uint16_t>(p));
+                for (std::size_t l = 0; l < tab.loans.size(); ++l)
+                    if (statically_eligible(tab.loans[l].pol->eligible, s, z, k))
+                        tab.loan_list.push_back(static_cast<std::uint16_t>(l));
+                tab.prog_begin[c + 1] = static_cast<std::uint32_t>(tab.prog_list.size());
+                tab.loan_begin[c + 1] = static_cast<std::uint32_t>(tab.loan_list.size());
+            }
+}
+
+// What the firm pass compares its draws with: the probability over the step of
+// becoming aware (in bass mode, of adopting), [sector, technology][assisted], and
+// the ceiling of the decision curves, as thresholds on the raw 32-bit words, so the
+// firm loop does no transcendental math; and each technology's life in steps.
+void Model::State::tables_draws(StepTables& tab) const {
+    const auto uT = static_cast<std::size_t>(T);
+    tab.aware_thr.assign(static_cast<std::size_t>(S) * uT, {});
+    for (int s = 0; s < S; ++s) {
+        std::int64_t firms = 0;
+        for (int z = 0; z < kSizeClasses; ++z) firms += n_sz[sz(s, z)];
+        for (int k = 0; k < T; ++k) {
+            std::int64_t a = 0;
+            for (int z = 0; z < kSizeClasses; ++z) a += adopters[szk(s, z, k)];
+            const double share = firms > 0 ? static_cast<double>(a) / static_cast<double>(firms) : 0.0;
+            const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+            const double h = tech.bass_p + tech.bass_q * share;
+            tab.aware_thr[static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k)] = {
+                word_threshold(finance::hazard_probability(h, dt)),
+                word_threshold(finance::hazard_probability(h + tab.ta_lift, dt))};
+        }
+    }
+    // No curve exceeds its maximum (logistic: max_rate; max-market-share: speed x
+    // the curve's top): a draw at or above that step probability cannot adopt or
+    // apply whatever the economics, so the economics are skipped.
+    const Decision& dec = sc.decision;
+    double curve_max = dec.max_rate;
+    if (dec.rule == DecisionRule::max_market_share) {
+        double top = 0;
+        for (double v : dec.mms_curve.values) top = std::max(top, v);
+        curve_max = dec.speed * top;
+    }
+    tab.ceiling_thr = word_threshold(finance::step_probability(curve_max, dt));
+    tab.life_steps.assign(uT, 0);
+    for (int k = 0; k < T; ++k)
+        tab.life_steps[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
+}
+
+// Annual adoption probability of an aware firm, from its economics, over the step.
+double StepTables::adoption_probability(double outlay, double annual_saving, double af_h, double loan_gain) const {
+    const Decision& dec = *decision;
+    double annual;
+    if (dec.rule == DecisionRule::max_market_share) {
+        const double pb = finance::simple_payback(outlay, annual_saving);
+        annual = dec.speed * (std::isfinite(pb) ? dec.mms_curve.at(pb) : 0.0);
+    } else {
+        const double npv = annual_saving * af_h - outlay + loan_gain;
+        const double pi = outlay > 0 ? npv / outlay : kBigIndex;
+        annual = dec.max_rate / (1.0 + std::exp(-dec.steepness * (pi - dec.midpoint)));
+    }
+    return finance::step_probability(annual, dt);
+}
+
+// The first concessional loan open to a firm with credit in `cell`, for a project of
+// `project_capex`; nullptr if none.
+const Loan* StepTables::first_loan(std::size_t cell, bool labelled, double project_capex) const {
+    for (std::uint32_t j = loan_begin[cell]; j < loan_begin[cell + 1]; ++j) {
+        const Loan& l = loans[loan_list[j]];
+        const Eligibility& e = l.pol->eligible;
+        if ((!e.labelled_only || labelled) && project_capex >= e.min_project_capex) return &l;
+    }
+    return nullptr;
+}
+
+// 3. Once a year, at its first step: budgets reset, the fund's lift to local
+//    content, then labels and technical assistance (policy by policy), then audits.
+void Model::State::yearly(int year) {
+    for (int p = 0; p < P; ++p) {
+        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        const auto up = static_cast<std::size_t>(p);
+        available[up] = is_budgeted(pol.type) && pol.active(year) ? pol.annual_budget : 0.0;
+        remaining[up] = available[up];
+        if (pol.type == PolicyType::green_investment_fund && pol.active(year) && pol.local_content_lift > 0) {
+            for (int k = 0; k < T; ++k) {
+                if (!contains(pol.eligible.technologies, k)) continue;
+                auto& lc = local_content[static_cast<std::size_t>(k)];
+                lc = std::max(lc, std::min(pol.local_content_max, lc + pol.local_content_lift));
+            }
+        }
+    }
     for (int p = 0; p < P; ++p) {
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
         if (!pol.active(year)) continue;
-        const bool label = pol.type == PolicyType::tpme_label;
-        const bool assist = pol.type == PolicyType::technical_assistance;
-        if (!label && !assist) continue;
-        const Purpose purpose = label ? Purpose::label : Purpose::assist;
-        const std::uint8_t mark = label ? firm_flag::labelled : firm_flag::assisted;
-        // eligibility by (sector, size class), looked up once per firm
-        std::vector<std::uint8_t> cell_ok(SZ());
-        for (int s = 0; s < S; ++s)
-            for (int z = 0; z < kSizeClasses; ++z)
-                cell_ok[sz(s, z)] = contains(pol.eligible.size_classes, z) && contains(pol.eligible.sectors, s);
-#pragma omp parallel for schedule(static)
-        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
-            const auto ub = static_cast<std::uint64_t>(b);
-            auto& keys = block_keys[ub - own.first];
-            keys.clear();
-            block_eligible[ub - own.first] = 0;
-            // blocks with no eligible cell are skipped whole
-            const std::size_t c_lo = cell_lo[ub] / static_cast<std::size_t>(T);
-            const std::size_t c_hi = c_lo + cell_n[ub] / static_cast<std::size_t>(T);
-            if (std::find(cell_ok.begin() + static_cast<std::ptrdiff_t>(c_lo),
-                          cell_ok.begin() + static_cast<std::ptrdiff_t>(c_hi), 1) ==
-                cell_ok.begin() + static_cast<std::ptrdiff_t>(c_hi))
-                continue;
-            for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
-                const std::uint64_t li = i - f.first;
-                const std::uint8_t fl = f.flags[li];
-                if (fl & mark) continue;
-                if (label && !(fl & firm_flag::high_growth)) continue;
-                if (pol.eligible.labelled_only && !(fl & firm_flag::labelled)) continue;
-                if (!cell_ok[sz(f.sector[li], f.size_class[li])]) continue;
-                const auto w = philox_words(sc.run.seed, sc.run.run_index, static_cast<std::uint32_t>(i),
-                                            year_index, purpose_word(purpose, static_cast<std::uint32_t>(p)));
-                keys.push_back({key64(w[0], w[1]), static_cast<std::uint32_t>(i)});
-            }
-            // Only a block's `capacity` smallest keys can be among the run's smallest
-            // ((key, firm) is a total order), so the rest need not be gathered.
-            block_eligible[ub - own.first] = keys.size();
-            if (keys.size() > pol.capacity) {
-                const auto cut = keys.begin() + static_cast<std::ptrdiff_t>(pol.capacity);
-                std::nth_element(keys.begin(), cut, keys.end());
-                keys.erase(cut, keys.end());
-            }
-        }
-        // Keys are uniform 64-bit words, so the `capacity` smallest of the m
-        // candidates lie below about capacity/m of the range: gather only the keys
-        // under a cut-off set a few standard deviations above that. If fewer than `capacity` pass, gather
-        // them all; either way the selection is exact. (One process: ranks would need
-        // the global count first.)
-        std::uint64_t cutoff = ~std::uint64_t{0};
-        std::uint64_t m = 0;
-        for (auto e : block_eligible) m += e;
-        if (!split() && pol.capacity > 0 && m > 2 * pol.capacity) {
-            const double want = static_cast<double>(pol.capacity) + 6.0 * std::sqrt(static_cast<double>(pol.capacity)) + 64.0;
-            if (want < static_cast<double>(m)) cutoff = static_cast<std::uint64_t>(std::ldexp(want / static_cast<double>(m), 64));
-        }
-        std::vector<KeyedFirm> all;
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            all.clear();
-            for (const auto& keys : block_keys)
-                for (const KeyedFirm& k : keys)
-                    if (k.key < cutoff) all.push_back(k);
-            if (all.size() >= std::min<std::uint64_t>(pol.capacity, m)) break;
-            cutoff = ~std::uint64_t{0};  // too few under the cut-off: take every key
-        }
-        if (split()) all = gather(all.data(), all.size());
-        const std::size_t n = select_smallest(all, pol.capacity);
-        for (std::size_t j = 0; j < n; ++j)
-            if (all[j].firm >= f.first && all[j].firm < f.first + f.count) f.flags[all[j].firm - f.first] |= mark;
-        (label ? labelled : assisted) += static_cast<std::int64_t>(n);
-        rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] +=
-            static_cast<std::int64_t>(n);
+        if (pol.type == PolicyType::tpme_label || pol.type == PolicyType::technical_assistance) select(p, year);
     }
-
-    // Audit mandates: every firm above the threshold becomes aware of every technology.
     for (int p = 0; p < P; ++p) {
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
         if (pol.type != PolicyType::audit_mandate || !pol.active(year)) continue;
         if ((year - pol.start_year) % pol.period != 0) continue;
-        const double threshold = pol.threshold_toe * kKwhPerToe;
-        std::int64_t count = 0;
-#pragma omp parallel for schedule(static) reduction(+ : count)
-        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
-            const auto ub = static_cast<std::uint64_t>(b);
-            Flow* const flow = block_flows(ub);
-            for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
-                const std::uint64_t li = i - f.first;
-                const int s = f.sector[li], z = f.size_class[li];
-                if (!contains(pol.eligible.size_classes, z) || !contains(pol.eligible.sectors, s)) continue;
-                if (pol.eligible.labelled_only && !(f.flags[li] & firm_flag::labelled)) continue;
-                const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
-                const double energy = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]) *
-                                      growth[static_cast<std::size_t>(s)] *
-                                      (sec.electricity_intensity + sec.heat_intensity);
-                if (energy < threshold) continue;
-                ++count;
-                for (int k = 0; k < T; ++k) {
-                    auto& st = f.status[f.at(li, k)];
-                    if (!(st & tech_status::aware)) {
-                        st |= tech_status::aware;
-                        ++flow[szk(s, z, k)].aware;
-                    }
-                }
-            }
-        }
-        if (split()) {
-            const auto counts = gather(&count, 1);
-            count = 0;
-            for (auto c : counts) count += c;
-        }
-        rec.audited[static_cast<std::size_t>(t)] += count;
-        rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] += count;
+        audit(p);
     }
 }
 
-// bass mode, one block: each firm that has not adopted a technology adopts it with
-// the step probability of its sector (and assistance). Only the block's open firms
-// are visited, in firm order; the j-th of them takes word j % 4 of Philox call j / 4
-// (counter: the block's first quad + j / 4), so each call serves four firms and the
-// draws depend on the block, never on the threads or ranks.
-void Model::State::bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit>& unit,
-                             const std::vector<std::array<std::uint64_t, 2>>& threshold, bool lift) {
+// A label or assistance policy picks up to `capacity` of its eligible firms: those
+// with the smallest random keys, so the choice does not depend on threads or ranks.
+void Model::State::select(int p, int year) {
+    const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+    const bool label = pol.type == PolicyType::tpme_label;
+    const std::uint8_t mark = label ? firm_flag::labelled : firm_flag::assisted;
+    select_candidates(p, year);
+    // Keys are uniform 64-bit words, so the `capacity` smallest of the m
+    // candidates lie below about capacity/m of the range: gather only the keys
+    // under a cut-off set a few standard deviations above that. If fewer than `capacity` pass, gather
+    // them all; either way the selection is exact. (One process: ranks would need
+    // the global count first.)
+    std::uint64_t cutoff = ~std::uint64_t{0};
+    std::uint64_t m = 0;
+    for (auto e : block_eligible) m += e;
+    if (!split() && pol.capacity > 0 && m > 2 * pol.capacity) {
+        const double want = static_cast<double>(pol.capacity) + 6.0 * std::sqrt(static_cast<double>(pol.capacity)) + 64.0;
+        if (want < static_cast<double>(m)) cutoff = static_cast<std::uint64_t>(std::ldexp(want / static_cast<double>(m), 64));
+    }
+    std::vector<KeyedFirm> all;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        all.clear();
+        for (const auto& keys : block_keys)
+            for (const KeyedFirm& k : keys)
+                if (k.key < cutoff) all.push_back(k);
+        if (all.size() >= std::min<std::uint64_t>(pol.capacity, m)) break;
+        cutoff = ~std::uint64_t{0};  // too few under the cut-off: take every key
+    }
+    if (split()) all = gather(all.data(), all.size());
+    const std::size_t n = select_smallest(all, pol.capacity);
+    for (std::size_t j = 0; j < n; ++j)
+        if (all[j].firm >= f.first && all[j].firm < f.first + f.count) f.flags[all[j].firm - f.first] |= mark;
+    (label ? labelled : assisted) += static_cast<std::int64_t>(n);
+    rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] +=
+        static_cast<std::int64_t>(n);
+}
+
+// The candidates of a label or assistance policy, block by block: each eligible firm
+// not yet marked, with its random key; only a block's `capacity` smallest keys are
+// kept, as only they can be among the run's smallest ((key, firm) is a total order).
+void Model::State::select_candidates(int p, int year) {
+    const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+    const std::uint32_t year_index = static_cast<std::uint32_t>(year - sc.run.start_year);
+    const bool label = pol.type == PolicyType::tpme_label;
+    const Purpose purpose = label ? Purpose::label : Purpose::assist;
+    const std::uint8_t mark = label ? firm_flag::labelled : firm_flag::assisted;
+    // eligibility by (sector, size class), looked up once per firm
+    std::vector<std::uint8_t> cell_ok(SZ());
+    for (int s = 0; s < S; ++s)
+        for (int z = 0; z < kSizeClasses; ++z)
+            cell_ok[sz(s, z)] = contains(pol.eligible.size_classes, z) && contains(pol.eligible.sectors, s);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+        const auto ub = static_cast<std::uint64_t>(b);
+        auto& keys = block_keys[ub - own.first];
+        keys.clear();
+        block_eligible[ub - own.first] = 0;
+        // blocks with no eligible cell are skipped whole
+        const std::size_t c_lo = cell_lo[ub] / static_cast<std::size_t>(T);
+        const std::size_t c_hi = c_lo + cell_n[ub] / static_cast<std::size_t>(T);
+        if (std::find(cell_ok.begin() + static_cast<std::ptrdiff_t>(c_lo),
+                      cell_ok.begin() + static_cast<std::ptrdiff_t>(c_hi), 1) ==
+            cell_ok.begin() + static_cast<std::ptrdiff_t>(c_hi))
+            continue;
+        for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+            const std::uint64_t li = i - f.first;
+            const std::uint8_t fl = f.flags[li];
+            if (fl & mark) continue;
+            if (label && !(fl & firm_flag::high_growth)) continue;
+            if (pol.eligible.labelled_only && !(fl & firm_flag::labelled)) continue;
+            if (!cell_ok[sz(f.sector[li], f.size_class[li])]) continue;
+            const auto w = philox_words(sc.run.seed, sc.run.run_index, static_cast<std::uint32_t>(i),
+                                        year_index, purpose_word(purpose, static_cast<std::uint32_t>(p)));
+            keys.push_back({key64(w[0], w[1]), static_cast<std::uint32_t>(i)});
+        }
+        block_eligible[ub - own.first] = keys.size();
+        if (keys.size() > pol.capacity) {
+            const auto cut = keys.begin() + static_cast<std::ptrdiff_t>(pol.capacity);
+            std::nth_element(keys.begin(), cut, keys.end());
+            keys.erase(cut, keys.end());
+        }
+    }
+}
+
+// An audit mandate: every eligible firm above the threshold becomes aware of every
+// technology.
+void Model::State::audit(int p) {
+    const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+    const double threshold = pol.threshold_toe * kKwhPerToe;
+    std::int64_t count = 0;
+#pragma omp parallel for schedule(static) reduction(+ : count)
+    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+        const auto ub = static_cast<std::uint64_t>(b);
+        Flow* const flow = block_flows(ub);
+        for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+            const std::uint64_t li = i - f.first;
+            const int s = f.sector[li], z = f.size_class[li];
+            if (!contains(pol.eligible.size_classes, z) || !contains(pol.eligible.sectors, s)) continue;
+            if (pol.eligible.labelled_only && !(f.flags[li] & firm_flag::labelled)) continue;
+            const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+            const double energy = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]) *
+                                  growth[static_cast<std::size_t>(s)] *
+                                  (sec.electricity_intensity + sec.heat_intensity);
+            if (energy < threshold) continue;
+            ++count;
+            for (int k = 0; k < T; ++k) {
+                auto& st = f.status[f.at(li, k)];
+                if (!(st & tech_status::aware)) {
+                    st |= tech_status::aware;
+                    ++flow[szk(s, z, k)].aware;
+                }
+            }
+        }
+    }
+    if (split()) {
+        const auto counts = gather(&count, 1);
+        count = 0;
+        for (auto c : counts) count += c;
+    }
+    rec.audited[static_cast<std::size_t>(t)] += count;
+    rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] += count;
+}
+
+// 4. Firm pass, block by block in parallel: each firm reads its own state and
+//    the step's tables, writes only its own state and its block's flows and lists.
+void Model::State::firm_pass(const StepTables& tab) {
+#pragma omp parallel for schedule(dynamic, 4)
+    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+        const auto ub = static_cast<std::uint64_t>(b);
+        const std::size_t slot = ub - own.first;
+        block_apps[slot].clear();
+        block_pending[slot].clear();
+        if (bass) bass_pass(ub, block_flows(ub), tab);
+        else firm_block(ub, tab);
+    }
+    if (bass) bass_open_built = true;
+}
+
+// The firm pass over block `b`: for each firm and technology not in service,
+// awareness, then (under the ceiling) the economics and the decision. One Philox
+// call serves two technologies (awareness and decision uniforms for each).
+void Model::State::firm_block(std::uint64_t b, const StepTables& tab) {
+    const std::size_t slot = b - own.first;
+    auto& apps = block_apps[slot];
+    auto& pending = block_pending[slot];
+    Flow* const flow = block_flows(b);
+    // Locals, so that writes through the byte columns do not force the compiler
+    // to reload the model's members in the inner loop.
+    const int nT = T;
+    const int tnow = t;
+    std::uint16_t* const adopted_col = f.adopted_step.data();
+    std::uint8_t* const status_col = f.status.data();
+    const std::uint64_t first = f.first;
+    const std::uint16_t* const sector_col = f.sector.data();
+    const std::uint8_t* const size_col = f.size_class.data();
+    const std::uint8_t* const flags_col = f.flags.data();
+    const float* const output_col = f.output.data();
+    const float* const intensity_col = f.intensity.data();
+    const int* const life = tab.life_steps.data();
+    const std::array<std::uint64_t, 2>* const athr = tab.aware_thr.data();
+    const std::uint64_t ceiling_thr = tab.ceiling_thr;
+    const std::uint64_t seed = sc.run.seed;
+    const std::uint32_t run = sc.run.run_index;
+    const auto uT = static_cast<std::size_t>(T);
+    // The draws of (firm, pair of technologies) come from batched Philox calls,
+    // a chunk of firms at a time, once the chunk has a firm with something to decide.
+    thread_local std::vector<std::uint32_t> draws;
+    const std::size_t pairs = (uT + 1) / 2;
+    draws.resize(pairs * kDrawChunk * 4);
+    std::uint64_t chunk = ~std::uint64_t{0};  // first firm of the chunk whose draws are held
+    for (std::uint64_t i = b * kFirmBlock; i < block_end(b); ++i) {
+        const std::uint64_t li = i - first;
+        std::uint16_t* const adopted = adopted_col + li * static_cast<std::uint64_t>(nT);
+        // Firms with every technology in service have nothing to decide: check
+        // that before loading anything else about them.
+        bool busy = true;
+        for (int k = 0; k < nT && busy; ++k)
+            busy = adopted[k] != kNotAdopted && tnow - adopted[k] < life[k];
+        if (busy) continue;
+        if (chunk == ~std::uint64_t{0} || i - chunk >= kDrawChunk) {
+            chunk = i - (i - b * kFirmBlock) % kDrawChunk;
+            const std::uint64_t n = std::min(kDrawChunk, block_end(b) - chunk);
+            for (std::size_t m = 0; m < pairs; ++m)
+                philox_fill(seed, run, static_cast<std::uint32_t>(chunk), static_cast<std::uint32_t>(tnow),
+                            purpose_word(Purpose::firm_step, static_cast<std::uint32_t>(m)), n,
+                            &draws[m * kDrawChunk * 4]);
+        }
+        const std::uint8_t fl = flags_col[li];
+        const FirmView firm{static_cast<std::uint32_t>(i), sector_col[li], size_col[li],
+                            (fl & firm_flag::credit) ? 1 : 0, (fl & firm_flag::labelled) != 0,
+                            static_cast<double>(output_col[li]) * static_cast<double>(intensity_col[li])};
+        const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
+        const std::uint32_t* const my_draws = &draws[(i - chunk) * 4];
+        const std::size_t cell0 = szk(firm.sector, firm.size, 0);
+        for (int k = 0; k < nT; ++k) {
+            const std::size_t idx = li * static_cast<std::size_t>(nT) + static_cast<std::size_t>(k);
+            if (adopted[k] != kNotAdopted) {
+                if (tnow - adopted[k] < life[k]) continue;
+                adopted[k] = kNotAdopted;  // retired; the firm may re-equip
+            }
+            // technologies 2m and 2m+1 share the draw of pair m
+            const std::uint32_t* const w =
+                my_draws + static_cast<std::size_t>(k / 2) * kDrawChunk * 4 + static_cast<std::size_t>(k % 2) * 2;
+            const std::size_t sk = static_cast<std::size_t>(firm.sector) * uT + static_cast<std::size_t>(k);
+            const std::size_t cell = cell0 + static_cast<std::size_t>(k);
+            std::uint8_t& st = status_col[idx];
+            if (!(st & tech_status::aware)) {
+                if (w[0] >= athr[sk][helped]) continue;
+                st |= tech_status::aware;
+                ++flow[cell].aware;
+            }
+            if (w[1] >= ceiling_thr) continue;
+            decide(tab, firm, k, u01(w[1]), adopted[k], flow[cell], apps, pending);
+        }
+    }
+}
+
+// Economics and decision of an aware firm for technology k, with its decision
+// uniform u (under the ceiling): it applies to the first programme it is eligible
+// for under which it would adopt (settled in step 6), or else adopts without
+// support if u < P(no support), or does neither.
+inline void Model::State::decide(const StepTables& tab, const FirmView& firm, int k, double u,
+                                 std::uint16_t& adopted, Flow& flow, std::vector<Application>& apps,
+                                 std::vector<Pending>& pending) const {
+    const std::size_t sk = static_cast<std::size_t>(firm.sector) * static_cast<std::size_t>(T) + static_cast<std::size_t>(k);
+    const std::size_t cell = szk(firm.sector, firm.size, k);
+    const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+    const Unit& un = tab.unit[sk];
+    const Project project = size_project(tech.savings_fraction, firm.scale, un);
+    if (project.kwh <= 0) return;
+    const double saving = project.kwh * un.saving;
+    const double af_h = tab.af[cell * 2 + static_cast<std::size_t>(firm.credit)];
+    const Loan* const loan = firm.credit ? tab.first_loan(cell, firm.labelled, project.capex) : nullptr;
+    // Probability of adopting with `support`, and the financing it implies.
+    struct Terms {
+        double probability, loan, capital_yr;
+    };
+    auto terms = [&](double support) {
+        const double outlay = project.capex - support;
+        double lent = 0, gain = 0;
+        if (loan) {
+            lent = loan->pol->loan_share * outlay;
+            if (loan->pol->cap_per_firm > 0) lent = std::min(lent, loan->pol->cap_per_firm);
+            gain = lent * loan->value[sz(firm.sector, firm.size)];
+        }
+        return Terms{tab.adoption_probability(outlay, saving, af_h, gain), lent, (outlay - gain) / af_h};
+    };
+    const Terms plain = terms(0.0);
+    for (std::uint32_t j = tab.prog_begin[cell]; j < tab.prog_begin[cell + 1]; ++j) {
+        const int p = tab.prog_list[j];
+        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        if (pol.eligible.labelled_only && !firm.labelled) continue;
+        if (project.capex < pol.eligible.min_project_capex) continue;
+        double support = pol.rate * project.capex;
+        if (pol.cap_per_firm > 0) support = std::min(support, pol.cap_per_firm);
+        const Terms with = terms(support);
+        if (u >= with.probability) continue;
+        Pending pend;
+        pend.loan = with.loan;
+        pend.capital_yr = with.capital_yr;
+        pend.refused_loan = plain.loan;
+        pend.refused_capital_yr = plain.capital_yr;
+        pend.adopt_if_refused = u < plain.probability;
+        // the lottery key: its own draw, needed only by applicants
+        const auto lw = philox_words(sc.run.seed, sc.run.run_index, firm.id, static_cast<std::uint32_t>(t),
+                                     purpose_word(Purpose::lottery, static_cast<std::uint32_t>(k)));
+        Application app;
+        app.firm = firm.id;
+        app.tech = static_cast<std::uint8_t>(k);
+        app.programme = static_cast<std::uint16_t>(p);
+        app.support = support;
+        app.co2_per_mad = support > 0 ? project.kwh * un.co2 * tech.lifetime / support
+                                      : std::numeric_limits<double>::infinity();
+        app.key = key64(lw[0], lw[1]);
+        apps.push_back(app);
+        pending.push_back(pend);
+        return;
+    }
+    if (u < plain.probability) {
+        adopted = static_cast<std::uint16_t>(t);
+        flow.adopt(project.kwh, project.capex, plain.loan, plain.capital_yr);
+    }
+}
+
+// Step 4 in bass mode, one block: each firm that has not adopted a technology adopts
+// it with the step probability of its sector (and assistance). Only the block's open
+// firms are visited, in firm order; the j-th of them takes word j % 4 of Philox call
+// j / 4 (counter: the block's first quad + j / 4), so each call serves four firms and
+// the draws depend on the block, never on the threads or ranks.
+void Model::State::bass_pass(std::uint64_t b, Flow* flow, const StepTables& tab) {
+    const std::vector<Unit>& unit = tab.unit;
+    const std::vector<std::array<std::uint64_t, 2>>& threshold = tab.aware_thr;
+    const bool lift = tab.ta_lift > 0;
     const std::uint64_t begin = b * kFirmBlock - f.first;  // local index of the block's first firm
     const auto n_firms = static_cast<std::uint32_t>(block_end(b) - b * kFirmBlock);
     const auto uT = static_cast<std::size_t>(T);
@@ -366,6 +815,7 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit
                 status[i * uT] |= tech_status::aware;
                 ++c.aware;
             }
+            // not size_project: its product rounds in another order, and bass outputs would move
             const double kwh = sf * static_cast<double>(output[i]) * static_cast<double>(intensity[i]) * unit[sk].demand;
             c.adopt(kwh, kwh * unit[sk].cost, 0.0, 0.0);
         }
@@ -373,412 +823,32 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit
     }
 }
 
-void Model::State::do_step() {
-    auto mark = std::chrono::steady_clock::now();
-    auto lap = [&](Phase phase) {
-        const auto now = std::chrono::steady_clock::now();
-        phase_seconds[static_cast<std::size_t>(phase)] += std::chrono::duration<double>(now - mark).count();
-        mark = now;
-    };
-    const double y = sc.run.step_year(t);
-    const int year = sc.run.start_year + t / spy;
-    const bool new_year = t % spy == 0;
-    const auto ts = static_cast<std::size_t>(t);
-    const std::size_t nszk = SZK(), nsz = SZ();
-    const auto uP = static_cast<std::size_t>(P), uT = static_cast<std::size_t>(T);
-
-    // 1. Retire equipment that reached the end of its life (not in bass mode: the
-    //    closed form it is checked against has no retirement).
-    if (!bass) {
-        for (int k = 0; k < T; ++k) {
-            const int life = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
-            if (t - life < 0) continue;
-            const auto vt = static_cast<std::size_t>(t - life);
-            for (int s = 0; s < S; ++s)
-                for (int z = 0; z < kSizeClasses; ++z) {
-                    const std::size_t c = szk(s, z, k);
-                    const Vintage& v = vintage[vt * nszk + c];
-                    adopters[c] -= v.count;
-                    capacity[c] -= v.capacity;
-                    displaced[c] -= v.displaced;
-                    extra_elec[c] -= v.extra;
-                    opex_yr[c] -= v.opex;
-                    capital_yr[c] -= v.capital;
-                }
-        }
-    }
-
-    // 2. Exogenous paths, carbon price, learning.
-    const double pe = sc.electricity_price.at(y);
-    const double efe = sc.grid_emission_factor.at(y) / 1000.0;  // tCO2 per kWh
-    double carbon_e = 0, carbon_h = 0;  // MAD per tCO2 on each carrier
-    for (const auto& pol : sc.policies) {
-        if (pol.type != PolicyType::carbon_price || !pol.active(year)) continue;
-        const double c = pol.price.at(y);
-        if (pol.on_electricity) carbon_e += c;
-        if (pol.on_heat) carbon_h += c;
-    }
-    std::vector<double> pf(static_cast<std::size_t>(S)), eff(static_cast<std::size_t>(S));
-    for (int s = 0; s < S; ++s) {
-        double p = 0, e = 0;
-        for (const auto& fs : sc.sectors[static_cast<std::size_t>(s)].fuel_mix) {
-            const Fuel& fu = sc.fuels[static_cast<std::size_t>(fs.fuel)];
-            p += fs.share * fu.price.at(y);
-            e += fs.share * fu.emission_factor / 1000.0;
-        }
-        pf[static_cast<std::size_t>(s)] = p;
-        eff[static_cast<std::size_t>(s)] = e;
-    }
-    std::vector<double> capex(uT);
-    for (int k = 0; k < T; ++k) {
-        const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-        const double w0 = tech.world_capacity.at(sc.run.step_year(0));
-        capex[static_cast<std::size_t>(k)] =
-            wright_cost(tech.capex, w0, tech.world_capacity.at(y) + cumulative[static_cast<std::size_t>(k)],
-                        tech.learning_rate);
-    }
-
-    // 3. Yearly: budgets, fund's lift to local content, labels, assistance, audits.
-    std::fill(flows.begin(), flows.end(), Flow{});
-    if (new_year) {
-        for (int p = 0; p < P; ++p) {
-            const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
-            const auto up = static_cast<std::size_t>(p);
-            available[up] = is_budgeted(pol.type) && pol.active(year) ? pol.annual_budget : 0.0;
-            remaining[up] = available[up];
-            if (pol.type == PolicyType::green_investment_fund && pol.active(year) && pol.local_content_lift > 0) {
-                for (int k = 0; k < T; ++k) {
-                    if (!contains(pol.eligible.technologies, k)) continue;
-                    auto& lc = local_content[static_cast<std::size_t>(k)];
-                    lc = std::max(lc, std::min(pol.local_content_max, lc + pol.local_content_lift));
-                }
-            }
-        }
-        lap(Phase::tables);
-        yearly_selections(year);
-        lap(Phase::yearly);
-    }
-
-    // 4. What a kWh displaced is worth, what it costs, per (sector, technology).
-    std::vector<Unit> unit(static_cast<std::size_t>(S) * uT);
-    std::vector<double> share(static_cast<std::size_t>(S) * uT);
-    // Probability over the step of becoming aware (or, in bass mode, of adopting):
-    // [sector, technology][assisted], so the firm loop does no transcendental math.
-    std::vector<std::array<double, 2>> aware_prob(static_cast<std::size_t>(S) * uT);
-    for (int s = 0; s < S; ++s) {
-        const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
-        const double g = growth[static_cast<std::size_t>(s)];
-        std::int64_t firms = 0;
-        for (int z = 0; z < kSizeClasses; ++z) firms += n_sz[sz(s, z)];
-        for (int k = 0; k < T; ++k) {
-            const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-            const bool heat = tech.acts_on == Carrier::heat;
-            const double value = heat ? pf[static_cast<std::size_t>(s)] + carbon_h * eff[static_cast<std::size_t>(s)]
-                                      : pe + carbon_e * efe;
-            const double extra_cost = tech.extra_electricity * (pe + carbon_e * efe);
-            const double co2 = (heat ? eff[static_cast<std::size_t>(s)] : efe) - tech.extra_electricity * efe;
-            Unit& u = unit[static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k)];
-            u.saving = value - extra_cost - tech.opex / tech.yield;
-            u.cost = capex[static_cast<std::size_t>(k)] / tech.yield;
-            u.co2 = co2;
-            u.demand = g * (heat ? sec.heat_intensity : sec.electricity_intensity);
-            std::int64_t a = 0;
-            for (int z = 0; z < kSizeClasses; ++z) a += adopters[szk(s, z, k)];
-            const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
-            share[sk] = firms > 0 ? static_cast<double>(a) / static_cast<double>(firms) : 0.0;
-        }
-    }
-    // Annuity factors per (sector, size, credit, technology): the hurdle rate rises
-    // for firms without credit.
-    std::vector<double> af(nszk * 2);
-    for (int s = 0; s < S; ++s)
-        for (int z = 0; z < kSizeClasses; ++z)
-            for (int k = 0; k < T; ++k)
-                for (int cr = 0; cr < 2; ++cr) {
-                    const double h = sc.sectors[static_cast<std::size_t>(s)].hurdle_rate[static_cast<std::size_t>(z)] +
-                                     (cr ? 0.0 : sc.decision.no_credit_premium);
-                    af[szk(s, z, k) * 2 + static_cast<std::size_t>(cr)] =
-                        finance::annuity_factor(h, sc.technologies[static_cast<std::size_t>(k)].lifetime);
-                }
-    // Active instruments that enter the firm's economics.
-    struct Loan {
-        const Policy* pol;
-        std::vector<double> value;  // per (sz) for firms with credit: 1 - PV(payments)
-    };
-    std::vector<Loan> loans;
-    std::vector<int> programmes;
-    double ta_lift = 0;
-    for (int p = 0; p < P; ++p) {
-        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
-        if (!pol.active(year)) continue;
-        if (is_budgeted(pol.type)) programmes.push_back(p);
-        if (pol.type == PolicyType::technical_assistance) ta_lift = std::max(ta_lift, pol.awareness_lift);
-        if (pol.type == PolicyType::concessional_loan) {
-            Loan l{&pol, std::vector<double>(nsz)};
-            for (int s = 0; s < S; ++s)
-                for (int z = 0; z < kSizeClasses; ++z)
-                    l.value[sz(s, z)] = finance::concessional_loan_value(
-                        sc.sectors[static_cast<std::size_t>(s)].hurdle_rate[static_cast<std::size_t>(z)],
-                        pol.interest, pol.tenor);
-            loans.push_back(std::move(l));
-        }
-    }
-
-    for (int s = 0; s < S; ++s)
-        for (int k = 0; k < T; ++k) {
-            const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-            const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
-            const double h = tech.bass_p + tech.bass_q * share[sk];
-            aware_prob[sk] = {finance::hazard_probability(h, dt), finance::hazard_probability(h + ta_lift, dt)};
-        }
-
-    const Decision& dec = sc.decision;
-    const double dtl = dt;
-    // No curve exceeds its maximum (logistic: max_rate; max-market-share: speed x
-    // the curve's top): a draw at or above that step probability cannot adopt or
-    // apply whatever the economics, so the economics are skipped.
-    double curve_max = dec.max_rate;
-    if (dec.rule == DecisionRule::max_market_share) {
-        double top = 0;
-        for (double v : dec.mms_curve.values) top = std::max(top, v);
-        curve_max = dec.speed * top;
-    }
-    const double p_ceiling = finance::step_probability(curve_max, dtl);
-    // Annual adoption probability of an aware firm, from its economics.
-    auto adoption_probability = [&](double outlay, double annual_saving, double af_h, double loan_gain) {
-        double annual;
-        if (dec.rule == DecisionRule::max_market_share) {
-            const double pb = finance::simple_payback(outlay, annual_saving);
-            annual = dec.speed * (std::isfinite(pb) ? dec.mms_curve.at(pb) : 0.0);
-        } else {
-            const double npv = annual_saving * af_h - outlay + loan_gain;
-            const double pi = outlay > 0 ? npv / outlay : kBigIndex;
-            annual = dec.max_rate / (1.0 + std::exp(-dec.steepness * (pi - dec.midpoint)));
-        }
-        return finance::step_probability(annual, dtl);
-    };
-
-    // Instruments a (sector, size, technology) cell is eligible for on its fixed
-    // criteria; what depends on the firm (label, project size, credit) is checked in
-    // the loop. Offsets into flat lists, so the hot loop scans only what can apply.
-    std::vector<std::uint32_t> prog_begin(nszk + 1, 0), loan_begin(nszk + 1, 0);
-    std::vector<std::uint16_t> prog_list, loan_list;
-    auto statically_eligible = [&](const Eligibility& e, int s, int z, int k) {
-        return contains(e.size_classes, z) && contains(e.sectors, s) && contains(e.technologies, k);
-    };
-    for (int s = 0; s < S; ++s)
-        for (int z = 0; z < kSizeClasses; ++z)
-            for (int k = 0; k < T; ++k) {
-                const std::size_t c = szk(s, z, k);
-                for (int p : programmes)
-                    if (statically_eligible(sc.policies[static_cast<std::size_t>(p)].eligible, s, z, k))
-                        prog_list.push_back(static_cast<std::uint16_t>(p));
-                for (std::size_t l = 0; l < loans.size(); ++l)
-                    if (statically_eligible(loans[l].pol->eligible, s, z, k))
-                        loan_list.push_back(static_cast<std::uint16_t>(l));
-                prog_begin[c + 1] = static_cast<std::uint32_t>(prog_list.size());
-                loan_begin[c + 1] = static_cast<std::uint32_t>(loan_list.size());
-            }
-
-    lap(Phase::tables);
-    // 5. The firm pass: each firm reads its own state and this step's read-only
-    //    tables, writes only its own state and its block's flows and lists. One
-    //    Philox call serves two technologies (awareness and decision uniforms for each).
-    const std::uint64_t seed = sc.run.seed;
-    const std::uint32_t run = sc.run.run_index;
-    std::vector<int> life_steps(uT);
-    for (int k = 0; k < T; ++k) life_steps[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
-    // The same tests as u01(w) < p on the raw 32-bit words: (w + 0.5) 2^-32 < p
-    // exactly when w < ceil(p 2^32 - 0.5) (both sides exact in double). Awareness
-    // here, adoption in bass mode.
-    auto word_threshold = [](double p) { return static_cast<std::uint64_t>(std::ceil(std::ldexp(p, 32) - 0.5)); };
-    std::vector<std::array<std::uint64_t, 2>> aware_thr(aware_prob.size());
-    for (std::size_t j = 0; j < aware_prob.size(); ++j)
-        aware_thr[j] = {word_threshold(aware_prob[j][0]), word_threshold(aware_prob[j][1])};
-    const std::uint64_t ceiling_thr = word_threshold(p_ceiling);
-    std::vector<std::uint8_t> is_grant(uP);
-    for (int p = 0; p < P; ++p)
-        is_grant[static_cast<std::size_t>(p)] = sc.policies[static_cast<std::size_t>(p)].type == PolicyType::capex_grant;
-#pragma omp parallel for schedule(dynamic, 4)
-    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
-        const auto ub = static_cast<std::uint64_t>(b);
-        const std::size_t slot = ub - own.first;
-        auto& apps = block_apps[slot];
-        auto& pending = block_pending[slot];
-        Flow* const flow = block_flows(ub);
-        apps.clear();
-        pending.clear();
-        // Locals, so that writes through the byte columns do not force the compiler
-        // to reload the model's members in the inner loop.
-        const int nT = T;
-        const int tnow = t;
-        std::uint16_t* const adopted_col = f.adopted_step.data();
-        std::uint8_t* const status_col = f.status.data();
-        const std::uint64_t first = f.first;
-        const std::uint16_t* const sector_col = f.sector.data();
-        const std::uint8_t* const size_col = f.size_class.data();
-        const std::uint8_t* const flags_col = f.flags.data();
-        const float* const output_col = f.output.data();
-        const float* const intensity_col = f.intensity.data();
-        const Technology* const techs = sc.technologies.data();
-        const int* const life = life_steps.data();
-        const std::array<std::uint64_t, 2>* const athr = aware_thr.data();
-        const Unit* const units = unit.data();
-        if (bass) {
-            bass_pass(ub, flow, unit, aware_thr, ta_lift > 0);
-            continue;
-        }
-        // The draws of (firm, pair of technologies) come from batched Philox calls,
-        // a chunk of firms at a time, once the chunk has a firm with something to decide.
-        thread_local std::vector<std::uint32_t> draws;
-        const std::size_t pairs = (uT + 1) / 2;
-        draws.resize(pairs * kDrawChunk * 4);
-        std::uint64_t chunk = ~std::uint64_t{0};  // first firm of the chunk whose draws are held
-        for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
-            const std::uint64_t li = i - first;
-            std::uint16_t* const adopted = adopted_col + li * static_cast<std::uint64_t>(nT);
-            // Firms with every technology in service have nothing to decide: check
-            // that before loading anything else about them.
-            bool busy = true;
-            for (int k = 0; k < nT && busy; ++k)
-                busy = adopted[k] != kNotAdopted && tnow - adopted[k] < life[k];
-            if (busy) continue;
-            if (chunk == ~std::uint64_t{0} || i - chunk >= kDrawChunk) {
-                chunk = i - (i - ub * kFirmBlock) % kDrawChunk;
-                const std::uint64_t n = std::min(kDrawChunk, block_end(ub) - chunk);
-                for (std::size_t m = 0; m < pairs; ++m)
-                    philox_fill(seed, run, static_cast<std::uint32_t>(chunk), static_cast<std::uint32_t>(tnow),
-                                purpose_word(Purpose::firm_step, static_cast<std::uint32_t>(m)), n,
-                                &draws[m * kDrawChunk * 4]);
-            }
-            const int s = sector_col[li], z = size_col[li];
-            const std::uint8_t fl = flags_col[li];
-            const int credit = (fl & firm_flag::credit) ? 1 : 0;
-            const bool is_labelled = (fl & firm_flag::labelled) != 0;
-            const double scale = static_cast<double>(output_col[li]) * static_cast<double>(intensity_col[li]);
-            const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
-            const auto firm = static_cast<std::uint32_t>(i);
-            const std::uint32_t* const my_draws = &draws[(i - chunk) * 4];
-            const std::size_t cell0 = szk(s, z, 0);
-            for (int k = 0; k < nT; ++k) {
-                const std::size_t idx = li * static_cast<std::size_t>(nT) + static_cast<std::size_t>(k);
-                const Technology& tech = techs[k];
-                if (adopted[k] != kNotAdopted) {
-                    if (tnow - adopted[k] < life[k]) continue;
-                    adopted[k] = kNotAdopted;  // retired; the firm may re-equip
-                }
-                // technologies 2m and 2m+1 share the draw of pair m
-                const std::uint32_t* const w =
-                    my_draws + static_cast<std::size_t>(k / 2) * kDrawChunk * 4 + static_cast<std::size_t>(k % 2) * 2;
-                const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
-                const std::size_t cell = cell0 + static_cast<std::size_t>(k);
-                std::uint8_t& st = status_col[idx];
-                if (!(st & tech_status::aware)) {
-                    if (w[0] >= athr[sk][helped]) continue;
-                    st |= tech_status::aware;
-                    ++flow[cell].aware;
-                }
-                if (w[1] >= ceiling_thr) continue;
-                const double u = u01(w[1]);
-                const Unit& un = units[sk];
-                const double kwh = tech.savings_fraction * scale * un.demand;
-                if (kwh <= 0) continue;
-                const double capex_f = kwh * un.cost;
-                const double saving = kwh * un.saving;
-                const double af_h = af[cell * 2 + static_cast<std::size_t>(credit)];
-                // the first eligible concessional loan, for firms with credit
-                const Loan* loan = nullptr;
-                if (credit) {
-                    for (std::uint32_t j = loan_begin[cell]; j < loan_begin[cell + 1]; ++j) {
-                        const Loan& l = loans[loan_list[j]];
-                        const Eligibility& e = l.pol->eligible;
-                        if ((!e.labelled_only || is_labelled) && capex_f >= e.min_project_capex) {
-                            loan = &l;
-                            break;
-                        }
-                    }
-                }
-                // Probability of adopting with `support`, and the financing it implies.
-                struct Terms {
-                    double probability, loan, capital_yr;
-                };
-                auto terms = [&](double support) {
-                    const double outlay = capex_f - support;
-                    double lent = 0, gain = 0;
-                    if (loan) {
-                        lent = loan->pol->loan_share * outlay;
-                        if (loan->pol->cap_per_firm > 0) lent = std::min(lent, loan->pol->cap_per_firm);
-                        gain = lent * loan->value[sz(s, z)];
-                    }
-                    return Terms{adoption_probability(outlay, saving, af_h, gain), lent, (outlay - gain) / af_h};
-                };
-                const Terms plain = terms(0.0);
-                bool applied = false;
-                for (std::uint32_t j = prog_begin[cell]; j < prog_begin[cell + 1]; ++j) {
-                    const int p = prog_list[j];
-                    const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
-                    if (pol.eligible.labelled_only && !is_labelled) continue;
-                    if (capex_f < pol.eligible.min_project_capex) continue;
-                    double support = pol.rate * capex_f;
-                    if (pol.cap_per_firm > 0) support = std::min(support, pol.cap_per_firm);
-                    const Terms with = terms(support);
-                    if (u >= with.probability) continue;
-                    Pending pend;
-                    pend.loan = with.loan;
-                    pend.capital_yr = with.capital_yr;
-                    pend.refused_loan = plain.loan;
-                    pend.refused_capital_yr = plain.capital_yr;
-                    pend.adopt_if_refused = u < plain.probability;
-                    // the lottery key: its own draw, needed only by applicants
-                    const auto lw = philox_words(seed, run, firm, static_cast<std::uint32_t>(t),
-                                                 purpose_word(Purpose::lottery, static_cast<std::uint32_t>(k)));
-                    Application app;
-                    app.firm = firm;
-                    app.tech = static_cast<std::uint8_t>(k);
-                    app.programme = static_cast<std::uint16_t>(p);
-                    app.support = support;
-                    app.co2_per_mad = support > 0 ? kwh * un.co2 * tech.lifetime / support
-                                                  : std::numeric_limits<double>::infinity();
-                    app.key = key64(lw[0], lw[1]);
-                    apps.push_back(app);
-                    pending.push_back(pend);
-                    applied = true;
-                    break;
-                }
-                if (!applied && u < plain.probability) {
-                    adopted[k] = static_cast<std::uint16_t>(tnow);
-                    flow[cell].adopt(kwh, capex_f, plain.loan, plain.capital_yr);
-                }
-            }
-        }
-    }
-    if (bass) bass_open_built = true;
-
-    lap(Phase::firm_pass);
-    // 6. Budgets: applications gathered in firm order, served programme by programme.
-    //    Across ranks: every rank contributes its blocks' applications (in block
-    //    order) and receives everyone's in rank order = block order, so all ranks
-    //    hold the same list and make the same allocation.
-    //    In one process the applications stay in their blocks' lists.
-    std::vector<Application> apps;  // split runs: every rank's, in rank order
+// 5. Budgets bind: applications gathered in firm order, served programme by programme.
+//    Across ranks: every rank contributes its blocks' applications (in block
+//    order) and receives everyone's in rank order = block order, so all ranks
+//    hold the same list and make the same allocation.
+//    In one process the applications stay in their blocks' lists.
+BudgetQueue Model::State::budgets(const StepTables& tab) {
+    BudgetQueue queue;
     std::vector<std::span<Application>> lists;
-    std::size_t own_at = 0;         // split runs: where this rank's applications start in `apps`
-    if (split() && !programmes.empty()) {
+    if (split() && !tab.programmes.empty()) {
         std::vector<Application> mine;
         for (const auto& v : block_apps) mine.insert(mine.end(), v.begin(), v.end());
-        apps = gather(mine.data(), mine.size(), &own_at);
-        lists.emplace_back(apps);
+        queue.all = gather(mine.data(), mine.size(), &queue.own_at);
+        lists.emplace_back(queue.all);
     } else {
         for (auto& v : block_apps) lists.emplace_back(v);
     }
     // Programmes are independent (each its applications and its budget): one thread
     // per programme.
+    const auto& programmes = tab.programmes;
     std::vector<AllocationOutcome> outcomes(programmes.size());
 #pragma omp parallel for schedule(dynamic, 1) if (programmes.size() > 1)
     for (std::size_t j = 0; j < programmes.size(); ++j) {
         const auto up = static_cast<std::size_t>(programmes[j]);
         outcomes[j] = allocate_budget(lists, static_cast<std::uint16_t>(up), sc.policies[up].order, remaining[up]);
     }
+    const auto ts = static_cast<std::size_t>(t), uP = static_cast<std::size_t>(P);
     for (std::size_t j = 0; j < programmes.size(); ++j) {
         const auto up = static_cast<std::size_t>(programmes[j]);
         const AllocationOutcome& out = outcomes[j];
@@ -787,58 +857,98 @@ void Model::State::do_step() {
         rec.served[ts * uP + up] += static_cast<std::int64_t>(out.served);
         rec.unserved[ts * uP + up] = static_cast<std::int64_t>(out.unserved);
     }
-    for (int p = 0; p < P; ++p) rec.budget_available[ts * uP + static_cast<std::size_t>(p)] = available[static_cast<std::size_t>(p)];
+    for (std::size_t up = 0; up < uP; ++up) rec.budget_available[ts * uP + up] = available[up];
+    return queue;
+}
 
-    lap(Phase::budgets);
-    // 7. Settle the applications in their blocks (in parallel), then add the blocks'
-    //    flows in block order and apply them to the stocks.
-    std::vector<std::size_t> app_at(block_apps.size(), own_at);  // split runs: each own block's first in `apps`
+// 6. Settlement of the applications, in their blocks (in parallel): a served
+//    applicant adopts with its support, a refused one decides without
+//    (adopt_if_refused).
+void Model::State::settle(const StepTables& tab, const BudgetQueue& queue) {
+    if (tab.programmes.empty()) return;
+    // split runs: where each own block's applications start in `queue.all`
+    std::vector<std::size_t> app_at(block_apps.size(), queue.own_at);
     for (std::size_t slot = 1; slot < block_apps.size(); ++slot) app_at[slot] = app_at[slot - 1] + block_apps[slot - 1].size();
-    if (!programmes.empty()) {
+    const auto uT = static_cast<std::size_t>(T);
 #pragma omp parallel for schedule(dynamic, 4)
-        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
-            const auto ub = static_cast<std::uint64_t>(b);
-            const std::size_t slot = ub - own.first;
-            Flow* const flow = block_flows(ub);
-            const auto& pending = block_pending[slot];
-            for (std::size_t j = 0; j < pending.size(); ++j) {
-                const Application& app = split() ? apps[app_at[slot] + j] : block_apps[slot][j];
-                const Pending& pend = pending[j];
-                if (!app.served && !pend.adopt_if_refused) continue;
-                const std::uint64_t li = app.firm - f.first;
-                f.adopted_step[f.at(li, app.tech)] = static_cast<std::uint16_t>(t);
-                const int s = f.sector[li];
-                Flow& c = flow[szk(s, f.size_class[li], app.tech)];
-                // the project, as the firm pass computed it
-                const Unit& un = unit[static_cast<std::size_t>(s) * uT + app.tech];
-                const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
-                const double kwh = sc.technologies[app.tech].savings_fraction * scale * un.demand;
-                const double capex_f = kwh * un.cost;
-                if (app.served) {
-                    c.adopt(kwh, capex_f, pend.loan, pend.capital_yr);
-                    (is_grant[app.programme] ? c.grant : c.fund) += app.support;
-                } else {
-                    c.adopt(kwh, capex_f, pend.refused_loan, pend.refused_capital_yr);
-                }
+    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+        const auto ub = static_cast<std::uint64_t>(b);
+        const std::size_t slot = ub - own.first;
+        Flow* const flow = block_flows(ub);
+        const auto& pending = block_pending[slot];
+        for (std::size_t j = 0; j < pending.size(); ++j) {
+            const Application& app = split() ? queue.all[app_at[slot] + j] : block_apps[slot][j];
+            const Pending& pend = pending[j];
+            if (!app.served && !pend.adopt_if_refused) continue;
+            const std::uint64_t li = app.firm - f.first;
+            f.adopted_step[f.at(li, app.tech)] = static_cast<std::uint16_t>(t);
+            const int s = f.sector[li];
+            Flow& c = flow[szk(s, f.size_class[li], app.tech)];
+            // the project, as the firm pass sized it
+            const Project project =
+                size_project(sc.technologies[app.tech].savings_fraction,
+                             static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]),
+                             tab.unit[static_cast<std::size_t>(s) * uT + app.tech]);
+            if (app.served) {
+                c.adopt(project.kwh, project.capex, pend.loan, pend.capital_yr);
+                (tab.is_grant[app.programme] ? c.grant : c.fund) += app.support;
+            } else {
+                c.adopt(project.kwh, project.capex, pend.refused_loan, pend.refused_capital_yr);
             }
         }
     }
-    lap(Phase::settle);
-    std::vector<Flow> total(nszk);
-    {
-        const Flow* all = flows.data();
-        std::vector<Flow> gathered;
-        if (split()) {
-            gathered = gather(flows.data(), flows.size());
-            all = gathered.data();
-        }
-        for (std::uint64_t b = split() ? 0 : own.first; b < (split() ? blocks : own.last); ++b) {
-            for (std::uint32_t j = 0; j < cell_n[b]; ++j) total[cell_lo[b] + j].add(all[j]);
-            all += cell_n[b];
-        }
+}
+
+// 7. Update and record: the blocks' flows added in block order and applied to the
+//    stocks; stocks at the end of the step and flows over it recorded; output grows
+//    over the step.
+void Model::State::record(const StepTables& tab) {
+    add_flows(sum_flows());
+    const std::size_t nszk = SZK(), base = static_cast<std::size_t>(t) * nszk;
+    for (std::size_t c = 0; c < nszk; ++c) {
+        rec.adopters[base + c] = adopters[c];
+        rec.aware[base + c] = aware[c];
+        rec.capacity[base + c] = capacity[c];
+        rec.displaced[base + c] = displaced[c] * dt / 1000.0;  // MWh over the step
     }
-    const std::size_t base = ts * nszk;
-    std::vector<std::int64_t> new_count(nszk, 0);
+    record_sectors(tab);
+    const auto ts = static_cast<std::size_t>(t), uT = static_cast<std::size_t>(T);
+    for (std::size_t k = 0; k < uT; ++k) {
+        rec.capex[ts * uT + k] = tab.capex[k];
+        rec.local_content[ts * uT + k] = local_content[k];
+    }
+    rec.elec_price[ts] = tab.pe;
+    rec.grid_ef[ts] = tab.efe * 1000.0;
+    rec.carbon_price[ts] = std::max(tab.carbon_e, tab.carbon_h);
+    rec.labelled[ts] = labelled;
+    rec.assisted[ts] = assisted;
+    for (int s = 0; s < S; ++s)
+        growth[static_cast<std::size_t>(s)] *=
+            std::pow(1.0 + sc.sectors[static_cast<std::size_t>(s)].output_growth.at(tab.y), dt);
+}
+
+// The step's flows per (sector, size, technology): every block's, added in block
+// order (from every rank in a split run).
+std::vector<Flow> Model::State::sum_flows() {
+    std::vector<Flow> total(SZK());
+    const Flow* all = flows.data();
+    std::vector<Flow> gathered;
+    if (split()) {
+        gathered = gather(flows.data(), flows.size());
+        all = gathered.data();
+    }
+    for (std::uint64_t b = split() ? 0 : own.first; b < (split() ? blocks : own.last); ++b) {
+        for (std::uint32_t j = 0; j < cell_n[b]; ++j) total[cell_lo[b] + j].add(all[j]);
+        all += cell_n[b];
+    }
+    return total;
+}
+
+// The step's flows into the stocks, the step's vintage (to retire it later) and the
+// flow records.
+void Model::State::add_flows(const std::vector<Flow>& total) {
+    const std::size_t nszk = SZK(), base = static_cast<std::size_t>(t) * nszk;
+    const auto uT = static_cast<std::size_t>(T);
     for (std::size_t c = 0; c < nszk; ++c) {
         const Flow& fl = total[c];
         aware[c] += fl.aware;
@@ -862,7 +972,7 @@ void Model::State::do_step() {
         v.extra += extra;
         v.opex += opex;
         v.capital += fl.capital_yr;
-        new_count[c] = fl.adopters;
+        rec.new_adopters[base + c] = fl.adopters;
         rec.inv_total[base + c] = fl.capex;
         rec.inv_private[base + c] = fl.capex - fl.grant - fl.fund;
         rec.loan[base + c] = fl.loan;
@@ -870,16 +980,13 @@ void Model::State::do_step() {
         rec.grant[base + c] = fl.grant;
         rec.fund[base + c] = fl.fund;
     }
+}
 
-    // 8. Record: stocks at the end of the step, flows over the step.
-    for (std::size_t c = 0; c < nszk; ++c) {
-        rec.adopters[base + c] = adopters[c];
-        rec.aware[base + c] = aware[c];
-        rec.new_adopters[base + c] = new_count[c];
-        rec.capacity[base + c] = capacity[c];
-        rec.displaced[base + c] = displaced[c] * dt / 1000.0;  // MWh over the step
-    }
-    const std::size_t base2 = ts * nsz;
+// Per (sector, size): output, energy bought (gross demand less what the equipment in
+// service displaces, plus its extra electricity), its cost and CO2, carbon paid and
+// the total production cost, over the step.
+void Model::State::record_sectors(const StepTables& tab) {
+    const std::size_t base = static_cast<std::size_t>(t) * SZ();
     for (int s = 0; s < S; ++s) {
         const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
         const double g = growth[static_cast<std::size_t>(s)];
@@ -896,34 +1003,18 @@ void Model::State::do_step() {
             const double out = out0_sz[c2] * g;
             const double elec = std::max(0.0, x_sz[c2] * g * sec.electricity_intensity - disp_e + extra);
             const double fuel = std::max(0.0, x_sz[c2] * g * sec.heat_intensity - disp_h);
-            const double co2_e = elec * efe, co2_h = fuel * eff[static_cast<std::size_t>(s)];
-            const double energy_cost = elec * pe + fuel * pf[static_cast<std::size_t>(s)];
-            const double carbon = co2_e * carbon_e + co2_h * carbon_h;
-            rec.output[base2 + c2] = out * dt;
-            rec.elec[base2 + c2] = elec * dt / 1000.0;
-            rec.fuel[base2 + c2] = fuel * dt / 1000.0;
-            rec.energy_cost[base2 + c2] = energy_cost * dt;
-            rec.carbon_cost[base2 + c2] = carbon * dt;
-            rec.co2[base2 + c2] = (co2_e + co2_h) * dt;
-            rec.total_cost[base2 + c2] = (sec.nonenergy_cost * out + energy_cost + carbon + equip) * dt;
+            const double co2_e = elec * tab.efe, co2_h = fuel * tab.eff[static_cast<std::size_t>(s)];
+            const double energy_cost = elec * tab.pe + fuel * tab.pf[static_cast<std::size_t>(s)];
+            const double carbon = co2_e * tab.carbon_e + co2_h * tab.carbon_h;
+            rec.output[base + c2] = out * dt;
+            rec.elec[base + c2] = elec * dt / 1000.0;
+            rec.fuel[base + c2] = fuel * dt / 1000.0;
+            rec.energy_cost[base + c2] = energy_cost * dt;
+            rec.carbon_cost[base + c2] = carbon * dt;
+            rec.co2[base + c2] = (co2_e + co2_h) * dt;
+            rec.total_cost[base + c2] = (sec.nonenergy_cost * out + energy_cost + carbon + equip) * dt;
         }
     }
-    for (int k = 0; k < T; ++k) {
-        rec.capex[ts * uT + static_cast<std::size_t>(k)] = capex[static_cast<std::size_t>(k)];
-        rec.local_content[ts * uT + static_cast<std::size_t>(k)] = local_content[static_cast<std::size_t>(k)];
-    }
-    rec.elec_price[ts] = pe;
-    rec.grid_ef[ts] = efe * 1000.0;
-    rec.carbon_price[ts] = std::max(carbon_e, carbon_h);
-    rec.labelled[ts] = labelled;
-    rec.assisted[ts] = assisted;
-
-    // 9. Output grows over the step.
-    for (int s = 0; s < S; ++s)
-        growth[static_cast<std::size_t>(s)] *=
-            std::pow(1.0 + sc.sectors[static_cast<std::size_t>(s)].output_growth.at(y), dt);
-    lap(Phase::records);
-    ++t;
 }
 
 Model::Model(Scenario scenario, Communicator* communicator)
@@ -941,13 +1032,10 @@ void Model::step() {
 }
 RunResult Model::result() const { return state_->result(); }
 std::vector<PhaseTime> Model::phase_times() const {
-    static constexpr const char* names[kPhases] = {
-        "tables (prices, learning, economics per cell)", "yearly selections (labels, assistance, audits)",
-        "firm pass", "budgets (queue, sort, serve; a thread per programme)", "settle applications",
-        "sum flows, stocks, record"};
-    static constexpr bool parallel[kPhases] = {false, true, true, true, true, false};
+    static constexpr bool parallel[kPhases] = {false, false, true, true, true, true, false};
     std::vector<PhaseTime> out;
-    for (std::size_t j = 0; j < kPhases; ++j) out.push_back({names[j], state_->phase_seconds[j], parallel[j]});
+    for (std::size_t j = 0; j < kPhases; ++j)
+        out.push_back({std::string(kPhaseNames[j]), state_->phase_seconds[j], parallel[j]});
     return out;
 }
 

@@ -2,10 +2,12 @@
 // Models side by side in one process are independent (no global state).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/communicator.hpp"
@@ -20,9 +22,16 @@ namespace greenshift {
 // bitwise identical for any number of threads.
 inline constexpr std::uint64_t kFirmBlock = 4096;
 
-// Where a run's step time goes, phase by phase (Model::phase_times).
-enum class Phase { tables, yearly, firm_pass, budgets, settle, records };
-inline constexpr std::size_t kPhases = 6;
+// The phases of a step, in order: the numbered steps of docs/model.md ("A step"),
+// each one method of the model (core/model.cpp). Model::phase_times says where a
+// run's step time goes, phase by phase.
+enum class Phase { retire, tables, yearly, firm_pass, budgets, settle, record };
+inline constexpr std::size_t kPhases = 7;
+inline constexpr std::array<std::string_view, kPhases> kPhaseNames{
+    "retirement (equipment at the end of its life)", "tables (prices, learning, economics per cell)",
+    "yearly (budgets, labels, assistance, audits)",  "firm pass",
+    "budgets (queue, sort, serve; a thread per programme)", "settle applications",
+    "sum flows, stocks, record"};
 struct PhaseTime {
     std::string name;
     double seconds = 0;

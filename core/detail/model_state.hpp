@@ -79,6 +79,75 @@ struct Vintage {
     double capacity = 0, displaced = 0, extra = 0, opex = 0, capital = 0;
 };
 
+// A firm's project for a technology: the energy it displaces and its capex. Sized
+// by the firm pass to decide, and again from the firm's columns when its application
+// is settled (the queue does not carry it); both must give the same bits.
+struct Project {
+    double kwh;    // energy displaced, kWh/yr
+    double capex;  // MAD
+};
+// `scale` is the firm's output x intensity factor.
+inline Project size_project(double savings_fraction, double scale, const Unit& u) {
+    const double kwh = savings_fraction * scale * u.demand;
+    return {kwh, kwh * u.cost};
+}
+
+// An active concessional loan and what it is worth to a firm with credit.
+struct Loan {
+    const Policy* pol;
+    std::vector<double> value;  // per (sector, size): 1 - PV(payments)
+};
+
+// The tables of step 2: everything the later phases read about this step, computed
+// once and read-only afterwards.
+struct StepTables {
+    double y = 0;           // decimal year at the start of the step
+    int year = 0;           // its calendar year
+    bool new_year = false;  // the first step of its year
+    double pe = 0;          // electricity price, MAD/kWh
+    double efe = 0;         // grid emission factor, tCO2/kWh
+    double carbon_e = 0, carbon_h = 0;  // carbon price on each carrier, MAD/tCO2
+    std::vector<double> pf, eff;        // per sector: mix-weighted fuel price (MAD/kWh), factor (tCO2/kWh)
+    std::vector<double> capex;          // per technology, after learning
+    std::vector<Unit> unit;             // [sector, technology]
+    std::vector<double> af;             // annuity factor at the hurdle rate, [sector, size, technology][credit]
+    // instruments
+    std::vector<Loan> loans;            // active concessional loans
+    std::vector<int> programmes;        // active budgeted programmes
+    std::vector<std::uint8_t> is_grant;  // per policy: a capex grant (else fund co-investment)
+    double ta_lift = 0;                 // largest awareness lift of the active technical assistance
+    // the programmes and loans a (sector, size, technology) cell c may use:
+    // prog_list[prog_begin[c] .. prog_begin[c + 1]), the same for loans
+    std::vector<std::uint32_t> prog_begin, loan_begin;
+    std::vector<std::uint16_t> prog_list, loan_list;
+    // draws: awareness (bass mode: adoption) thresholds on a 32-bit word,
+    // [sector, technology][assisted]; the decision ceiling; lives in steps
+    std::vector<std::array<std::uint64_t, 2>> aware_thr;
+    std::uint64_t ceiling_thr = 0;
+    std::vector<int> life_steps;
+    const Decision* decision = nullptr;
+    double dt = 1;
+
+    double adoption_probability(double outlay, double annual_saving, double af_h, double loan_gain) const;
+    const Loan* first_loan(std::size_t cell, bool labelled, double project_capex) const;
+};
+
+// Step 5's queue in a split run: every rank's applications in rank order (in one
+// process the applications stay in their blocks' lists and this is empty).
+struct BudgetQueue {
+    std::vector<Application> all;
+    std::size_t own_at = 0;  // where this rank's applications start in `all`
+};
+
+// What the firm pass knows of the firm it is on.
+struct FirmView {
+    std::uint32_t id;  // firm number
+    int sector, size;
+    int credit;        // 1 with access to credit
+    bool labelled;
+    double scale;      // output x intensity factor
+};
+
 // Flat byte packing of trivially copyable records, for the exchange between ranks.
 template <class T>
 void pack(std::vector<std::byte>& out, const T* data, std::size_t n) {
@@ -107,6 +176,9 @@ struct Model::State {
     using Pending = detail::Pending;
     using Unit = detail::Unit;
     using Vintage = detail::Vintage;
+    using StepTables = detail::StepTables;
+    using BudgetQueue = detail::BudgetQueue;
+    using FirmView = detail::FirmView;
 
     Scenario sc;
     FirmArrays f;
@@ -195,11 +267,31 @@ struct Model::State {
         }
         return all;
     }
-    std::array<double, kPhases> phase_seconds{};
+    std::array<double, kPhases> phase_seconds{};  // wall time per Phase, over the steps so far
+
+    // The step (core/model.cpp): one method per Phase, numbered as in docs/model.md.
     void do_step();
-    void bass_pass(std::uint64_t b, Flow* flow, const std::vector<Unit>& unit,
-                   const std::vector<std::array<std::uint64_t, 2>>& threshold, bool lift);
-    void yearly_selections(int year);
+    void retire();                                        // 1
+    StepTables tables() const;                            // 2
+    void tables_prices(StepTables& tab) const;
+    void tables_economics(StepTables& tab) const;
+    void tables_instruments(StepTables& tab) const;
+    void tables_draws(StepTables& tab) const;
+    void yearly(int year);                                // 3
+    void select(int p, int year);
+    void select_candidates(int p, int year);
+    void audit(int p);
+    void firm_pass(const StepTables& tab);                // 4
+    void firm_block(std::uint64_t b, const StepTables& tab);
+    void decide(const StepTables& tab, const FirmView& firm, int k, double u, std::uint16_t& adopted, Flow& flow,
+                std::vector<Application>& apps, std::vector<Pending>& pending) const;
+    void bass_pass(std::uint64_t b, Flow* flow, const StepTables& tab);
+    BudgetQueue budgets(const StepTables& tab);           // 5
+    void settle(const StepTables& tab, const BudgetQueue& queue);  // 6
+    void record(const StepTables& tab);                   // 7
+    std::vector<Flow> sum_flows();
+    void add_flows(const std::vector<Flow>& total);
+    void record_sectors(const StepTables& tab);
 
     // The result (core/model_result.cpp): coordinates, then the variables in the
     // order of the file.
