@@ -1,15 +1,24 @@
 #include "batch/parts.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "batch/run_codec.hpp"
 #include "greenshift/version.hpp"
 #include "io/hdf5.hpp"
 #include "io/input_error.hpp"
+#include "io/publish.hpp"
 #include "io/run_writer.hpp"
 
 namespace greenshift {
@@ -227,5 +236,126 @@ const PartFile& PartIndex::part(std::uint32_t run) {
 
 RunResult PartIndex::layout(std::uint32_t run) { return part(run).layout(run); }
 RunResult PartIndex::run(std::uint32_t run) { return part(run).run(run); }
+
+// --- the parts folder ---
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Files greenshift puts in a parts folder; nothing else is ever removed from it.
+bool is_ours(const std::string& name) {
+    if (name == "identity" || name == "batch.yaml" || name == "lock" || name == "batch.h5.tmp") return true;
+    if (is_part_file_name(name, true)) return true;
+    return name.ends_with(".tmp") && (name.rfind("identity", 0) == 0 || name.rfind("batch.yaml", 0) == 0);
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) throw OutputError("cannot write " + tmp);
+    }
+    publish_file(tmp, path, {.replace = true});
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string text = s.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+PartsLock::PartsLock(const std::string& dir) {
+    const std::string path = dir + "/lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw OutputError("cannot create " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd_);
+        throw OutputError(dir + " is in use by another greenshift process (running this batch); wait for it or "
+                                "stop it first");
+    }
+}
+
+PartsLock::~PartsLock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+PartsLock::PartsLock(PartsLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+void refuse_foreign_files(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (!is_ours(entry.path().filename().string()))
+            throw OutputError(dir + " holds " + entry.path().filename().string() +
+                              ", which greenshift did not write; remove the folder yourself if it may go");
+}
+
+void remove_parts(const std::string& dir, const PartsLock&) {
+    refuse_foreign_files(dir);
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) fs::remove(entry.path(), ec);
+    fs::remove(dir, ec);
+    if (ec) throw OutputError("cannot remove " + dir + ": " + ec.message());
+}
+
+void discard_parts(const std::string& dir) {
+    refuse_foreign_files(dir);  // before the lock file is created
+    const PartsLock lock(dir);
+    remove_parts(dir, lock);
+}
+
+PartsLock open_parts_folder(const std::string& dir, const std::string& identity, const std::string& resolved_text) {
+    std::error_code ec;
+    fs::create_directory(dir, ec);
+    if (ec) throw OutputError("cannot create " + dir + ": " + ec.message());
+    PartsLock lock(dir);
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().filename().string().ends_with(".tmp")) fs::remove(entry.path(), ec);
+    if (!fs::exists(dir + "/identity", ec)) {
+        write_text_atomically(dir + "/batch.yaml", resolved_text);
+        write_text_atomically(dir + "/identity", identity + "\n");
+    }
+    return lock;
+}
+
+std::string parts_identity(const std::string& dir) {
+    const std::string path = dir + "/identity";
+    std::error_code ec;
+    return fs::exists(path, ec) ? read_text(path) : std::string();
+}
+
+PartIndex scan_parts(const std::string& dir, const std::string& identity,
+                     const std::function<void(const std::string&)>& warn) {
+    PartIndex saved(identity);
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (is_part_file_name(name)) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+        const std::string path = dir + "/" + name;
+        try {
+            const std::unique_ptr<PartFile> part = PartFile::open(path, identity);
+            if (part_file_name(part->runs().front()) != name)
+                throw InputError(path, 0, 0, "holds runs from " + std::to_string(part->runs().front()) +
+                                                 ", not what its name says");
+            part->verify();
+            saved.add(path, part->runs());
+        } catch (const std::exception& e) {
+            if (warn) warn(path + " is unreadable (" + e.what() + "); computing its runs again");
+            fs::remove(path, ec);
+        }
+    }
+    return saved;
+}
 
 }  // namespace greenshift

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -94,5 +95,47 @@ private:
     std::map<std::uint32_t, std::string> where_;
     std::vector<std::unique_ptr<PartFile>> open_;  // most recently used last
 };
+
+// --- the parts folder, OUTPUT.parts/: the parts, `identity` (the batch's digest),
+// `batch.yaml` (the resolved batch) and `lock` ---
+
+// An exclusive lock on a parts folder (its file `lock`) for the lifetime of the
+// object, so that two processes never write the same batch. flock() locks die with
+// the process: a batch killed with SIGKILL leaves no stale lock. Throws OutputError
+// when another process holds it.
+class PartsLock {
+public:
+    explicit PartsLock(const std::string& dir);
+    ~PartsLock();
+    PartsLock(PartsLock&& other) noexcept;
+    PartsLock(const PartsLock&) = delete;
+    PartsLock& operator=(const PartsLock&) = delete;
+    PartsLock& operator=(PartsLock&&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+// Throws OutputError when `dir` holds a file greenshift does not write there: such a
+// folder is refused, never emptied.
+void refuse_foreign_files(const std::string& dir);
+// Removes the parts folder `dir`, whose lock the caller holds (greenshift's files only).
+void remove_parts(const std::string& dir, const PartsLock& held);
+// Removes the parts folder of a batch no process is running. A folder that is
+// refused is left exactly as it was (no lock file added).
+void discard_parts(const std::string& dir);
+
+// Creates the parts folder `dir` of a batch if it is missing and locks it; removes
+// leftover temporaries; writes `batch.yaml` and `identity` once, durably.
+PartsLock open_parts_folder(const std::string& dir, const std::string& identity, const std::string& resolved_text);
+// The identity written in parts folder `dir`; "" when it has none.
+std::string parts_identity(const std::string& dir);
+
+// The runs saved in `dir`: every part of batch `identity`, read back whole (checksums
+// and decoding). A part that does not read back, or is not named for its smallest
+// run (a new part could replace it), is reported to `warn`, removed, and its runs
+// are left to compute again.
+PartIndex scan_parts(const std::string& dir, const std::string& identity,
+                     const std::function<void(const std::string&)>& warn);
 
 }  // namespace greenshift

@@ -1,9 +1,6 @@
 #include "batch/runner.hpp"
 
-#include <fcntl.h>
 #include <omp.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -12,16 +9,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -42,86 +35,7 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string errno_text() { return std::strerror(errno); }
-
-// Files greenshift puts in a parts folder; nothing else is ever removed from it.
-bool is_ours(const std::string& name) {
-    if (name == "identity" || name == "batch.yaml" || name == "lock" || name == "batch.h5.tmp") return true;
-    if (is_part_file_name(name, true)) return true;
-    return name.ends_with(".tmp") && (name.rfind("identity", 0) == 0 || name.rfind("batch.yaml", 0) == 0);
-}
-
-// An exclusive lock on the parts folder for the lifetime of the object, so two
-// processes never write the same batch. flock() locks die with the process, so a
-// batch killed with SIGKILL leaves no stale lock behind.
-class PartsLock {
-public:
-    explicit PartsLock(const std::string& dir) {
-        const std::string path = dir + "/lock";
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) throw OutputError("cannot create " + path + ": " + errno_text());
-        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-            ::close(fd_);
-            throw OutputError(dir + " is in use by another greenshift process (running this batch); wait for it or "
-                                    "stop it first");
-        }
-    }
-    ~PartsLock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    PartsLock(const PartsLock&) = delete;
-    PartsLock& operator=(const PartsLock&) = delete;
-
-private:
-    int fd_ = -1;
-};
-
-// A parts folder holding anything greenshift did not write is refused, not emptied.
-void refuse_foreign_files(const std::string& dir) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec))
-        if (!is_ours(entry.path().filename().string()))
-            throw OutputError(dir + " holds " + entry.path().filename().string() +
-                              ", which greenshift did not write; remove the folder yourself if it may go");
-}
-
-// Removes a parts folder whose lock the caller holds: only the files greenshift
-// writes there.
-void remove_parts(const std::string& dir, const PartsLock&) {
-    refuse_foreign_files(dir);
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) fs::remove(entry.path(), ec);
-    fs::remove(dir, ec);
-    if (ec) throw OutputError("cannot remove " + dir + ": " + ec.message());
-}
-
-// Removes the parts folder of a batch no process is running. A folder that is
-// refused is left exactly as it was: checked before the lock file is created.
-void discard_parts(const std::string& dir) {
-    refuse_foreign_files(dir);
-    const PartsLock lock(dir);
-    remove_parts(dir, lock);
-}
-
-void write_text_atomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) throw OutputError("cannot write " + tmp);
-    }
-    publish_file(tmp, path, {.replace = true});
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    std::string text = s.str();
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
-}
+// --- resume rules ---
 
 // The batch identity stored in an existing output, "" when it has none (a run
 // file). Refuses files that greenshift did not write.
@@ -147,6 +61,55 @@ std::string short_digest(const std::string& d) { return d.size() > 16 ? d.substr
                       ": the batch file or its scenario changed. Restore it to resume, or use --force to discard "
                       "the old runs and start over");
 }
+
+std::string batch_kind(const std::string& shard) { return shard.empty() ? "the whole batch" : "shard " + shard; }
+
+// What an existing output and parts folder mean for this call, checked before
+// anything is created. Throws OutputError when they may not be used or replaced;
+// returns true when `--resume` finds the output already complete (its leftover parts
+// folder, from a kill after the output was published, is removed).
+bool output_already_complete(const BatchPlan& plan, const BatchOptions& options, const std::string& parts) {
+    const std::string& output = options.output;
+    // --resume keeps a finished output, --force replaces it; neither may be an input.
+    check_output_target(output, options.resume || options.force, {plan.file, plan.scenario_file});
+    std::error_code ec;
+    const bool output_exists = fs::exists(fs::symlink_status(output, ec));
+    const bool parts_exist = fs::exists(fs::symlink_status(parts, ec));
+    if (parts_exist && !fs::is_directory(parts, ec))
+        throw OutputError(parts + " exists and is not a folder; remove it");
+    if (!options.resume && !options.force && parts_exist)
+        throw OutputError(parts + " holds the runs of an interrupted batch; use --resume to continue it, or "
+                                  "--force to discard them and start over");
+    if (!options.resume) return false;
+    if (output_exists) {
+        const std::string theirs = output_identity(output);
+        if (theirs != plan.identity) refuse_other_batch(output, theirs, plan);
+        const std::string theirs_shard = output_shard(output);
+        const std::string ours_shard = options.shard.active() ? options.shard.text() : "";
+        if (theirs_shard != ours_shard)
+            throw OutputError(output + " is " + batch_kind(theirs_shard) + ", not " + batch_kind(ours_shard) +
+                              "; give another output name, or use --force to replace it");
+        if (parts_exist) discard_parts(parts);
+        return true;
+    }
+    if (parts_exist) {
+        const std::string theirs = parts_identity(parts);
+        if (theirs != plan.identity) refuse_other_batch(parts, theirs.empty() ? "unknown" : theirs, plan);
+    }
+    return false;
+}
+
+// Bad input shows before anything is created: one scenario per variant.
+void check_variant_scenarios(const BatchPlan& plan, const ScenarioForRun& scenario_for) {
+    std::vector<bool> checked(plan.variants.size(), false);
+    for (const RunSpec& r : plan.runs)
+        if (!checked.at(r.variant)) {
+            (void)scenario_for(r);
+            checked[r.variant] = true;
+        }
+}
+
+// --- scheduling and saving ---
 
 // Saves finished runs as parts, on a thread of its own that mostly waits for the
 // disk (group commit): it writes every run waiting into one part under a temporary
@@ -278,6 +241,206 @@ private:
     std::thread thread_;  // last: starts once the rest is set up
 };
 
+// Computes the pending runs and saves each as it finishes. One queue serves this
+// process's threads and the workers, so that whoever is idle takes the next run
+// (dynamic load balancing). Small runs run one per task, one thread each, `threads`
+// at a time; large runs wait, then take every thread one at a time, so the total
+// never exceeds it. The threads that compute only encode a finished run; the saver
+// thread writes parts, syncs and renames them (batch/parts.hpp).
+class Schedule {
+public:
+    Schedule(const BatchPlan& plan, const ScenarioForRun& scenario_for, const BatchOptions& options, RunBlock block,
+             std::vector<std::uint32_t> pending, const std::string& parts, PartIndex& saved, BatchReport& report)
+        : plan_(plan),
+          scenario_for_(scenario_for),
+          options_(options),
+          block_(block),
+          pending_(std::move(pending)),
+          saved_(saved),
+          report_(report),
+          p0_(Clock::now()),
+          saver_(parts, plan.identity, options.part_seconds, options.part_runs,
+                 [this](const std::string& path, const std::vector<std::uint32_t>& runs, std::uint32_t elsewhere,
+                        double seconds) { on_saved(path, runs, elsewhere, seconds); }) {
+        progress_.total = report.total;
+        progress_.done = report.already_done;
+        progress_.to_compute = static_cast<std::uint32_t>(pending_.size());
+        if (options.progress) options.progress(progress_);
+    }
+
+    // Computes every pending run, or until a stop; everything finished is saved. On
+    // an error the runs finished before it are saved too (for --resume), then it is
+    // rethrown.
+    void run() {
+        try {
+            if (options_.workers == nullptr)
+                compute_here();
+            else
+                compute_with_workers();
+        } catch (...) {
+            try {
+                saver_.finish();
+            } catch (...) {
+            }
+            throw;
+        }
+        saver_.finish();  // everything saved (or the saver's error)
+        report_.compute_seconds = since(p0_);
+    }
+
+private:
+    bool stopped() const { return failed_.load() || (options_.stop != nullptr && options_.stop->load() != 0); }
+
+    std::optional<std::uint32_t> next() {
+        const std::lock_guard<std::mutex> guard(queue_mutex_);
+        if (stopped() || next_pending_ == pending_.size()) return std::nullopt;
+        return pending_[next_pending_++];
+    }
+
+    // On the saver thread, once a part holding `runs` is durable.
+    void on_saved(const std::string& path, const std::vector<std::uint32_t>& runs, std::uint32_t elsewhere,
+                  double seconds) {
+        const std::lock_guard<std::mutex> guard(mutex_);
+        saved_.add(path, runs);
+        const auto k = static_cast<std::uint32_t>(runs.size());
+        report_.part_write_seconds += seconds;
+        ++report_.parts_written;
+        report_.computed += k;
+        report_.computed_elsewhere += elsewhere;
+        progress_.computed += k;
+        progress_.done += k;
+        progress_.seconds = since(p0_);
+        if (options_.progress) options_.progress(progress_);
+    }
+
+    void save(std::uint32_t index, const RunResult& result, bool elsewhere) {
+        const auto e0 = Clock::now();
+        PartRun run = encode_part_run(index, result);
+        {
+            const std::lock_guard<std::mutex> guard(mutex_);
+            report_.part_write_seconds += since(e0);
+            report_.simulate_seconds += result.seconds;
+            report_.firm_steps += result.firm_steps;
+        }
+        saver_.add(std::move(run), elsewhere);
+    }
+
+    void run_one(std::uint32_t index, int threads, bool defer_large) {
+        const RunSpec& spec = plan_.runs[index];
+        Scenario s = scenario_for_(spec);
+        if (defer_large && s.total_firms() > options_.large_run_firms) {
+            const std::lock_guard<std::mutex> guard(mutex_);
+            large_.push_back(index);
+            return;
+        }
+        // Per calling thread: a TBB worker runs its model's OpenMP loops on itself.
+        const RunResult result = compute_run(s, threads);
+        save(index, result, false);
+    }
+
+    void compute_here() {
+        tbb::task_arena arena(options_.threads);
+        arena.execute([&] {
+            tbb::parallel_for(
+                tbb::blocked_range<std::size_t>(0, pending_.size(), 1),
+                [&](const tbb::blocked_range<std::size_t>& range) {
+                    for (std::size_t k = range.begin(); k != range.end(); ++k) {
+                        const std::optional<std::uint32_t> index = next();
+                        if (!index) return;
+                        run_one(*index, 1, options_.threads > 1);
+                    }
+                },
+                tbb::simple_partitioner());
+        });
+        std::sort(large_.begin(), large_.end());
+        const int previous_threads = omp_get_max_threads();
+        for (const std::uint32_t index : large_) {
+            if (stopped()) break;
+            run_one(index, options_.threads, false);
+        }
+        omp_set_num_threads(previous_threads);
+    }
+
+    // This thread serves the workers (MPI calls stay on the thread that initialised
+    // MPI); another computes runs here at the same time.
+    void compute_with_workers() {
+        std::exception_ptr local_error;
+        std::thread local([&] {
+            try {
+                compute_here();
+            } catch (...) {
+                local_error = std::current_exception();
+                failed_ = true;
+            }
+        });
+        try {
+            options_.workers->serve([this] { return next(); },
+                                    [&](std::uint32_t index, RunResult&& result, int) {
+                                        if (index < block_.first || index >= block_.last)
+                                            throw std::runtime_error("a worker sent run " + std::to_string(index) +
+                                                                     ", which was not handed out");
+                                        save(index, result, true);
+                                    });
+        } catch (...) {
+            failed_ = true;
+            local.join();
+            throw;
+        }
+        local.join();
+        if (local_error) std::rethrow_exception(local_error);
+    }
+
+    const BatchPlan& plan_;
+    const ScenarioForRun& scenario_for_;
+    const BatchOptions& options_;
+    const RunBlock block_;
+    const std::vector<std::uint32_t> pending_;
+    PartIndex& saved_;
+    BatchReport& report_;
+    const Clock::time_point p0_;
+    std::mutex mutex_;  // report_, progress_, saved_, large_, the callbacks
+    BatchProgress progress_;
+    std::atomic<bool> failed_{false};
+    std::mutex queue_mutex_;
+    std::size_t next_pending_ = 0;
+    std::vector<std::uint32_t> large_;
+    PartSaver saver_;  // last: its thread calls on_saved
+};
+
+// --- publishing ---
+
+// Assembles the batch (or shard) file from the saved runs, in the parts folder, and
+// publishes it as the output.
+void publish_batch(const BatchPlan& plan, const BatchOptions& options, PartIndex& saved, const std::string& parts) {
+    const std::string temporary = parts + "/batch.h5.tmp";
+    std::error_code ec;
+    fs::remove(temporary, ec);
+    RunMetadata meta;
+    meta.program_version = kVersion;
+    meta.git_commit = kGitCommit;
+    meta.command_line = options.command_line;
+    meta.scenario_name = fs::path(plan.file).stem().string();
+    meta.threads = options.threads;
+    meta.created_utc = utc_now_iso8601();
+    try {
+        // The assembly's parallel parts (statistics) use at most `threads` too.
+        tbb::task_arena arena(options.threads);
+        arena.execute([&] {
+            if (options.shard.active()) {
+                write_shard_file(plan, options.shard, [&saved](std::uint32_t i) { return saved.run(i); }, temporary,
+                                 meta);
+            } else {
+                PartRunSource source(saved);
+                assemble_batch(plan, source, temporary, meta);
+            }
+        });
+        publish_file(temporary, options.output, {.replace = options.force});
+    } catch (...) {
+        fs::remove(temporary, ec);
+        throw;
+    }
+}
+
 }  // namespace
 
 std::string parts_directory(const std::string& output) { return output + ".parts"; }
@@ -301,98 +464,21 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     report.batch_runs = static_cast<std::uint32_t>(plan.runs.size());
     const RunBlock block = shard_runs(report.batch_runs, options.shard);
     report.total = block.size();
-    const std::string& output = options.output;
-    const std::string parts = parts_directory(output);
+    const std::string parts = parts_directory(options.output);
     report.parts_dir = parts;
-    // --resume keeps a finished output, --force replaces it; neither may be an input.
-    check_output_target(output, options.resume || options.force, {plan.file, plan.scenario_file});
-
-    std::error_code ec;
-    const bool output_exists = fs::exists(fs::symlink_status(output, ec));
-    const bool parts_exist = fs::exists(fs::symlink_status(parts, ec));
-    if (parts_exist && !fs::is_directory(parts, ec))
-        throw OutputError(parts + " exists and is not a folder; remove it");
-    if (!options.resume && !options.force) {
-        if (parts_exist)
-            throw OutputError(parts + " holds the runs of an interrupted batch; use --resume to continue it, or "
-                                      "--force to discard them and start over");
-    }
-    if (options.resume && output_exists) {
-        const std::string theirs = output_identity(output);
-        if (theirs != plan.identity) refuse_other_batch(output, theirs, plan);
-        const std::string theirs_shard = output_shard(output);
-        const std::string ours_shard = options.shard.active() ? options.shard.text() : "";
-        if (theirs_shard != ours_shard)
-            throw OutputError(output + " is " + (theirs_shard.empty() ? "the whole batch" : "shard " + theirs_shard) +
-                              ", not " + (ours_shard.empty() ? "the whole batch" : "shard " + ours_shard) +
-                              "; give another output name, or use --force to replace it");
-        if (parts_exist) {
-            // Killed after the batch file was published, before the parts were removed.
-            discard_parts(parts);
-        }
+    if (output_already_complete(plan, options, parts)) {
         report.already_done = report.total;
         report.was_complete = true;
         report.wall_seconds = since(t0);
         return report;
     }
-    if (options.resume && parts_exist) {
-        const std::string identity_file = parts + "/identity";
-        const std::string theirs = fs::exists(identity_file, ec) ? read_text(identity_file) : std::string();
-        if (theirs != plan.identity) refuse_other_batch(parts, theirs.empty() ? "unknown" : theirs, plan);
-    }
+    check_variant_scenarios(plan, scenario_for);
 
-    // Bad input shows before anything is created: one scenario per variant.
-    {
-        std::vector<bool> checked(plan.variants.size(), false);
-        for (const RunSpec& r : plan.runs)
-            if (!checked.at(r.variant)) {
-                (void)scenario_for(r);
-                checked[r.variant] = true;
-            }
-    }
-
-    if (options.force && parts_exist) {
-        discard_parts(parts);
-    }
-    fs::create_directory(parts, ec);
-    if (ec) throw OutputError("cannot create " + parts + ": " + ec.message());
-    PartsLock lock(parts);
-    for (const auto& entry : fs::directory_iterator(parts, ec))
-        if (entry.path().filename().string().ends_with(".tmp")) fs::remove(entry.path(), ec);
-    if (!fs::exists(parts + "/identity", ec)) {
-        write_text_atomically(parts + "/batch.yaml", plan.resolved_text);
-        write_text_atomically(parts + "/identity", plan.identity + "\n");
-    }
-    const auto part_path = [&parts](const std::string& name) { return parts + "/" + name; };
-
-    // What is saved: every readable part of this batch, read back whole (checksums
-    // and decoding); an unreadable one is removed and its runs computed again.
+    std::error_code ec;
+    if (options.force && fs::exists(fs::symlink_status(parts, ec))) discard_parts(parts);
+    const PartsLock lock = open_parts_folder(parts, plan.identity, plan.resolved_text);
     const auto c0 = Clock::now();
-    PartIndex saved(plan.identity);
-    {
-        std::vector<std::string> names;
-        for (const auto& entry : fs::directory_iterator(parts, ec)) {
-            const std::string name = entry.path().filename().string();
-            if (is_part_file_name(name)) names.push_back(name);
-        }
-        std::sort(names.begin(), names.end());
-        for (const std::string& name : names) {
-            const std::string p = part_path(name);
-            try {
-                const std::unique_ptr<PartFile> part = PartFile::open(p, plan.identity);
-                // A part is named for its smallest run; another name could be
-                // replaced by a new part.
-                if (part_file_name(part->runs().front()) != name)
-                    throw InputError(p, 0, 0, "holds runs from " + std::to_string(part->runs().front()) +
-                                                  ", not what its name says");
-                part->verify();
-                saved.add(p, part->runs());
-            } catch (const std::exception& e) {
-                if (options.warn) options.warn(p + " is unreadable (" + e.what() + "); computing its runs again");
-                fs::remove(p, ec);
-            }
-        }
-    }
+    PartIndex saved = scan_parts(parts, plan.identity, options.warn);
     std::vector<std::uint32_t> pending;
     for (std::uint32_t index = block.first; index < block.last; ++index) {
         if (saved.contains(plan.runs[index].index))
@@ -402,173 +488,14 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
     }
     report.check_seconds = since(c0);
 
-    std::mutex mutex;  // the report, progress, the index of saved runs, callbacks
-    BatchProgress progress;
-    progress.total = report.total;
-    progress.done = report.already_done;
-    progress.to_compute = static_cast<std::uint32_t>(pending.size());
-    const auto p0 = Clock::now();
-    if (options.progress) options.progress(progress);
-    std::atomic<bool> failed{false};
-    const auto stopped = [&options, &failed] {
-        return failed.load() || (options.stop != nullptr && options.stop->load() != 0);
-    };
-
-    // One queue of pending runs for this process's threads and for the workers, so
-    // that whoever is idle takes the next run (dynamic load balancing).
-    std::mutex queue_mutex;
-    std::size_t next_pending = 0;
-    const auto next = [&]() -> std::optional<std::uint32_t> {
-        const std::lock_guard<std::mutex> guard(queue_mutex);
-        if (stopped() || next_pending == pending.size()) return std::nullopt;
-        return pending[next_pending++];
-    };
-
-    // Saving: the threads that compute only encode a finished run; the saver
-    // thread writes parts, syncs and renames them (batch/parts.hpp).
-    PartSaver saver(parts, plan.identity, options.part_seconds, options.part_runs,
-                    [&](const std::string& path, const std::vector<std::uint32_t>& runs, std::uint32_t elsewhere,
-                        double seconds) {
-                        const std::lock_guard<std::mutex> guard(mutex);
-                        saved.add(path, runs);
-                        const auto k = static_cast<std::uint32_t>(runs.size());
-                        report.part_write_seconds += seconds;
-                        ++report.parts_written;
-                        report.computed += k;
-                        report.computed_elsewhere += elsewhere;
-                        progress.computed += k;
-                        progress.done += k;
-                        progress.seconds = since(p0);
-                        if (options.progress) options.progress(progress);
-                    });
-    const auto save = [&](std::uint32_t index, const RunResult& result, bool elsewhere) {
-        const auto e0 = Clock::now();
-        PartRun run = encode_part_run(index, result);
-        {
-            const std::lock_guard<std::mutex> guard(mutex);
-            report.part_write_seconds += since(e0);
-            report.simulate_seconds += result.seconds;
-            report.firm_steps += result.firm_steps;
-        }
-        saver.add(std::move(run), elsewhere);
-    };
-
-    std::vector<std::uint32_t> large;
-    const auto run_one = [&](std::uint32_t index, int threads, bool defer_large) {
-        const RunSpec& spec = plan.runs[index];
-        Scenario s = scenario_for(spec);
-        if (defer_large && s.total_firms() > options.large_run_firms) {
-            const std::lock_guard<std::mutex> guard(mutex);
-            large.push_back(index);
-            return;
-        }
-        // Per calling thread: a TBB worker runs its model's OpenMP loops on itself.
-        const RunResult result = compute_run(s, threads);
-        save(index, result, false);
-    };
-
-    // Small runs: one per task, one thread each, `threads` at a time. Large runs
-    // wait, then take every thread one at a time, so the total never exceeds it.
-    const auto compute_here = [&] {
-        tbb::task_arena arena(options.threads);
-        arena.execute([&] {
-            tbb::parallel_for(
-                tbb::blocked_range<std::size_t>(0, pending.size(), 1),
-                [&](const tbb::blocked_range<std::size_t>& range) {
-                    for (std::size_t k = range.begin(); k != range.end(); ++k) {
-                        const std::optional<std::uint32_t> index = next();
-                        if (!index) return;
-                        run_one(*index, 1, options.threads > 1);
-                    }
-                },
-                tbb::simple_partitioner());
-        });
-        std::sort(large.begin(), large.end());
-        const int previous_threads = omp_get_max_threads();
-        for (const std::uint32_t index : large) {
-            if (stopped()) break;
-            run_one(index, options.threads, false);
-        }
-        omp_set_num_threads(previous_threads);
-    };
-
-    const auto compute_all = [&] {
-        if (options.workers == nullptr) {
-            compute_here();
-        } else {
-            // This thread serves the workers (MPI calls stay on the thread that
-            // initialised MPI); another computes runs here at the same time.
-            std::exception_ptr local_error;
-            std::thread local([&] {
-                try {
-                    compute_here();
-                } catch (...) {
-                    local_error = std::current_exception();
-                    failed = true;
-                }
-            });
-            try {
-                options.workers->serve(next, [&](std::uint32_t index, RunResult&& result, int threads) {
-                    if (index < block.first || index >= block.last)
-                        throw std::runtime_error("a worker sent run " + std::to_string(index) + ", which was not handed out");
-                    (void)threads;
-                    save(index, result, true);
-                });
-            } catch (...) {
-                failed = true;
-                local.join();
-                throw;
-            }
-            local.join();
-            if (local_error) std::rethrow_exception(local_error);
-        }
-    };
-    try {
-        compute_all();
-    } catch (...) {
-        // The runs finished before the error are kept for --resume.
-        try {
-            saver.finish();
-        } catch (...) {
-        }
-        throw;
-    }
-    saver.finish();  // everything saved (or the saver's error)
-    report.compute_seconds = since(p0);
-
+    Schedule(plan, scenario_for, options, block, std::move(pending), parts, saved, report).run();
     if (report.already_done + report.computed < report.total) {
         report.interrupted = true;
         report.wall_seconds = since(t0);
         return report;
     }
-
     const auto a0 = Clock::now();
-    const std::string temporary = parts + "/batch.h5.tmp";
-    fs::remove(temporary, ec);
-    RunMetadata meta;
-    meta.program_version = kVersion;
-    meta.git_commit = kGitCommit;
-    meta.command_line = options.command_line;
-    meta.scenario_name = fs::path(plan.file).stem().string();
-    meta.threads = options.threads;
-    meta.created_utc = utc_now_iso8601();
-    try {
-        // The assembly's parallel parts (statistics) use at most `threads` too.
-        tbb::task_arena arena(options.threads);
-        arena.execute([&] {
-            if (options.shard.active()) {
-                write_shard_file(plan, options.shard, [&saved](std::uint32_t i) { return saved.run(i); }, temporary,
-                                 meta);
-            } else {
-                PartRunSource source(saved);
-                assemble_batch(plan, source, temporary, meta);
-            }
-        });
-        publish_file(temporary, output, {.replace = options.force});
-    } catch (...) {
-        fs::remove(temporary, ec);
-        throw;
-    }
+    publish_batch(plan, options, saved, parts);
     report.assemble_seconds = since(a0);
     remove_parts(parts, lock);
     report.wall_seconds = since(t0);
