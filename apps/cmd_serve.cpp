@@ -333,8 +333,16 @@ private:
         }
     }
 
+    // The folder's scenarios, listed again when the last listing is older than 2 s:
+    // files added or fixed while the server runs appear, and a flood of requests
+    // does not read the folder each time.
     std::vector<serve::ScenarioEntry> scenarios() {
         std::lock_guard<std::mutex> lock(scenarios_mutex_);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - listed_ > std::chrono::seconds(2)) {
+            scenarios_ = serve::list_scenarios(folder_);
+            listed_ = now;
+        }
         return scenarios_;
     }
 
@@ -528,6 +536,7 @@ private:
     fs::path scratch_;
     std::mutex scenarios_mutex_;
     std::vector<serve::ScenarioEntry> scenarios_;
+    std::chrono::steady_clock::time_point listed_ = std::chrono::steady_clock::now();
     std::mutex clients_mutex_;
     std::map<std::string, std::uint64_t> latest_;
     std::mutex slots_mutex_;
@@ -577,6 +586,7 @@ int run_serve_command(const ServeArgs& a, const std::atomic<int>& stop) {
     http.set_read_timeout(5, 0);
     http.set_write_timeout(30, 0);
     http.set_keep_alive_max_count(100);
+    http.set_tcp_nodelay(true);  // headers and body are separate writes: no 40 ms Nagle/delayed-ACK stall
     server->routes(http);
     const int port = a.port == 0 ? http.bind_to_any_port(a.bind) : (http.bind_to_port(a.bind, a.port) ? a.port : -1);
     if (port < 0) {

@@ -340,6 +340,7 @@ json describe_scenario(const ScenarioEntry& entry, const std::string& folder, co
             {"firms", s.total_firms()},
             {"years", {s.run.start_year, s.run.end_year}},
             {"seed", s.run.seed},
+            {"seed_text", std::to_string(s.run.seed)},  // beyond 2^53 a JavaScript number is not the seed
             {"replicates", std::min<std::uint32_t>(20, limits.max_replicates)},
             {"max_replicates", limits.max_replicates},
             {"policies", policies},
@@ -348,7 +349,6 @@ json describe_scenario(const ScenarioEntry& entry, const std::string& folder, co
 
 StudyRequest parse_study_request(const json& body, const std::vector<ScenarioEntry>& scenarios,
                                  const std::string& folder, const Limits& limits) {
-    (void)folder;
     if (!body.is_object()) throw RequestError("the request body must be a JSON object", 400);
     static const std::set<std::string> known = {"scenario", "replicates", "seed",   "programme", "changes",
                                                 "economy",  "carbon_price", "client", "seq"};

@@ -10,8 +10,10 @@ Starts `greenshift serve scenarios --threads 2` and prints:
     charts drawn (the page's 150 ms pause for typing included) and from its request
     to the charts drawn. Target: under 1 s on 2 cores. Skipped without chromium,
     chromium-driver or python3-selenium.
-  - studies/s: the same 20-replicate study (40 runs) sent by 1 client in turn, and by
-    2 clients at once (what --max-studies 2 allows), for S seconds (default 5).
+  - studies/s: 20-replicate studies (40 runs) sent by 1 client in turn, and by 2
+    clients at once (what --max-studies 2 allows), for S seconds (default 5), with
+    the server's own time per study and its CPU time per study (user + system, from
+    /proc): on shared cores the wall time grows, the CPU time much less.
   - requests/s: GET /api/scenarios from 8 clients on kept-alive connections, for S
     seconds: the HTTP layer alone.
 The machine's load average is printed first: on shared cores the figures are slower.
@@ -37,9 +39,17 @@ def study_body(budget, replicates=20):
                        "changes": {"policies.cop22_grant.annual_budget": budget}})
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def hammer(port, seconds, clients, make_request):
     """Requests per second from `clients` threads, each on its own kept-alive connection."""
     counts = [0] * clients
+    server_seconds = []
     errors = [0] * clients
     stop = time.monotonic() + seconds
 
@@ -50,9 +60,11 @@ def hammer(port, seconds, clients, make_request):
             method, path, body = make_request(k, i)
             c.request(method, path, body=body, headers={"Content-Type": "application/json"})
             r = c.getresponse()
-            r.read()
+            data = r.read()
             if r.status == 200:
                 counts[k] += 1
+                if path == "/api/study":
+                    server_seconds.append(json.loads(data)["seconds"])
             else:
                 errors[k] += 1
             i += 1
@@ -65,7 +77,7 @@ def hammer(port, seconds, clients, make_request):
     for t in threads:
         t.join()
     dt = time.monotonic() - t0
-    return sum(counts) / dt, sum(errors)
+    return sum(counts) / dt, sum(errors), sum(counts), server_seconds
 
 
 def browser(url, changes):
@@ -131,11 +143,14 @@ def main():
                   f"median {statistics.median(change)} ms (best {min(change)}, worst {max(change)}); "
                   f"request -> drawn median {statistics.median(request)} ms; target < 1000 ms")
         for clients in (1, 2):
-            rate, errors = hammer(port, a.seconds, clients,
-                                  lambda k, i: ("POST", "/api/study", study_body(50000000 + 1000 * (k * 100000 + i))))
+            cpu0 = cpu_seconds(server.pid)
+            rate, errors, done, server_seconds = hammer(
+                port, a.seconds, clients, lambda k, i: ("POST", "/api/study", study_body(5000000 + 1000 * (k * 100000 + i))))
+            cpu = (cpu_seconds(server.pid) - cpu0) / max(done, 1)
             print(f"studies/s, 20 replicates, {clients} client(s): {rate:.2f} ({rate * 40:.0f} runs/s; "
-                  f"{errors} refused)")
-        rate, errors = hammer(port, a.seconds, 8, lambda k, i: ("GET", "/api/scenarios", None))
+                  f"{errors} refused); server time per study median {statistics.median(server_seconds):.3f} s, "
+                  f"server CPU per study {cpu:.3f} s (on 2 free cores: ~{cpu / 2:.3f} s of wall time)")
+        rate, errors, _, _ = hammer(port, a.seconds, 8, lambda k, i: ("GET", "/api/scenarios", None))
         print(f"requests/s, GET /api/scenarios, 8 clients: {rate:.0f} ({errors} refused)")
     finally:
         server.terminate()

@@ -103,7 +103,7 @@ function sizeClassesInput(control) {
 function drawControls(d) {
   $("replicates").value = d.replicates;
   $("replicates").max = d.max_replicates;
-  $("seed").value = String(d.seed);
+  $("seed").value = d.seed_text;
   const economy = $("economy");
   economy.replaceChildren();
   for (const c of d.economy) economy.appendChild(field(c.path, c.label, c.units, numberInput(c)));
