@@ -21,6 +21,7 @@
 #include "io/batch_loader.hpp"
 #include "io/input_error.hpp"
 #include "io/scenario_loader.hpp"
+#include "io/scenario_yaml.hpp"
 
 namespace greenshift::serve {
 

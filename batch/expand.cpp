@@ -4,6 +4,7 @@
 #include "io/batch_loader.hpp"
 #include "io/input_error.hpp"
 #include "io/scenario_loader.hpp"
+#include "io/scenario_yaml.hpp"
 
 #include <limits>
 #include <string>

@@ -1,26 +1,18 @@
 #include "io/batch_loader.hpp"
 
 #include "io/input_error.hpp"
-#include "io/yaml_guard.hpp"
+#include "io/scenario_yaml.hpp"
+#include "io/yaml_reader.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
-#include <unordered_map>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <optional>
-#include <span>
 #include <string_view>
+#include <unordered_map>
 
 namespace greenshift {
-
-std::string round_trip_text(double value) {
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, value);
-    return std::string(buf, r.ptr);
-}
 
 std::string fnv1a64_hex(const std::string& bytes) {
     // FNV-1a, 64-bit offset basis and prime (Fowler, Noll, Vo).
@@ -59,7 +51,10 @@ namespace {
 
 using yaml::Node;
 using Kind = yaml::Node::Kind;
-using Keys = std::span<const std::string_view>;
+using Keys = yaml::Names;
+using yaml::join;
+using yaml::list;
+using yaml::suggestion;
 
 constexpr std::string_view kTopKeys[] = {"schema",     "name",     "description", "scenario", "seed",
                                          "samples",    "replicates", "variants",  "sweeps",   "uncertain"};
@@ -78,45 +73,7 @@ constexpr std::size_t kMaxVariants = 10'000;  // after sweeps; each is built onc
 constexpr std::uint64_t kMaxRuns = 10'000'000;
 constexpr std::size_t kMaxUncertain = 1'000;
 
-// ---- small text helpers (the scenario loader's conventions) ----
-
-std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string list(Keys keys) {
-    std::string out;
-    for (auto k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
-    return out;
-}
-
-
-std::string suggestion(std::string_view key, const std::vector<std::string>& candidates) {
-    if (auto best = yaml::closest(key, candidates)) return "did you mean '" + *best + "'?";
-    if (candidates.empty()) return "there are none";
-    std::string all;
-    for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
-    return "allowed: " + all;
-}
-
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
-bool is_name(const std::string& s) {
-    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-}
-
-std::vector<std::string> split_path(const std::string& key) {
-    std::vector<std::string> parts;
-    for (std::size_t start = 0;;) {
-        const auto dot = key.find('.', start);
-        parts.push_back(key.substr(start, dot - start));
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    return parts;
-}
 
 // ---- YAML written back: the values of `set` as --set texts, and the resolved batch ----
 
@@ -130,33 +87,11 @@ bool plain_safe(const std::string& s) {
     });
 }
 
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(static_cast<unsigned char>(c)));
-                out += buf;
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out + "\"";
-}
-
 std::string scalar_text(const std::string& text, bool was_quoted) {
-    return !was_quoted && plain_safe(text) ? text : quoted(text);
+    return !was_quoted && plain_safe(text) ? text : yaml_quoted(text);
 }
 
-std::string key_text(const std::string& key) { return plain_safe(key) ? key : quoted(key); }
+std::string key_text(const std::string& key) { return plain_safe(key) ? key : yaml_quoted(key); }
 
 // One line of flow YAML that parses back to the same tree (quoting preserved).
 std::string flow(const Node& n) {
@@ -176,29 +111,6 @@ std::string flow(const Node& n) {
     }
     }
     return "null";
-}
-
-// ---- numbers ----
-
-enum class NumStatus { ok, not_number, non_finite, not_whole, too_large };
-
-NumStatus parse_real(const Node& n, double& out) {
-    if (n.kind != Kind::scalar || n.quoted) return NumStatus::not_number;
-    std::string_view s = n.text;
-    std::string lower(s);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (!lower.empty() && (lower[0] == '+' || lower[0] == '-')) lower.erase(0, 1);
-    if (lower == ".nan" || lower == ".inf" || lower == "nan" || lower == "inf" || lower == "infinity")
-        return NumStatus::non_finite;
-    const bool plus = !s.empty() && s[0] == '+';
-    if (plus) s.remove_prefix(1);
-    if (s.empty() || s[0] == '+' || (plus && s[0] == '-')) return NumStatus::not_number;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
-    if (r.ptr != s.data() + s.size()) return NumStatus::not_number;
-    if (r.ec == std::errc::result_out_of_range) return NumStatus::too_large;
-    if (r.ec != std::errc()) return NumStatus::not_number;
-    if (!std::isfinite(out)) return NumStatus::non_finite;
-    return NumStatus::ok;
 }
 
 // Where an override or a scale came from in the batch file, for errors.
@@ -228,98 +140,19 @@ struct Sweep {
     const Node* over_node = nullptr;
 };
 
-class BatchReader {
+class BatchReader : public yaml::Reader {
 public:
-    BatchReader(std::string file, std::vector<yaml::Source> sources) : file_(std::move(file)), sources_(std::move(sources)) {}
+    // `sources` holds the batch file alone.
+    BatchReader(std::string file, const std::vector<yaml::Source>& sources) : yaml::Reader(sources), file_(std::move(file)) {}
 
     BatchPlan read(const Node& root);
 
 private:
-    [[noreturn]] void fail_at(int line, int column, const std::string& message) const {
-        throw InputError(file_, line, column, message);
-    }
-    [[noreturn]] void fail(const Node& at, const std::string& message) const { fail_at(at.line, at.column, message); }
-    [[noreturn]] void bad(const Node& at, const std::string& path, const std::string& problem,
-                          const std::string& allowed) const {
-        fail(at, path + ": " + problem + ", got " + yaml::describe(at) + "; " + allowed);
-    }
-
-    void check_keys(const Node& map, const std::string& path, const std::string& where, Keys allowed) const {
-        for (const auto& e : map.entries) {
-            if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
-            fail_at(e.line, e.column,
-                    join(path, e.key) + ": unknown key '" + e.key + "' in " + where + "; " +
-                        suggestion(e.key, std::vector<std::string>(allowed.begin(), allowed.end())));
-        }
-    }
-
-    const Node& require(const Node& map, const std::string& path, std::string_view key, const std::string& what) const {
-        if (const Node* n = map.find(key)) return *n;
-        fail(map, (path.empty() ? std::string("top level") : path) + ": missing required key '" + std::string(key) +
-                      "' (" + what + ")");
-    }
-
-    const Node& expect_map(const Node& n, const std::string& path, const std::string& what) const {
-        if (n.kind != Kind::map) bad(n, path, "expected " + what, "write it as a map of keys");
-        return n;
-    }
-
-    double real(const Node& n, const std::string& path) const {
-        double v = 0;
-        switch (parse_real(n, v)) {
-        case NumStatus::ok: return v;
-        case NumStatus::non_finite: bad(n, path, "not a finite number", "allowed: any finite number");
-        case NumStatus::too_large: bad(n, path, "number too large", "allowed: any finite number");
-        default:
-            bad(n, path, "expected a number",
-                std::string(n.quoted ? "numbers are written without quotes; " : "") + "allowed: any finite number");
-        }
-    }
-
-    std::uint64_t whole(const Node& n, const std::string& path, std::uint64_t lo, std::uint64_t hi) const {
-        const std::string allowed = "allowed: integers from " + std::to_string(lo) + " to " + std::to_string(hi);
-        if (n.kind == Kind::scalar && !n.quoted) {
-            std::string_view s = n.text;
-            if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-            if (!s.empty() && s[0] == '-') bad(n, path, "must not be negative", allowed);
-            std::uint64_t m = 0;
-            const auto r = std::from_chars(s.data(), s.data() + s.size(), m);
-            if (!s.empty() && r.ptr == s.data() + s.size()) {
-                if (r.ec == std::errc::result_out_of_range || m < lo || m > hi) bad(n, path, "out of range", allowed);
-                return m;
-            }
-            // 1e6 and 100.0 are whole numbers too.
-            double v = 0;
-            if (parse_real(n, v) == NumStatus::ok) {
-                if (v != std::floor(v)) bad(n, path, "expected an integer (a whole number)", allowed);
-                if (v < static_cast<double>(lo) || v > static_cast<double>(hi) || v > 9007199254740992.0)
-                    bad(n, path, "out of range", allowed);
-                return static_cast<std::uint64_t>(v);
-            }
-        }
-        bad(n, path, "expected an integer", std::string(n.quoted ? "numbers are written without quotes; " : "") + allowed);
-    }
-
-    std::string string(const Node& n, const std::string& path) const {
-        if (n.kind != Kind::scalar) bad(n, path, "expected a string", "write it as text, quoted if needed");
-        return n.text;
-    }
-
-    std::size_t choice(const Node& n, const std::string& path, Keys options) const {
-        if (n.kind == Kind::scalar)
-            for (std::size_t i = 0; i < options.size(); ++i)
-                if (n.text == options[i]) return i;
-        std::string hint = "allowed: " + list(options);
-        if (n.kind == Kind::scalar) {
-            const std::string s = suggestion(n.text, std::vector<std::string>(options.begin(), options.end()));
-            if (starts_with(s, "did you mean")) hint = s + " " + hint;
-        }
-        bad(n, path, "not a recognised value", hint);
-    }
-
+    using yaml::Reader::fail_at;
+    [[noreturn]] void fail_at(int line, int column, const std::string& message) const { fail_at(0, line, column, message); }
     // A scenario key path written as a map key: names joined by dots.
     std::vector<std::string> key_path(const yaml::Entry& e, const std::string& where, bool star_ok) const {
-        const auto parts = split_path(e.key);
+        const auto parts = yaml::split_key_path(e.key);
         for (const auto& p : parts) {
             if (p.empty())
                 fail_at(e.line, e.column,
@@ -351,7 +184,6 @@ private:
                                        const std::vector<Origin>& set_origins, const std::string& context) const;
 
     std::string file_;
-    std::vector<yaml::Source> sources_;
 };
 
 void BatchReader::read_variants(const Node& root, std::vector<Draft>& drafts) const {
@@ -362,9 +194,7 @@ void BatchReader::read_variants(const Node& root, std::vector<Draft>& drafts) co
                      std::to_string(kMaxVariants));
     for (const auto& e : vs.entries) {
         const std::string p = join("variants", e.key);
-        if (!is_name(e.key))
-            fail_at(e.line, e.column,
-                    "variants: invalid variant name, got '" + e.key + "'; allowed: 1 to 64 characters from a-z, 0-9 and _");
+        check_name(vs, e, "variants", "variant");
         Draft d;
         d.variant.name = d.variant.family = e.key;
         d.line = e.line;
@@ -582,10 +412,10 @@ std::vector<Draft> BatchReader::expand_sweeps(std::vector<Draft> drafts, const s
             swept = true;
             // Labels: the last part of each key path, or the whole path when two keys share it.
             std::vector<std::string> labels;
-            for (const auto& k : sw.keys) labels.push_back(split_path(k.path).back());
+            for (const auto& k : sw.keys) labels.push_back(yaml::split_key_path(k.path).back());
             for (std::size_t a = 0; a < labels.size(); ++a)
                 for (std::size_t b = 0; b < labels.size(); ++b)
-                    if (a != b && split_path(sw.keys[a].path).back() == split_path(sw.keys[b].path).back())
+                    if (a != b && yaml::split_key_path(sw.keys[a].path).back() == yaml::split_key_path(sw.keys[b].path).back())
                         labels[a] = sw.keys[a].path;
             // Cartesian product, first key slowest (row-major, as written).
             std::vector<std::size_t> at(sw.keys.size(), 0);
@@ -629,7 +459,7 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
     std::string y;
     y += "schema: 1\n";
     y += "name: " + scalar_text(plan.name, false) + "\n";
-    if (!plan.description.empty()) y += "description: " + quoted(plan.description) + "\n";
+    if (!plan.description.empty()) y += "description: " + yaml_quoted(plan.description) + "\n";
     y += "scenario: " + scalar_text(scenario_as_written, false) + "\n";
     y += "seed: " + std::to_string(plan.seed) + "\n";
     y += "samples: " + std::to_string(plan.samples) + "\n";
@@ -647,7 +477,7 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
             continue;
         }
         y += "  " + e.key + ":\n";
-        if (desc) y += "    description: " + quoted(desc->text) + "\n";
+        if (desc) y += "    description: " + yaml_quoted(desc->text) + "\n";
         if (has_unset) {
             std::string keys;
             for (const Node& item : unset->items) keys += (keys.empty() ? "" : ", ") + key_text(item.text);
@@ -775,7 +605,7 @@ void BatchReader::check_variants(BatchPlan& plan, const std::vector<Draft>& draf
         }
         // Parameters of a policy apply to the variants that have it.
         for (std::uint32_t p = 0; p < plan.uncertain.size(); ++p) {
-            const auto parts = split_path(plan.uncertain[p].path);
+            const auto parts = yaml::split_key_path(plan.uncertain[p].path);
             if (parts[0] == "policies" && parts.size() >= 2 &&
                 std::none_of(s.policies.begin(), s.policies.end(), [&](const Policy& x) { return x.name == parts[1]; }))
                 continue;
@@ -810,7 +640,7 @@ BatchPlan BatchReader::read(const Node& root) {
     BatchPlan plan;
     plan.file = file_;
     if (const Node* n = root.find("schema")) {
-        if (whole(*n, "schema", 1, 1) != 1) bad(*n, "schema", "unsupported", "allowed: 1");
+        whole(*n, "schema", 1, 1, " (this program reads schema 1)");
     }
     plan.name = std::filesystem::path(file_).stem().string();
     if (plan.name.empty()) plan.name = "batch";
@@ -826,7 +656,7 @@ BatchPlan BatchReader::read(const Node& root) {
         if (sp.is_relative()) sp = fs::path(file_).parent_path() / sp;
         plan.scenario_file = sp.lexically_normal().string();
         try {
-            plan.scenario_text = yaml::read_scenario_file(plan.scenario_file, plan.scenario_file);
+            plan.scenario_text = yaml::read_yaml_file(plan.scenario_file, plan.scenario_file, yaml::kScenarioDocument);
         } catch (const InputError& e) {
             bad(sc, "scenario", e.message() + " (" + plan.scenario_file + ")", "name a scenario file, relative to the batch file's folder");
         }
@@ -872,33 +702,13 @@ BatchPlan BatchReader::read(const Node& root) {
 
 BatchPlan load_batch_text(const std::string& text, const std::string& path) {
     const std::vector<yaml::Source> sources{yaml::Source{path, {}}};
-    if (text.empty()) throw InputError(path, 0, 0, "the file is empty; a batch needs at least scenario: and variants:");
-    if (text.size() > yaml::kMaxFileBytes)
-        throw InputError(path, 0, 0, "text is larger than the " + std::to_string(yaml::kMaxFileBytes >> 20) + " MiB a batch file may be");
-    // parse_value: parse_document's messages speak of scenario keys.
-    const Node root = yaml::parse_value(text, sources, 0);
-    if (root.kind == Kind::null)
-        throw InputError(path, root.line, root.column, "the document is empty; a batch needs at least scenario: and variants:");
-    if (root.kind != Kind::map)
-        throw InputError(path, root.line, root.column,
-                         "the top level must be a map of batch keys (scenario:, variants:, ...), got " + yaml::describe(root));
+    const Node root = yaml::parse_document(text, sources, 0, yaml::kBatchDocument);
     BatchReader reader(path, sources);
     return reader.read(root);
 }
 
 BatchPlan load_batch(const std::string& path) {
-    std::string text;
-    try {
-        text = yaml::read_scenario_file(path, path);
-    } catch (const InputError& e) {
-        std::string m = e.message();
-        for (const std::string from : {"scenario file", "a scenario may be", "a scenario YAML file"}) {
-            const auto at = m.find(from);
-            if (at != std::string::npos) m.replace(at, from.size(), from == "scenario file" ? "batch file" : from == "a scenario may be" ? "a batch file may be" : "a batch YAML file");
-        }
-        throw InputError(path, 0, 0, m);
-    }
-    return load_batch_text(text, path);
+    return load_batch_text(yaml::read_yaml_file(path, path, yaml::kBatchDocument), path);
 }
 
 }  // namespace greenshift

@@ -34,9 +34,6 @@ LoadOptions variant_load_options(const BatchPlan& plan, std::uint32_t variant,
 // that callers can tell which parameter an error is about.
 std::string uncertain_change_label(const UncertainParameter& parameter, double value);
 
-// Shortest decimal text that reads back as exactly `value`.
-std::string round_trip_text(double value);
-
 // FNV-1a 64-bit hash of `bytes`, as 16 lower-case hex digits.
 std::string fnv1a64_hex(const std::string& bytes);
 

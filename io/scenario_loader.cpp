@@ -3,16 +3,15 @@
 #include "core/leontief.hpp"
 #include "io/input_error.hpp"
 #include "io/memory_check.hpp"
-#include "io/yaml_guard.hpp"
+#include "io/scenario_yaml.hpp"
+#include "io/yaml_reader.hpp"
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <optional>
-#include <span>
 #include <string_view>
 
 namespace greenshift {
@@ -21,7 +20,7 @@ namespace {
 
 using yaml::Node;
 using Kind = yaml::Node::Kind;
-using Keys = std::span<const std::string_view>;
+using Keys = yaml::Names;
 
 // ---- the schema's keys (docs/scenarios.md); used for strict checks and for --set ----
 
@@ -92,245 +91,25 @@ constexpr std::uint64_t kMaxFirms = 1ull << 32;  // exclusive: firm indices are 
 constexpr int kMinYear = 1900, kMaxYear = 2200;
 constexpr std::size_t kMaxSectors = 1000, kMaxTechnologies = 64, kMaxPolicies = 256, kMaxIOSectors = 200;
 
-// ---- small text helpers ----
-
-std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string join_path(const std::vector<std::string>& parts) {
-    std::string out;
-    for (const auto& part : parts) out = join(out, part);
-    return out;
-}
-
-std::string list(Keys keys) {
-    std::string out;
-    for (auto k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
-    return out;
-}
-
-std::string fmt(double v) {
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-}
-
-
-
-std::vector<std::string> to_strings(Keys keys) { return {keys.begin(), keys.end()}; }
-
-std::string allowed_list(const std::vector<std::string>& candidates) {
-    if (candidates.empty()) return "there are none";
-    std::string all;
-    for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
-    return "allowed: " + all;
-}
-
-std::string suggestion(std::string_view key, const std::vector<std::string>& candidates) {
-    if (auto c = yaml::closest(key, candidates)) return "did you mean '" + *c + "'?";
-    return allowed_list(candidates);
-}
-
-// ---- numbers as written in YAML ----
-
-enum class NumStatus { ok, not_number, non_finite, not_whole, too_large };
-
-bool is_nonfinite_literal(std::string_view s) {
-    if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
-    std::string l(s);
-    std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
-    return l == ".nan" || l == ".inf" || l == "nan" || l == "inf" || l == "infinity";
-}
-
-NumStatus parse_real(const Node& n, double& out) {
-    if (n.kind != Kind::scalar || n.quoted) return NumStatus::not_number;
-    std::string_view s = n.text;
-    if (is_nonfinite_literal(s)) return NumStatus::non_finite;
-    const bool plus = !s.empty() && s[0] == '+';  // from_chars takes '-' but not '+'
-    if (plus) s.remove_prefix(1);
-    if (s.empty() || s[0] == '+' || (plus && s[0] == '-')) return NumStatus::not_number;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
-    if (r.ptr != s.data() + s.size()) return NumStatus::not_number;
-    if (r.ec == std::errc::result_out_of_range) return NumStatus::too_large;
-    if (r.ec != std::errc()) return NumStatus::not_number;
-    if (!std::isfinite(out)) return NumStatus::non_finite;
-    return NumStatus::ok;
-}
-
-// Whole numbers may be written as integers (120) or, when the value is exactly a
-// whole number, as decimals or in scientific notation (120.0, 1.2e2): firm counts are
-// often large round numbers. 1.5 is refused rather than rounded.
-NumStatus parse_whole(const Node& n, bool& negative, std::uint64_t& magnitude) {
-    if (n.kind != Kind::scalar || n.quoted) return NumStatus::not_number;
-    std::string_view s = n.text;
-    negative = !s.empty() && s[0] == '-';
-    std::string_view digits = s;
-    if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
-    if (!digits.empty() && digits[0] >= '0' && digits[0] <= '9') {
-        const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude);
-        if (r.ptr == digits.data() + digits.size()) {
-            if (r.ec == std::errc::result_out_of_range) return NumStatus::too_large;
-            if (r.ec == std::errc()) {
-                if (magnitude == 0) negative = false;
-                return NumStatus::ok;
-            }
-        }
-    }
-    double v = 0;
-    const NumStatus st = parse_real(n, v);
-    if (st != NumStatus::ok) return st;
-    if (v != std::floor(v)) return NumStatus::not_whole;
-    // Beyond 2^53 a double no longer says which whole number was meant.
-    if (std::fabs(v) > 9007199254740992.0) return NumStatus::too_large;
-    negative = v < 0;
-    magnitude = static_cast<std::uint64_t>(std::fabs(v));
-    return NumStatus::ok;
-}
-
-// An interval for messages and checks: "(0, 1]", ">= 0", "> 0".
-struct Range {
-    double lo = -std::numeric_limits<double>::infinity();
-    double hi = std::numeric_limits<double>::infinity();
-    bool lo_open = false;
-    bool hi_open = false;
-
-    bool contains(double v) const {
-        return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
-    }
-    std::string text() const {
-        const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
-        if (has_lo && has_hi)
-            return std::string(lo_open ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hi_open ? ")" : "]");
-        if (has_lo) return std::string(lo_open ? "> " : ">= ") + fmt(lo);
-        if (has_hi) return std::string(hi_open ? "< " : "<= ") + fmt(hi);
-        return "any finite number";
-    }
-};
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-const Range kAny{};
-const Range kNonNeg{0, kInf};
-const Range kPositive{0, kInf, true};
-const Range kUnit{0, 1};            // [0, 1]
-const Range kUnitOpenLow{0, 1, true};  // (0, 1]
+using yaml::join;
+using yaml::join_path;
+using yaml::list;
+using yaml::kAny;
+using yaml::kNonNeg;
+using yaml::kPositive;
+using yaml::kUnit;
+using yaml::kUnitOpenLow;
+using yaml::Range;
+using yaml::suggestion;
+using yaml::to_strings;
 
 // ---- the converter: tree -> Scenario, every value checked ----
 
-class Reader {
+class ScenarioReader : public yaml::Reader {
 public:
-    explicit Reader(const std::vector<yaml::Source>& sources) : sources_(sources) {}
+    using yaml::Reader::Reader;
 
     Scenario read(const Node& root, const std::string& default_name) const;
-
-    [[noreturn]] void fail_at(int source, int line, int column, const std::string& message) const {
-        yaml::raise(sources_.at(static_cast<std::size_t>(source)), line, column, message);
-    }
-    [[noreturn]] void fail(const Node& at, const std::string& message) const {
-        fail_at(at.source, at.line, at.column, message);
-    }
-    // `<path>: <problem>, got <value>; <allowed>`
-    [[noreturn]] void bad(const Node& at, const std::string& path, const std::string& problem,
-                          const std::string& allowed) const {
-        fail(at, path + ": " + problem + ", got " + yaml::describe(at) + "; " + allowed);
-    }
-
-    // Refuses keys not in `allowed`, suggesting the closest one.
-    void check_keys(const Node& map, const std::string& path, const std::string& where, Keys allowed) const {
-        for (const auto& e : map.entries) {
-            if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
-            fail_at(map.source, e.line, e.column,
-                    join(path, e.key) + ": unknown key '" + e.key + "' in " + where + "; " +
-                        suggestion(e.key, to_strings(allowed)));
-        }
-    }
-
-    const Node& require(const Node& map, const std::string& path, std::string_view key,
-                        const std::string& what) const {
-        if (const Node* n = map.find(key)) return *n;
-        fail(map, (path.empty() ? std::string("top level") : path) + ": missing required key '" +
-                      std::string(key) + "' (" + what + ")");
-    }
-
-    const Node& expect_map(const Node& n, const std::string& path, const std::string& what) const {
-        if (n.kind != Kind::map) bad(n, path, "expected " + what, "write it as a map of keys");
-        return n;
-    }
-
-    double real(const Node& n, const std::string& path, const Range& range) const {
-        double v = 0;
-        switch (parse_real(n, v)) {
-        case NumStatus::ok: break;
-        case NumStatus::non_finite: bad(n, path, "not a finite number", "allowed: " + range.text());
-        case NumStatus::too_large: bad(n, path, "number too large", "allowed: " + range.text());
-        default:
-            bad(n, path, "expected a number",
-                std::string(n.quoted ? "numbers are written without quotes; " : "") + "allowed: " + range.text());
-        }
-        if (!range.contains(v)) bad(n, path, "out of range", "allowed: " + range.text());
-        return v;
-    }
-
-    std::uint64_t whole(const Node& n, const std::string& path, std::uint64_t lo, std::uint64_t hi,
-                        const std::string& note = "") const {
-        const std::string allowed =
-            "allowed: integers from " + std::to_string(lo) + " to " + std::to_string(hi) + note;
-        const std::string kind = lo == 0 ? "a non-negative integer" : "an integer";
-        bool negative = false;
-        std::uint64_t m = 0;
-        switch (parse_whole(n, negative, m)) {
-        case NumStatus::ok: break;
-        case NumStatus::non_finite: bad(n, path, "not a finite number", allowed);
-        case NumStatus::too_large: bad(n, path, "out of range", allowed);
-        case NumStatus::not_whole: bad(n, path, "expected " + kind + " (a whole number)", allowed);
-        default:
-            bad(n, path, "expected " + kind,
-                std::string(n.quoted ? "numbers are written without quotes; " : "") + allowed);
-        }
-        if (negative) bad(n, path, "must not be negative", allowed);
-        if (m < lo || m > hi) bad(n, path, "out of range", allowed);
-        return m;
-    }
-
-    int integer(const Node& n, const std::string& path, int lo, int hi, const std::string& note = "") const {
-        return static_cast<int>(whole(n, path, static_cast<std::uint64_t>(lo), static_cast<std::uint64_t>(hi), note));
-    }
-
-    std::string string(const Node& n, const std::string& path) const {
-        if (n.kind != Kind::scalar) bad(n, path, "expected a string", "write it as text, quoted if needed");
-        return n.text;
-    }
-
-    bool boolean(const Node& n, const std::string& path) const {
-        if (n.kind == Kind::scalar && !n.quoted) {
-            if (n.text == "true" || n.text == "True" || n.text == "TRUE") return true;
-            if (n.text == "false" || n.text == "False" || n.text == "FALSE") return false;
-        }
-        bad(n, path, "expected true or false", "allowed: true, false");
-    }
-
-    std::size_t choice(const Node& n, const std::string& path, Keys options) const {
-        if (n.kind == Kind::scalar)
-            for (std::size_t i = 0; i < options.size(); ++i)
-                if (n.text == options[i]) return i;
-        std::string hint = "allowed: " + list(options);
-        if (n.kind == Kind::scalar)
-            if (auto c = yaml::closest(n.text, to_strings(options))) hint = "did you mean '" + *c + "'? " + hint;
-        bad(n, path, "not a recognised value", hint);
-    }
-
-    // Names of fuels, sectors, technologies and policies: they become identifiers in
-    // outputs and --set paths, hence the restricted alphabet.
-    void check_name(const Node& map, const yaml::Entry& e, const std::string& path, const std::string& what) const {
-        const bool ok = !e.key.empty() && e.key.size() <= 64 &&
-                        std::all_of(e.key.begin(), e.key.end(), [](char c) {
-                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-                        });
-        if (!ok)
-            fail_at(map.source, e.line, e.column,
-                    path + ": invalid " + what + " name, got '" + e.key +
-                        "'; allowed: 1 to 64 characters from a-z, 0-9 and _");
-    }
 
     // A value over years: a constant, or {year: value} with years strictly increasing.
     Path path_value(const Node& n, const std::string& path, const Range& values,
@@ -351,7 +130,7 @@ public:
             const double y = real(key, path, years);
             if (!p.years.empty() && y <= p.years.back())
                 bad(key, path, key_name + "s must be strictly increasing as written",
-                    "the previous " + key_name + " is " + fmt(p.years.back()));
+                    "the previous " + key_name + " is " + round_trip_text(p.years.back()));
             p.years.push_back(y);
             p.values.push_back(real(e.value, join(path, e.key), values));
         }
@@ -369,10 +148,9 @@ public:
             bad(n, path, "expected a number or a map {micro, small, medium, large}",
                 "allowed: " + range.text());
         check_keys(n, path, "'" + path + "'", kSizeKeys);
-        for (int c = 0; c < kSizeClasses; ++c)
-            out[static_cast<std::size_t>(c)] =
-                real(require(n, path, kSizeClassNames[static_cast<std::size_t>(c)], "all four size classes are needed in the map form"),
-                     join(path, kSizeClassNames[static_cast<std::size_t>(c)]), range);
+        for (std::size_t c = 0; c < kSizeKeys.size(); ++c)
+            out[c] = real(require(n, path, kSizeKeys[c], "all four size classes are needed in the map form"),
+                          join(path, kSizeKeys[c]), range);
         return out;
     }
 
@@ -386,7 +164,7 @@ public:
         for (std::size_t i = 0; i < n.items.size(); ++i) {
             const Node& item = n.items[i];
             const std::string ip = path + "[" + std::to_string(i) + "]";
-            if (item.kind != Kind::scalar) bad(item, ip, "expected a " + what + " name", allowed_list(names));
+            if (item.kind != Kind::scalar) bad(item, ip, "expected a " + what + " name", yaml::allowed_list(names));
             const auto it = std::find(names.begin(), names.end(), item.text);
             if (it == names.end())
                 bad(item, ip, "unknown " + what, suggestion(item.text, names));
@@ -416,6 +194,9 @@ private:
     void read_decision(const Node& root, Scenario& s) const;
     void read_policies(const Node& root, Scenario& s) const;
     Policy read_policy(const yaml::Entry& e, const Scenario& s) const;
+    Eligibility read_eligibility(const Node& m, const std::string& p, const std::string& name, PolicyType type,
+                                 const Scenario& s) const;
+    void read_instrument(const Node& m, const std::string& p, Policy& pol) const;
     void read_suppliers(const Node& m, const std::string& p, const Scenario& s, Technology& t) const;
     static int node_line(const Node& map, std::string_view key) {
         for (const auto& e : map.entries)
@@ -427,11 +208,9 @@ private:
             if (e.key == key) return e.column;
         return map.column;
     }
-
-    const std::vector<yaml::Source>& sources_;
 };
 
-Scenario Reader::read(const Node& root, const std::string& default_name) const {
+Scenario ScenarioReader::read(const Node& root, const std::string& default_name) const {
     check_keys(root, "", "the top level", kTopKeys);
     Scenario s;
     if (const Node* n = root.find("schema")) whole(*n, "schema", 1, 1, " (this program reads schema 1)");
@@ -449,7 +228,7 @@ Scenario Reader::read(const Node& root, const std::string& default_name) const {
     return s;
 }
 
-void Reader::read_run(const Node& root, Scenario& s) const {
+void ScenarioReader::read_run(const Node& root, Scenario& s) const {
     const Node& run = expect_map(require(root, "", "run", "start_year, end_year"), "run", "a map");
     check_keys(run, "run", "run", kRunKeys);
     RunSettings& r = s.run;
@@ -465,7 +244,7 @@ void Reader::read_run(const Node& root, Scenario& s) const {
         r.seed = whole(*n, "run.seed", 0, std::numeric_limits<std::uint64_t>::max());
 }
 
-void Reader::read_electricity(const Node& root, Scenario& s) const {
+void ScenarioReader::read_electricity(const Node& root, Scenario& s) const {
     const Node& el = expect_map(require(root, "", "electricity", "price and emission_factor"), "electricity", "a map");
     check_keys(el, "electricity", "electricity", kElectricityKeys);
     s.electricity_price = path_value(require(el, "electricity", "price", "MAD/kWh"), "electricity.price", kNonNeg);
@@ -473,7 +252,7 @@ void Reader::read_electricity(const Node& root, Scenario& s) const {
         path_value(require(el, "electricity", "emission_factor", "tCO2/MWh"), "electricity.emission_factor", kNonNeg);
 }
 
-void Reader::read_fuels(const Node& root, Scenario& s) const {
+void ScenarioReader::read_fuels(const Node& root, Scenario& s) const {
     const Node* fuels = root.find("fuels");
     // Left out or empty means none; sectors with heat then fail on their fuel_mix.
     if (!fuels || fuels->kind == Kind::null) return;
@@ -491,7 +270,7 @@ void Reader::read_fuels(const Node& root, Scenario& s) const {
     }
 }
 
-void Reader::read_sectors(const Node& root, Scenario& s) const {
+void ScenarioReader::read_sectors(const Node& root, Scenario& s) const {
     const Node& sectors = expect_map(require(root, "", "sectors", "the industrial ecosystems"), "sectors", "a map of sector names");
     if (sectors.entries.empty() || sectors.entries.size() > kMaxSectors)
         fail(sectors, "sectors: got " + std::to_string(sectors.entries.size()) +
@@ -510,11 +289,8 @@ void Reader::read_sectors(const Node& root, Scenario& s) const {
         const std::string fp = join(p, "firms");
         const Node& firms = expect_map(require(m, p, "firms", "firm counts by size class"), fp, "a map {micro, small, medium, large}");
         check_keys(firms, fp, "'" + fp + "'", kSizeKeys);
-        for (int c = 0; c < kSizeClasses; ++c) {
-            const auto name = kSizeClassNames[static_cast<std::size_t>(c)];
-            if (const Node* n = firms.find(name))
-                sec.firms[static_cast<std::size_t>(c)] = whole(*n, join(fp, name), 0, kMaxFirms - 1);
-        }
+        for (std::size_t c = 0; c < kSizeKeys.size(); ++c)
+            if (const Node* n = firms.find(kSizeKeys[c])) sec.firms[c] = whole(*n, join(fp, kSizeKeys[c]), 0, kMaxFirms - 1);
         if (sec.total_firms() == 0)
             fail(firms, fp + ": the sector has no firms, got a total of 0; allowed: at least one firm in some size class");
         total += sec.total_firms();  // < 1000 * 4 * 2^32: cannot wrap
@@ -549,7 +325,7 @@ void Reader::read_sectors(const Node& root, Scenario& s) const {
     }
 }
 
-void Reader::read_technologies(const Node& root, Scenario& s) const {
+void ScenarioReader::read_technologies(const Node& root, Scenario& s) const {
     const Node& techs = expect_map(require(root, "", "technologies", "what firms can adopt"), "technologies", "a map of technology names");
     if (techs.entries.empty() || techs.entries.size() > kMaxTechnologies)
         fail(techs, "technologies: got " + std::to_string(techs.entries.size()) +
@@ -594,12 +370,12 @@ void Reader::read_technologies(const Node& root, Scenario& s) const {
             const auto& t = s.technologies[i];
             if (static_cast<int>(t.acts_on) != c) continue;
             sum += t.savings_fraction;
-            terms += (terms.empty() ? "" : " + ") + t.name + " " + fmt(t.savings_fraction);
+            terms += (terms.empty() ? "" : " + ") + t.name + " " + round_trip_text(t.savings_fraction);
             last = &techs.entries[i];
         }
         if (last && sum > 1.0 + 1e-9) {
             const Node& at = *last->value.find("savings_fraction");
-            fail(at, "technologies: savings_fraction on " + std::string(kCarrierNames[static_cast<std::size_t>(c)]) + " sums to " + fmt(sum) +
+            fail(at, "technologies: savings_fraction on " + std::string(kCarrierNames[static_cast<std::size_t>(c)]) + " sums to " + round_trip_text(sum) +
                          " (" + terms + "); allowed: at most 1 per carrier, or a firm adopting them all "
                          "would buy negative energy");
         }
@@ -608,7 +384,7 @@ void Reader::read_technologies(const Node& root, Scenario& s) const {
 
 // Where a technology's local capex is spent, by io sector: required for every
 // technology when the scenario has an input_output table, refused otherwise.
-void Reader::read_suppliers(const Node& m, const std::string& p, const Scenario& s, Technology& t) const {
+void ScenarioReader::read_suppliers(const Node& m, const std::string& p, const Scenario& s, Technology& t) const {
     const Node* n = m.find("suppliers");
     const std::string sp = join(p, "suppliers");
     const auto& names = s.input_output.sectors;
@@ -622,7 +398,7 @@ void Reader::read_suppliers(const Node& m, const std::string& p, const Scenario&
                          " (the sectors of input_output.sectors)");
 }
 
-std::vector<std::pair<int, double>> Reader::shares(const Node& n, const std::string& p, const std::vector<std::string>& names,
+std::vector<std::pair<int, double>> ScenarioReader::shares(const Node& n, const std::string& p, const std::vector<std::string>& names,
                                                    const std::string& what, const std::string& example,
                                                    const std::string& no_names, const std::string& unknown_tail) const {
     std::string key = what;  // "io sector" -> {io_sector: share}
@@ -639,16 +415,16 @@ std::vector<std::pair<int, double>> Reader::shares(const Node& n, const std::str
                         (names.empty() && !no_names.empty() ? no_names : suggestion(e.key, names)) + unknown_tail);
         const double share = real(e.value, join(p, e.key), kUnit);
         sum += share;
-        terms += (terms.empty() ? "" : " + ") + e.key + " " + fmt(share);
+        terms += (terms.empty() ? "" : " + ") + e.key + " " + round_trip_text(share);
         out.emplace_back(static_cast<int>(it - names.begin()), share);
     }
     if (std::fabs(sum - 1.0) > 1e-6)
-        fail(n, p + ": shares do not sum to 1, got " + fmt(sum) + " (" + terms + "); allowed: a sum of 1 within 1e-6");
+        fail(n, p + ": shares do not sum to 1, got " + round_trip_text(sum) + " (" + terms + "); allowed: a sum of 1 within 1e-6");
     return out;
 }
 
 // A per-sector map of the input-output table: every io sector once, nothing else.
-std::vector<double> Reader::io_vector(const Node& m, const std::string& p, std::string_view key,
+std::vector<double> ScenarioReader::io_vector(const Node& m, const std::string& p, std::string_view key,
                                       const std::vector<std::string>& names, const Range& range,
                                       const std::string& what) const {
     const std::string kp = join(p, key);
@@ -671,7 +447,7 @@ std::vector<double> Reader::io_vector(const Node& m, const std::string& p, std::
 }
 
 // Row sector -> column sector -> value; missing entries are 0.
-std::vector<double> Reader::io_matrix(const Node& n, const std::string& p, const std::vector<std::string>& names) const {
+std::vector<double> ScenarioReader::io_matrix(const Node& n, const std::string& p, const std::vector<std::string>& names) const {
     const std::size_t N = names.size();
     std::vector<double> out(N * N, 0.0);
     if (n.kind == Kind::null) return out;  // `coefficients:` left empty: every entry 0
@@ -695,7 +471,7 @@ std::vector<double> Reader::io_matrix(const Node& n, const std::string& p, const
     return out;
 }
 
-void Reader::read_input_output(const Node& root, Scenario& s) const {
+void ScenarioReader::read_input_output(const Node& root, Scenario& s) const {
     const Node* node = root.find("input_output");
     if (!node) return;
     const std::string p = "input_output";
@@ -711,11 +487,8 @@ void Reader::read_input_output(const Node& root, Scenario& s) const {
     for (std::size_t i = 0; i < sec.items.size(); ++i) {
         const Node& item = sec.items[i];
         const std::string ip = join(p, "sectors") + "[" + std::to_string(i) + "]";
-        const bool ok = item.kind == Kind::scalar && !item.text.empty() && item.text.size() <= 64 &&
-                        std::all_of(item.text.begin(), item.text.end(), [](char c) {
-                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-                        });
-        if (!ok) bad(item, ip, "invalid io sector name", "allowed: 1 to 64 characters from a-z, 0-9 and _");
+        if (item.kind != Kind::scalar || !yaml::is_name(item.text))
+            bad(item, ip, "invalid io sector name", std::string(yaml::kNameRule));
         if (std::find(io.sectors.begin(), io.sectors.end(), item.text) != io.sectors.end())
             bad(item, ip, "listed twice", "name each io sector once");
         io.sectors.push_back(item.text);
@@ -753,13 +526,13 @@ void Reader::read_input_output(const Node& root, Scenario& s) const {
         double inputs = 0;
         for (std::size_t i = 0; i < N; ++i) inputs += io.coefficients[i * N + j];
         if (inputs + io.value_added[j] > 1.0 + 1e-9)
-            fail(*m.find("value_added"), p + ".value_added." + io.sectors[j] + ": value added " + fmt(io.value_added[j]) +
-                                             " plus the sector's input coefficients " + fmt(inputs) + " exceed 1 MAD per MAD of output; "
+            fail(*m.find("value_added"), p + ".value_added." + io.sectors[j] + ": value added " + round_trip_text(io.value_added[j]) +
+                                             " plus the sector's input coefficients " + round_trip_text(inputs) + " exceed 1 MAD per MAD of output; "
                                              "allowed: inputs + value added <= 1 (the rest is imports)");
     }
 }
 
-void Reader::read_decision(const Node& root, Scenario& s) const {
+void ScenarioReader::read_decision(const Node& root, Scenario& s) const {
     Decision& d = s.decision;
     const Node* dn = root.find("decision");
     if (!dn || dn->kind == Kind::null) return;
@@ -775,7 +548,7 @@ void Reader::read_decision(const Node& root, Scenario& s) const {
     if (const Node* n = m.find("no_credit_premium")) d.no_credit_premium = real(*n, "decision.no_credit_premium", kUnit);
 }
 
-void Reader::read_policies(const Node& root, Scenario& s) const {
+void ScenarioReader::read_policies(const Node& root, Scenario& s) const {
     const Node* pn = root.find("policies");
     if (!pn || pn->kind == Kind::null) return;
     const Node& policies = expect_map(*pn, "policies", "a map of policy names");
@@ -788,7 +561,7 @@ void Reader::read_policies(const Node& root, Scenario& s) const {
     }
 }
 
-Policy Reader::read_policy(const yaml::Entry& e, const Scenario& s) const {
+Policy ScenarioReader::read_policy(const yaml::Entry& e, const Scenario& s) const {
     const std::string p = join("policies", e.key);
     const Node& m = expect_map(e.value, p, "a map of policy keys");
     Policy pol;
@@ -823,32 +596,45 @@ Policy Reader::read_policy(const yaml::Entry& e, const Scenario& s) const {
         pol.end_year = integer(*n, join(p, "end_year"), pol.start_year, s.run.end_year,
                                " (the policy's start_year to run.end_year)");
 
-    const bool label = pol.type == PolicyType::tpme_label;
-    if (label) pol.eligible.size_classes = {0, 1, 2};  // TPME by definition
-    if (const Node* en = m.find("eligible")) {
-        const std::string ep = join(p, "eligible");
-        const Node& el = expect_map(*en, ep, "a map of eligibility keys");
-        check_keys(el, ep, "the eligibility of policy '" + e.key + "'", kEligibleKeys);
-        std::vector<std::string> sizes(std::begin(kSizeKeys), std::end(kSizeKeys)), sectors, techs;
-        for (const auto& x : s.sectors) sectors.push_back(x.name);
-        for (const auto& x : s.technologies) techs.push_back(x.name);
-        if (const Node* n = el.find("size_classes")) {
-            pol.eligible.size_classes = name_list(*n, join(ep, "size_classes"), sizes, "size class");
-            if (label)
-                for (std::size_t i = 0; i < n->items.size(); ++i)
-                    if (pol.eligible.size_classes[i] == 3)
-                        bad(n->items[i], join(ep, "size_classes") + "[" + std::to_string(i) + "]",
-                            "the TPME label is for very small, small and medium firms only",
-                            "allowed: micro, small, medium");
-        }
-        if (const Node* n = el.find("sectors")) pol.eligible.sectors = name_list(*n, join(ep, "sectors"), sectors, "sector");
-        if (const Node* n = el.find("technologies"))
-            pol.eligible.technologies = name_list(*n, join(ep, "technologies"), techs, "technology");
-        if (const Node* n = el.find("labelled_only")) pol.eligible.labelled_only = boolean(*n, join(ep, "labelled_only"));
-        if (const Node* n = el.find("min_project_capex"))
-            pol.eligible.min_project_capex = real(*n, join(ep, "min_project_capex"), kNonNeg);
-    }
+    pol.eligible = read_eligibility(m, p, e.key, pol.type, s);
+    read_instrument(m, p, pol);
+    return pol;
+}
 
+Eligibility ScenarioReader::read_eligibility(const Node& m, const std::string& p, const std::string& name,
+                                             PolicyType type, const Scenario& s) const {
+    Eligibility out;
+    const bool label = type == PolicyType::tpme_label;
+    if (label) out.size_classes = {0, 1, 2};  // TPME by definition
+    const Node* en = m.find("eligible");
+    if (!en) return out;
+    const std::string ep = join(p, "eligible");
+    const Node& el = expect_map(*en, ep, "a map of eligibility keys");
+    check_keys(el, ep, "the eligibility of policy '" + name + "'", kEligibleKeys);
+    std::vector<std::string> sizes = to_strings(kSizeKeys), sectors, techs;
+    for (const auto& x : s.sectors) sectors.push_back(x.name);
+    for (const auto& x : s.technologies) techs.push_back(x.name);
+    if (const Node* n = el.find("size_classes")) {
+        out.size_classes = name_list(*n, join(ep, "size_classes"), sizes, "size class");
+        if (label)
+            for (std::size_t i = 0; i < n->items.size(); ++i)
+                if (!is_tpme(out.size_classes[i]))
+                    bad(n->items[i], join(ep, "size_classes") + "[" + std::to_string(i) + "]",
+                        "the TPME label is for very small, small and medium firms only",
+                        "allowed: micro, small, medium");
+    }
+    if (const Node* n = el.find("sectors")) out.sectors = name_list(*n, join(ep, "sectors"), sectors, "sector");
+    if (const Node* n = el.find("technologies"))
+        out.technologies = name_list(*n, join(ep, "technologies"), techs, "technology");
+    if (const Node* n = el.find("labelled_only")) out.labelled_only = boolean(*n, join(ep, "labelled_only"));
+    if (const Node* n = el.find("min_project_capex"))
+        out.min_project_capex = real(*n, join(ep, "min_project_capex"), kNonNeg);
+    return out;
+}
+
+// The keys of the policy's instrument (policy_type_keys).
+void ScenarioReader::read_instrument(const Node& m, const std::string& p, Policy& pol) const {
+    const std::string type_name(kPolicyTypeNames[static_cast<std::size_t>(pol.type)]);
     const auto req = [&](std::string_view key, const std::string& what) -> const Node& {
         return require(m, p, key, what + " of a " + type_name + " policy");
     };
@@ -893,7 +679,6 @@ Policy Reader::read_policy(const yaml::Entry& e, const Scenario& s) const {
         if (const Node* n = opt("period")) pol.period = integer(*n, join(p, "period"), 1, 50);
         break;
     }
-    return pol;
 }
 
 // ---- --set ----
@@ -944,17 +729,18 @@ std::vector<std::string> schema_children(const Node& root, const std::vector<std
     return {};
 }
 
+// The parts of a key path, refusing an empty one; `example` ends the message.
+std::vector<std::string> key_parts(const yaml::Source& src, const std::string& key, const std::string& example) {
+    std::vector<std::string> parts = yaml::split_key_path(key);
+    for (const auto& part : parts)
+        if (part.empty())
+            yaml::raise(src, 0, 0, "empty part in the key path '" + key + "'; expected names joined by dots" + example);
+    return parts;
+}
+
 // `-key.path`: the key and its value removed from the document (`--unset`).
 void apply_unset(Node& root, const yaml::Source& src, const std::string& key) {
-    std::vector<std::string> path;
-    for (std::size_t start = 0;;) {
-        const auto dot = key.find('.', start);
-        path.push_back(key.substr(start, dot - start));
-        if (path.back().empty())
-            yaml::raise(src, 0, 0, "empty part in the key path '" + key + "'; expected names joined by dots, e.g. policies.grant");
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
+    const std::vector<std::string> path = key_parts(src, key, ", e.g. policies.grant");
     Node* cur = &root;
     std::vector<std::string> prefix;
     for (std::size_t i = 0; i < path.size(); ++i) {
@@ -996,16 +782,7 @@ void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::s
     const auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
         yaml::raise(src, 0, 0, "expected key.path=value, e.g. --set run.seed=7 or --set policies.grant.annual_budget=5e7");
-    const std::string key = text.substr(0, eq);
-    std::vector<std::string> path;
-    for (std::size_t start = 0;;) {
-        const auto dot = key.find('.', start);
-        path.push_back(key.substr(start, dot - start));
-        if (path.back().empty())
-            yaml::raise(src, 0, 0, "empty part in the key path '" + key + "'; expected names joined by dots, e.g. run.seed");
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
+    const std::vector<std::string> path = key_parts(src, text.substr(0, eq), ", e.g. run.seed");
     Node value = yaml::parse_value(std::string_view(text).substr(eq + 1), sources, source);
 
     Node* cur = &root;
@@ -1043,7 +820,7 @@ void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::s
 
 // ---- scales (batches: `apply: scale`) ----
 
-std::string scale_label(const Scale& scale) { return "scale " + scale.path + " by " + fmt(scale.factor); }
+std::string scale_label(const Scale& scale) { return "scale " + scale.path + " by " + round_trip_text(scale.factor); }
 
 // Multiplies every number at `path` (docs/batches.md). The scaled nodes take the
 // scale's source, so a value pushed out of its range is reported as coming from the
@@ -1053,15 +830,7 @@ void apply_scale(Node& root, std::vector<yaml::Source>& sources, const std::stri
     sources.push_back(yaml::Source{file, scale_label(scale)});
     const yaml::Source& src = sources.back();
     if (!std::isfinite(scale.factor)) yaml::raise(src, 0, 0, "the factor is not a finite number");
-    std::vector<std::string> path;
-    for (std::size_t start = 0;;) {
-        const auto dot = scale.path.find('.', start);
-        path.push_back(scale.path.substr(start, dot - start));
-        if (path.back().empty())
-            yaml::raise(src, 0, 0, "empty part in the key path '" + scale.path + "'; expected names joined by dots");
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
+    const std::vector<std::string> path = key_parts(src, scale.path, "");
     if (path[0] == "run" || path[0] == "schema")
         yaml::raise(src, 0, 0, "'" + path[0] + "' holds the run's settings, not model quantities; they cannot be scaled");
     if (path[0] == "sectors" && path.size() >= 3 && path[2] == "fuel_mix")
@@ -1071,13 +840,13 @@ void apply_scale(Node& root, std::vector<yaml::Source>& sources, const std::stri
 
     const auto scale_number = [&](Node& n, const std::string& where) {
         double v = 0;
-        if (parse_real(n, v) != NumStatus::ok)
+        if (yaml::parse_real(n, v) != yaml::NumStatus::ok)
             yaml::raise(src, 0, 0, where + ": scaling needs a number, got " + yaml::describe(n) +
                                        "; scale a number, a {year: value} path or a by-size map");
         const double scaled = v * scale.factor;
         if (!std::isfinite(scaled))
-            yaml::raise(src, 0, 0, where + ": the scaled value is not a finite number (" + fmt(v) + " x " + fmt(scale.factor) + ")");
-        n.text = fmt(scaled);  // shortest text that reads back as exactly this double
+            yaml::raise(src, 0, 0, where + ": the scaled value is not a finite number (" + round_trip_text(v) + " x " + round_trip_text(scale.factor) + ")");
+        n.text = round_trip_text(scaled);  // shortest text that reads back as exactly this double
         n.quoted = false;
         n.source = source;
     };
@@ -1129,10 +898,10 @@ std::string default_name(const std::string& display_name) {
 
 Scenario load_scenario_text(const std::string& text, const std::string& display_name, const LoadOptions& options) {
     std::vector<yaml::Source> sources{yaml::Source{display_name, {}}};
-    Node root = yaml::parse_document(text, sources, 0);
+    Node root = yaml::parse_document(text, sources, 0, yaml::kScenarioDocument);
     for (const auto& o : options.overrides) apply_override(root, sources, display_name, o);
     for (const auto& sc : options.scales) apply_scale(root, sources, display_name, sc);
-    const Reader reader(sources);
+    const ScenarioReader reader(sources);
     Scenario s = reader.read(root, default_name(display_name));
 
     const std::uint64_t limit = options.max_memory_bytes ? options.max_memory_bytes : available_memory_bytes();
@@ -1155,7 +924,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& display_
 }
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
-    return load_scenario_text(yaml::read_scenario_file(path, path), path, options);
+    return load_scenario_text(yaml::read_yaml_file(path, path, yaml::kScenarioDocument), path, options);
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {

@@ -36,15 +36,16 @@ void raise(const Source& source, int line, int column, const std::string& messag
     throw InputError(source.file, 0, 0, source.set_option + ": " + message);
 }
 
-std::string read_scenario_file(const std::string& path, const std::string& display_name) {
+std::string read_yaml_file(const std::string& path, const std::string& display_name, const DocumentKind& kind) {
     namespace fs = std::filesystem;
     const Source src{display_name, {}};
+    const std::string name(kind.name);
     std::error_code ec;
     const auto status = fs::status(path, ec);
     if (ec || !fs::exists(status))
-        raise(src, 0, 0, "cannot read the scenario file: " + (ec ? ec.message() : "no such file"));
+        raise(src, 0, 0, "cannot read the " + name + " file: " + (ec ? ec.message() : "no such file"));
     if (fs::is_directory(status))
-        raise(src, 0, 0, "is a directory; expected a scenario YAML file");
+        raise(src, 0, 0, "is a directory; expected a " + name + " YAML file");
     // Opening a pipe blocks until a writer appears, possibly forever: refuse it.
     if (fs::is_fifo(status) || fs::is_socket(status))
         raise(src, 0, 0, "is a pipe or a socket; give a regular YAML file (greenshift would wait on it forever)");
@@ -54,20 +55,19 @@ std::string read_scenario_file(const std::string& path, const std::string& displ
     if (!ec && size > kMaxFileBytes)
         raise(src, 0, 0,
               "file is " + std::to_string(size) + " bytes, larger than the " +
-                  std::to_string(kMaxFileBytes >> 20) +
-                  " MiB a scenario may be; is this the right file?");
+                  std::to_string(kMaxFileBytes >> 20) + " MiB a " + name + " may be; is this the right file?");
     std::ifstream in(path, std::ios::binary);
-    if (!in) raise(src, 0, 0, "cannot open the scenario file for reading");
+    if (!in) raise(src, 0, 0, "cannot open the " + name + " file for reading");
     std::string text;
     // Read at most one byte past the limit: the file may have grown since stat.
     text.resize(static_cast<std::size_t>(kMaxFileBytes) + 1);
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad()) raise(src, 0, 0, "error while reading the scenario file");
+    if (in.bad()) raise(src, 0, 0, "error while reading the " + name + " file");
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxFileBytes)
         raise(src, 0, 0,
-              "file is larger than the " + std::to_string(kMaxFileBytes >> 20) +
-                  " MiB a scenario may be; is this the right file?");
+              "file is larger than the " + std::to_string(kMaxFileBytes >> 20) + " MiB a " + name +
+                  " may be; is this the right file?");
     return text;
 }
 
@@ -376,19 +376,20 @@ std::string describe(const Node& n) {
     return "?";
 }
 
-Node parse_document(std::string_view text, const std::vector<Source>& sources, int source) {
+Node parse_document(std::string_view text, const std::vector<Source>& sources, int source, const DocumentKind& kind) {
     const Source& src = sources.at(static_cast<std::size_t>(source));
-    if (text.empty()) raise(src, 0, 0, "the file is empty; a scenario needs at least run, electricity, sectors and technologies");
+    const std::string name(kind.name), needs(kind.needs);
+    if (text.empty()) raise(src, 0, 0, "the file is empty; a " + name + " needs at least " + needs);
     if (text.size() > kMaxFileBytes)
-        raise(src, 0, 0, "text is larger than the " + std::to_string(kMaxFileBytes >> 20) + " MiB a scenario may be");
+        raise(src, 0, 0, "text is larger than the " + std::to_string(kMaxFileBytes >> 20) + " MiB a " + name + " may be");
     std::optional<Node> root = parse(text, src, source);
     if (!root)
         raise(src, 0, 0, "the file holds no YAML content (only blank lines or comments)");
     if (root->kind == Node::Kind::null)
-        raise(src, root->line, root->column, "the document is empty; a scenario needs at least run, electricity, sectors and technologies");
+        raise(src, root->line, root->column, "the document is empty; a " + name + " needs at least " + needs);
     if (root->kind != Node::Kind::map)
         raise(src, root->line, root->column,
-              "the top level must be a map of scenario keys (run:, electricity:, sectors:, ...), got " +
+              "the top level must be a map of " + name + " keys (" + std::string(kind.top_keys) + "), got " +
                   describe(*root));
     return std::move(*root);
 }

@@ -57,15 +57,25 @@ std::string describe(const Node& node);
 // Raises InputError for `source` at a 1-based position (0 = unknown).
 [[noreturn]] void raise(const Source& source, int line, int column, const std::string& message);
 
+// A kind of YAML document greenshift reads, as its messages name it.
+struct DocumentKind {
+    std::string_view name;      // "cannot read the <name> file"
+    std::string_view needs;     // "a <name> needs at least <needs>", of an empty document
+    std::string_view top_keys;  // "the top level must be a map of <name> keys (<top_keys>)"
+};
+inline constexpr DocumentKind kScenarioDocument{"scenario", "run, electricity, sectors and technologies",
+                                                "run:, electricity:, sectors:, ..."};
+inline constexpr DocumentKind kBatchDocument{"batch", "scenario: and variants:", "scenario:, variants:, ..."};
+
 // Reads a file for parsing, refusing it before reading when it is larger than
 // kMaxFileBytes, and when it cannot be opened.
-std::string read_scenario_file(const std::string& path, const std::string& display_name);
+std::string read_yaml_file(const std::string& path, const std::string& display_name, const DocumentKind& kind);
 
-// Parses a whole scenario document: one document whose top level is a map. Refuses
-// NUL bytes, invalid UTF-8, control characters, tab indentation, anchors and
-// aliases, explicit tags, duplicate keys, non-scalar keys and nesting deeper than
-// kMaxDepth, and more than kMaxNodes values, each with the position of the offence.
-Node parse_document(std::string_view text, const std::vector<Source>& sources, int source);
+// Parses a whole document: one document whose top level is a map. Refuses NUL bytes,
+// invalid UTF-8, control characters, tab indentation, anchors and aliases, explicit
+// tags, duplicate keys, non-scalar keys and nesting deeper than kMaxDepth, and more
+// than kMaxNodes values, each with the position of the offence.
+Node parse_document(std::string_view text, const std::vector<Source>& sources, int source, const DocumentKind& kind);
 
 // Parses the value of one `--set` option (a scalar or a flow collection) under the
 // same rules; an empty value is a null node.
