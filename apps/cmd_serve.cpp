@@ -46,7 +46,8 @@ using nlohmann::json;
 constexpr std::size_t kMaxBody = 64 * 1024;     // a study request is a few hundred bytes
 constexpr int kMaxJsonDepth = 16;                // the API nests 3 deep
 constexpr std::size_t kKeptStudies = 16;         // studies whose downloads stay available
-constexpr std::size_t kMaxClients = 4096;        // supersession records before they are forgotten
+constexpr std::size_t kMaxClients = 4096;
+constexpr std::size_t kRunCacheBytes = std::size_t{256} << 20;  // ~800 Morocco runs        // supersession records before they are forgotten
 constexpr auto kSlotWait = std::chrono::seconds(20);  // a study waits this long for a free slot
 
 std::string read_file(const fs::path& p) {
@@ -438,7 +439,7 @@ private:
         auto kept = std::make_shared<Kept>();
         {
             Slot slot(*this, cancelled);
-            kept->study = serve::compute_study(request, entry, limits, threads_, cancelled);
+            kept->study = serve::compute_study(request, entry, limits, threads_, cancelled, &runs_);
         }
         kept->id = random_token().substr(0, 16);
         kept->request = std::move(request);
@@ -542,6 +543,7 @@ private:
     std::mutex slots_mutex_;
     std::condition_variable slot_free_;
     int busy_ = 0;
+    serve::RunCache runs_{kRunCacheBytes};
     std::mutex kept_mutex_;
     std::deque<std::shared_ptr<Kept>> kept_;
 };

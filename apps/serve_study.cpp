@@ -565,8 +565,37 @@ void validate_changes(const StudyRequest& r, const ScenarioEntry& entry, const L
                            413, {{"replicates", "too many for this scenario's size"}});
 }
 
+std::shared_ptr<const RunResult> RunCache::find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = by_key_.find(key);
+    if (it == by_key_.end()) return nullptr;
+    entries_.splice(entries_.begin(), entries_, it->second);
+    return it->second->run;
+}
+
+void RunCache::put(const std::string& key, std::shared_ptr<const RunResult> run) {
+    std::size_t bytes = sizeof(RunResult);
+    for (const Variable& v : run->variables) bytes += v.values.size() * sizeof(double) + v.counts.size() * sizeof(std::int64_t);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (by_key_.count(key) != 0 || bytes > max_bytes_) return;
+    entries_.push_front({key, std::move(run), bytes});
+    by_key_[key] = entries_.begin();
+    bytes_ += bytes;
+    while (bytes_ > max_bytes_) {
+        bytes_ -= entries_.back().bytes;
+        by_key_.erase(entries_.back().key);
+        entries_.pop_back();
+    }
+}
+
+std::string RunCache::key(const BatchPlan& plan, std::uint32_t variant, std::uint64_t seed) {
+    std::string k = fnv1a64_hex(plan.scenario_text) + ":" + std::to_string(plan.scenario_text.size());
+    for (const std::string& o : plan.variants.at(variant).overrides) k += "\n" + o;
+    return k + "\nseed=" + std::to_string(seed);
+}
+
 Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Limits& limits, int threads,
-                    const std::function<bool()>& cancelled) {
+                    const std::function<bool()>& cancelled, RunCache* cache) {
     using Clock = std::chrono::steady_clock;
     const auto seconds = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
     const auto t0 = Clock::now();
@@ -591,17 +620,25 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
     const auto t_planned = Clock::now();
 
     const std::size_t N = plan.runs.size();
-    std::vector<RunResult> results(N);
+    std::vector<std::shared_ptr<const RunResult>> results(N);
     std::atomic<bool> stop{false};
+    std::atomic<std::uint32_t> reused{0};
     const auto one = [&](std::size_t i, int run_threads) {
         if (stop.load() || cancelled()) {
             stop.store(true);
             return;
         }
-        Scenario s = of_variant[plan.runs[i].variant];
-        s.run.seed = plan.runs[i].seed;
+        const RunSpec& run = plan.runs[i];
+        const std::string key = cache != nullptr ? RunCache::key(plan, run.variant, run.seed) : std::string();
+        if (cache != nullptr && (results[i] = cache->find(key))) {
+            ++reused;
+            return;
+        }
+        Scenario s = of_variant[run.variant];
+        s.run.seed = run.seed;
         s.run.run_index = 0;
-        results[i] = compute_run(s, run_threads);
+        results[i] = std::make_shared<const RunResult>(compute_run(s, run_threads));
+        if (cache != nullptr) cache->put(key, results[i]);
     };
     if (study.programme.total_firms() > kLargeRunFirms || threads <= 1) {
         for (std::size_t i = 0; i < N; ++i) one(i, threads);
@@ -621,7 +658,7 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
     // Pairs in run order (replicate order), as the batch file's effects rows.
     const std::size_t R = plan.replicates;
     std::vector<const RunResult*> base(R), prog(R);
-    for (const RunSpec& run : plan.runs) (run.variant == 0 ? base : prog).at(run.replicate) = &results[run.index];
+    for (const RunSpec& run : plan.runs) (run.variant == 0 ? base : prog).at(run.replicate) = results[run.index].get();
     const Coordinates& coords = prog[0]->coords;
     const std::vector<ensemble::Indicator> defs = ensemble::indicator_definitions(coords);
     const std::size_t I = defs.size();
@@ -679,13 +716,14 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
     json seeds = json::array();
     for (std::size_t k = 0; k < R; ++k) seeds.push_back(run_seed(plan.seed, 0, static_cast<std::uint32_t>(k)));
     std::uint64_t firm_steps = 0;
-    for (const RunResult& x : results) firm_steps += x.firm_steps;
+    for (const auto& x : results) firm_steps += x->firm_steps;
     const auto t2 = Clock::now();
     study.result = {{"scenario", entry.file},
                     {"replicates", R},
                     {"seed", plan.seed},
                     {"seeds", seeds},
                     {"runs", N},
+                    {"runs_reused", reused.load()},  // found in the cache: computed for an earlier study
                     {"firm_steps", firm_steps},
                     {"seconds", seconds(t0, t2)},
                     // where the time went: checking the values, building the batch plan and the

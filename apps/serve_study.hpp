@@ -11,6 +11,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "batch/plan.hpp"
+#include "core/results.hpp"
 #include "core/scenario.hpp"
 
 namespace greenshift::serve {
@@ -116,12 +120,39 @@ struct Study {
     nlohmann::json result;
 };
 
-// Computes the study with `threads` threads. `cancelled` is polled between runs;
+// Runs already computed, by everything that makes them: the scenario file's text,
+// the variant's overrides and the run's seed. A run is a pure function of those, so
+// a change of the programme computes only the programme's runs again (the
+// baseline's are found here), and the numbers are those of a fresh batch. Least
+// recently used runs go first beyond `max_bytes`.
+class RunCache {
+public:
+    explicit RunCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+    std::shared_ptr<const RunResult> find(const std::string& key);
+    void put(const std::string& key, std::shared_ptr<const RunResult> run);
+    // The key of a run of `variant` of `plan` with `seed`.
+    static std::string key(const BatchPlan& plan, std::uint32_t variant, std::uint64_t seed);
+
+private:
+    struct Entry {
+        std::string key;
+        std::shared_ptr<const RunResult> run;
+        std::size_t bytes;
+    };
+    std::mutex mutex_;
+    std::list<Entry> entries_;  // most recently used first
+    std::map<std::string, std::list<Entry>::iterator> by_key_;
+    std::size_t bytes_ = 0;
+    std::size_t max_bytes_;
+};
+
+// Computes the study with `threads` threads, taking runs from `cache` when it has
+// them (nullptr: no cache). `cancelled` is polled between runs;
 // when it returns true the study stops and throws Cancelled.
 struct Cancelled : std::runtime_error {
     Cancelled() : std::runtime_error("superseded by a newer request") {}
 };
 Study compute_study(const StudyRequest& request, const ScenarioEntry& entry, const Limits& limits, int threads,
-                    const std::function<bool()>& cancelled);
+                    const std::function<bool()>& cancelled, RunCache* cache = nullptr);
 
 }  // namespace greenshift::serve

@@ -230,7 +230,8 @@ async function compute() {
   document.body.dataset.seq = String(answer.seq);
   document.body.dataset.ms = String(Math.round(ms));  // request sent -> charts drawn
   if (changedAt !== null) document.body.dataset.changeMs = String(Math.round(now - changedAt));  // control changed -> drawn
-  setState(pending ? "pending" : "ready", `${answer.runs} runs (${answer.replicates} replicates × programme and baseline) in ` +
+  const reused = answer.runs_reused ? `, ${answer.runs_reused} of them from earlier studies` : "";
+  setState(pending ? "pending" : "ready", `${answer.runs} runs (${answer.replicates} replicates × programme and baseline${reused}) in ` +
            `${answer.seconds.toFixed(2)} s; drawn ${Math.round(ms)} ms after the request`);
 }
 
