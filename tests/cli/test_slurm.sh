@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# On a one-node Slurm cluster started on localhost (../shared/tools/local-slurm.sh):
+# On a one-node Slurm cluster started on localhost (tests/cli/local-slurm.sh):
 # scripts/slurm/submit.sh queues the job array over the shards of a small batch and
 # the merge job (afterok); the merged file must equal the batch run without Slurm,
 # bitwise. Then a shard task warned with SIGUSR1 (what --signal=B:USR1@120 sends
 # before the time limit) must exit 75, be requeued, resume, and still merge equal.
-# Exit 77 (ctest: skipped) when the helper script or Slurm is absent.
+# Exit 77 (ctest: skipped) when Slurm is absent.
 # Usage: test_slurm.sh GREENSHIFT_EXE SOURCE_DIR
 set -uo pipefail
 exe=$(realpath "$1")
 src=$(realpath "$2")
-helper="$src/../shared/tools/local-slurm.sh"
-[ -f "$helper" ] || { echo "SKIP: $helper not found (a clone without ../shared)"; exit 77; }
+helper="$src/tests/cli/local-slurm.sh"
 for b in slurmctld slurmd sbatch munged; do
     command -v "$b" >/dev/null || { echo "SKIP: $b not found (apt-get install slurmctld slurmd slurm-client munge)"; exit 77; }
 done
