@@ -72,51 +72,9 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
         f = generate_firms(sc, first, last - first);
     }
     offsets = firm_offsets(sc);
-
-    n_sz.assign(SZ(), 0);
-    out0_sz.assign(SZ(), 0.0);
-    x_sz.assign(SZ(), 0.0);
-    for (std::size_t c = 0; c < SZ(); ++c) n_sz[c] = static_cast<std::int64_t>(offsets[c + 1] - offsets[c]);
-    // Sums in block order: per-block partials (output, output x intensity), gathered
-    // from every rank, then added block by block.
-    {
-        const std::uint64_t mine = own.last - own.first;
-        std::vector<double> part(mine * 2 * SZ(), 0.0);
-#pragma omp parallel for schedule(static)
-        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
-            const auto ub = static_cast<std::uint64_t>(b);
-            double* o = &part[(ub - own.first) * 2 * SZ()];
-            double* x = o + SZ();
-            for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
-                const std::uint64_t li = i - f.first;
-                const std::size_t c = sz(f.sector[li], f.size_class[li]);
-                o[c] += static_cast<double>(f.output[li]);
-                x[c] += static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
-            }
-        }
-        const std::vector<double> all = split() ? gather(part.data(), part.size()) : std::move(part);
-        for (std::uint64_t b = 0; b < blocks; ++b)
-            for (std::size_t c = 0; c < SZ(); ++c) {
-                out0_sz[c] += all[b * 2 * SZ() + c];
-                x_sz[c] += all[b * 2 * SZ() + SZ() + c];
-            }
-    }
+    sum_cells();
     growth.assign(static_cast<std::size_t>(S), 1.0);
-
-    // Reference annual cost: start-year prices, no green equipment.
-    ref_cost_sz.assign(SZ(), 0.0);
-    const double y0 = sc.run.step_year(0);
-    for (int s = 0; s < S; ++s) {
-        const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
-        double pf = 0;
-        for (const auto& fs : sec.fuel_mix) pf += fs.share * sc.fuels[static_cast<std::size_t>(fs.fuel)].price.at(y0);
-        const double pe = sc.electricity_price.at(y0);
-        for (int z = 0; z < kSizeClasses; ++z) {
-            const std::size_t c = sz(s, z);
-            ref_cost_sz[c] = sec.nonenergy_cost * out0_sz[c] +
-                             x_sz[c] * (sec.electricity_intensity * pe + sec.heat_intensity * pf);
-        }
-    }
+    reference_cost();
 
     adopters.assign(SZK(), 0);
     aware.assign(SZK(), 0);
@@ -132,6 +90,61 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     remaining.assign(static_cast<std::size_t>(P), 0.0);
     available.assign(static_cast<std::size_t>(P), 0.0);
 
+    lay_out_blocks();
+    rec.allocate(static_cast<std::size_t>(steps), SZK(), SZ(), static_cast<std::size_t>(T),
+                 static_cast<std::size_t>(P));
+}
+
+// Firms, output and output x intensity factor per (sector, size). The sums are taken
+// in block order: per-block partials, gathered from every rank, then added block by
+// block.
+void Model::State::sum_cells() {
+    n_sz.assign(SZ(), 0);
+    out0_sz.assign(SZ(), 0.0);
+    x_sz.assign(SZ(), 0.0);
+    for (std::size_t c = 0; c < SZ(); ++c) n_sz[c] = static_cast<std::int64_t>(offsets[c + 1] - offsets[c]);
+    const std::uint64_t mine = own.last - own.first;
+    std::vector<double> part(mine * 2 * SZ(), 0.0);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+        const auto ub = static_cast<std::uint64_t>(b);
+        double* o = &part[(ub - own.first) * 2 * SZ()];
+        double* x = o + SZ();
+        for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+            const std::uint64_t li = i - f.first;
+            const std::size_t c = sz(f.sector[li], f.size_class[li]);
+            o[c] += static_cast<double>(f.output[li]);
+            x[c] += static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
+        }
+    }
+    const std::vector<double> all = split() ? gather(part.data(), part.size()) : std::move(part);
+    for (std::uint64_t b = 0; b < blocks; ++b)
+        for (std::size_t c = 0; c < SZ(); ++c) {
+            out0_sz[c] += all[b * 2 * SZ() + c];
+            x_sz[c] += all[b * 2 * SZ() + SZ() + c];
+        }
+}
+
+// Reference annual cost per (sector, size): start-year prices, no green equipment.
+void Model::State::reference_cost() {
+    ref_cost_sz.assign(SZ(), 0.0);
+    const double y0 = sc.run.step_year(0);
+    for (int s = 0; s < S; ++s) {
+        const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+        double pf = 0;
+        for (const auto& fs : sec.fuel_mix) pf += fs.share * sc.fuels[static_cast<std::size_t>(fs.fuel)].price.at(y0);
+        const double pe = sc.electricity_price.at(y0);
+        for (int z = 0; z < kSizeClasses; ++z) {
+            const std::size_t c = sz(s, z);
+            ref_cost_sz[c] = sec.nonenergy_cost * out0_sz[c] +
+                             x_sz[c] * (sec.electricity_intensity * pe + sec.heat_intensity * pf);
+        }
+    }
+}
+
+// The cells each block of the run covers, and the per-step scratch of the blocks
+// held here.
+void Model::State::lay_out_blocks() {
     const std::uint64_t mine = own.last - own.first;  // scratch only for the blocks held here
     cell_lo.resize(blocks);
     cell_n.resize(blocks);
@@ -153,20 +166,19 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     if (bass) bass_open.resize(mine * static_cast<std::size_t>(T));
     block_keys.resize(mine);
     block_eligible.resize(mine);
+}
 
-    const auto n = static_cast<std::size_t>(steps);
-    auto& r = rec;
-    for (auto* v : {&r.adopters, &r.aware, &r.new_adopters}) v->assign(n * SZK(), 0);
-    for (auto* v : {&r.capacity, &r.displaced, &r.inv_total, &r.inv_private, &r.grant, &r.fund,
-                    &r.loan, &r.local_demand})
-        v->assign(n * SZK(), 0.0);
-    for (auto* v : {&r.output, &r.elec, &r.fuel, &r.energy_cost, &r.carbon_cost, &r.co2, &r.total_cost})
-        v->assign(n * SZ(), 0.0);
-    for (auto* v : {&r.capex, &r.local_content}) v->assign(n * static_cast<std::size_t>(T), 0.0);
-    for (auto* v : {&r.elec_price, &r.grid_ef, &r.carbon_price}) v->assign(n, 0.0);
-    for (auto* v : {&r.labelled, &r.assisted, &r.audited}) v->assign(n, 0);
-    for (auto* v : {&r.budget_available, &r.budget_used}) v->assign(n * static_cast<std::size_t>(P), 0.0);
-    for (auto* v : {&r.served, &r.unserved}) v->assign(n * static_cast<std::size_t>(P), 0);
+void Model::State::Rec::allocate(std::size_t steps, std::size_t nszk, std::size_t nsz, std::size_t techs,
+                                 std::size_t policies) {
+    for (auto* v : {&adopters, &aware, &new_adopters}) v->assign(steps * nszk, 0);
+    for (auto* v : {&capacity, &displaced, &inv_total, &inv_private, &grant, &fund, &loan, &local_demand})
+        v->assign(steps * nszk, 0.0);
+    for (auto* v : {&output, &elec, &fuel, &energy_cost, &carbon_cost, &co2, &total_cost}) v->assign(steps * nsz, 0.0);
+    for (auto* v : {&capex, &local_content}) v->assign(steps * techs, 0.0);
+    for (auto* v : {&elec_price, &grid_ef, &carbon_price}) v->assign(steps, 0.0);
+    for (auto* v : {&labelled, &assisted, &audited}) v->assign(steps, 0);
+    for (auto* v : {&budget_available, &budget_used}) v->assign(steps * policies, 0.0);
+    for (auto* v : {&served, &unserved}) v->assign(steps * policies, 0);
 }
 
 // One step: the phases of docs/model.md ("A step") in order, each timed.

@@ -236,6 +236,7 @@ struct Model::State {
         std::vector<std::int64_t> labelled, assisted, audited;      // t
         std::vector<double> budget_available, budget_used;          // p
         std::vector<std::int64_t> served, unserved;                 // p
+        void allocate(std::size_t steps, std::size_t nszk, std::size_t nsz, std::size_t techs, std::size_t policies);
     } rec;
 
     std::size_t szk(int s, int z, int k) const {
@@ -249,6 +250,9 @@ struct Model::State {
     std::size_t SZ() const { return static_cast<std::size_t>(S) * kSizeClasses; }
 
     State(Scenario scenario, Communicator* communicator);
+    void sum_cells();       // n_sz, out0_sz, x_sz
+    void reference_cost();  // ref_cost_sz
+    void lay_out_blocks();  // cell_lo, cell_n and the blocks' scratch
     bool split() const { return comm->size() > 1; }
     std::uint64_t block_end(std::uint64_t b) const { return std::min((b + 1) * kFirmBlock, firms_total); }
     // Every rank's `n` records at `mine`, concatenated in rank order; `at`, if given,
