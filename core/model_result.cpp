@@ -136,22 +136,27 @@ void Model::State::add_technology_variables(RunResult& r) const {
               {D::time, D::sector, D::technology}, tsk(rec.new_adopters));
     add_count(r, "aware", "firms aware of the technology (end of step)", "1", {D::time, D::sector, D::technology},
               tsk(rec.aware));
-    add_real(r, "installed_capacity", "installed capacity in service (end of step), in technology_unit",
-             "technology_unit", {D::time, D::sector, D::technology}, tsk(rec.capacity));
-    add_real(r, "energy_displaced", "energy displaced by the technology during the step", "MWh",
-             {D::time, D::sector, D::technology}, tsk(rec.displaced));
-    add_real(r, "investment_total", "capital expenditure of new installations during the step", "MAD",
-             {D::time, D::sector, D::technology}, tsk(rec.inv_total));
-    add_real(r, "investment_private", "firms' own outlay (capex less grants and fund co-investment)", "MAD",
-             {D::time, D::sector, D::technology}, tsk(rec.inv_private));
-    add_real(r, "grant_spent", "capex grants paid during the step", "MAD", {D::time, D::sector, D::technology},
-             tsk(rec.grant));
-    add_real(r, "fund_investment", "green investment fund co-investment during the step", "MAD",
-             {D::time, D::sector, D::technology}, tsk(rec.fund));
-    add_real(r, "loan_volume", "concessional loans disbursed during the step", "MAD",
-             {D::time, D::sector, D::technology}, tsk(rec.loan));
-    add_real(r, "local_demand", "capex spent with local suppliers (capex x local content)", "MAD",
-             {D::time, D::sector, D::technology}, tsk(rec.local_demand));
+    // summed over size classes, one line each
+    struct Summed {
+        const char* name;
+        const char* long_name;
+        const char* units;
+        std::vector<double> Rec::*values;
+    };
+    static constexpr Summed kSummed[] = {
+        {"installed_capacity", "installed capacity in service (end of step), in technology_unit", "technology_unit",
+         &Rec::capacity},
+        {"energy_displaced", "energy displaced by the technology during the step", "MWh", &Rec::displaced},
+        {"investment_total", "capital expenditure of new installations during the step", "MAD", &Rec::inv_total},
+        {"investment_private", "firms' own outlay (capex less grants and fund co-investment)", "MAD",
+         &Rec::inv_private},
+        {"grant_spent", "capex grants paid during the step", "MAD", &Rec::grant},
+        {"fund_investment", "green investment fund co-investment during the step", "MAD", &Rec::fund},
+        {"loan_volume", "concessional loans disbursed during the step", "MAD", &Rec::loan},
+        {"local_demand", "capex spent with local suppliers (capex x local content)", "MAD", &Rec::local_demand},
+    };
+    for (const Summed& v : kSummed)
+        add_real(r, v.name, v.long_name, v.units, {D::time, D::sector, D::technology}, tsk(rec.*v.values));
     {
         std::vector<double> life;
         for (const auto& k : sc.technologies) life.push_back(static_cast<double>(k.lifetime));
