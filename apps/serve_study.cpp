@@ -22,6 +22,7 @@
 #include "io/input_error.hpp"
 #include "io/scenario_loader.hpp"
 #include "io/scenario_yaml.hpp"
+#include "io/scenario_yaml.hpp"
 
 namespace greenshift::serve {
 
@@ -451,7 +452,7 @@ std::string batch_yaml(const StudyRequest& r, const ScenarioEntry& entry) {
       << "# (the same firms and random numbers). `greenshift batch` on this file gives the page's numbers.\n"
       << "schema: 1\n"
       << "name: serve_" << fs::path(entry.file).stem().string() << "\n"
-      << "scenario: " << json(abs.string()).dump() << "\n"
+      << "scenario: " << yaml_quoted(abs.string()) << "\n"
       << "seed: " << r.seed << "\n"
       << "replicates: " << r.replicates << "\n"
       << "variants:\n"

@@ -36,8 +36,9 @@ def in_order_sum(array):
 
 def main():
     exe, source, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    driver_exe = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    # GREENSHIFT_CHROMIUM / GREENSHIFT_CHROMEDRIVER: another browser build (or none, to see the skip)
+    chromium = os.environ.get("GREENSHIFT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    driver_exe = os.environ.get("GREENSHIFT_CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
     if not (os.access(chromium, os.X_OK) and os.access(driver_exe, os.X_OK)):
         print("SKIPPED: chromium or chromedriver missing (apt-get install chromium chromium-driver)")
         return SKIP
