@@ -1,8 +1,10 @@
 #include "batch/assemble.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "batch/chunk_io.hpp"
 #include "batch/ensemble.hpp"
@@ -14,12 +16,17 @@ namespace greenshift {
 
 namespace {
 
-// What a run variable looks like, without its values.
-struct Schema {
-    std::string name, units, long_name;
-    std::vector<Dim> dims;
-    bool is_count = false;
-};
+// A run variable's layout is a Variable without values (RunSource's schema): name,
+// units, long_name, dimensions and kind, copied as one.
+Variable layout_of(const Variable& v) {
+    Variable x;
+    x.name = v.name;
+    x.long_name = v.long_name;
+    x.units = v.units;
+    x.dims = v.dims;
+    x.is_count = v.is_count;
+    return x;
+}
 
 std::vector<hsize_t> lengths(const Coordinates& c, const std::vector<Dim>& dims) {
     std::vector<hsize_t> out;
@@ -119,7 +126,7 @@ hdf5::Group create_group(const hdf5::Location& file, const std::string& name, co
 
 // Creates a variable over (leading..., dims...) and attaches the scales.
 hdf5::Dataset create_variable(const hdf5::Location& where, const Coordinates& c, const GroupScales& scales,
-                              const std::vector<hsize_t>& leading_shape, const Schema& v, bool as_count,
+                              const std::vector<hsize_t>& leading_shape, const Variable& v, bool as_count,
                               const std::string& extra_coordinates) {
     std::vector<hsize_t> trailing(leading_shape.begin() + 1, leading_shape.end());
     const std::vector<hsize_t> own = lengths(c, v.dims);
@@ -141,7 +148,7 @@ hdf5::Dataset create_variable(const hdf5::Location& where, const Coordinates& c,
 // A run's variable laid out on the batch's policy axis (the union over variants):
 // a policy the run does not have gets 0.
 template <class T>
-std::vector<T> on_union_policies(const std::vector<T>& values, const Schema& v, const Coordinates& run,
+std::vector<T> on_union_policies(const std::vector<T>& values, const Variable& v, const Coordinates& run,
                                  const Coordinates& all, const std::vector<std::size_t>& policy_map) {
     std::size_t axis = v.dims.size();
     for (std::size_t a = 0; a < v.dims.size(); ++a)
@@ -231,12 +238,7 @@ RunResult GroupRunSource::values(std::uint32_t run, const std::vector<Variable>&
         if (!where.contains(s.name)) continue;
         if (hdf5::Dataset::open(where, s.name).shape() != lengths(r.coords, s.dims))
             throw InputError(location.name, 0, 0, "variable " + s.name + " has another shape than in the other runs");
-        Variable v;
-        v.name = s.name;
-        v.units = s.units;
-        v.long_name = s.long_name;
-        v.dims = s.dims;
-        v.is_count = s.is_count;
+        Variable v = layout_of(s);
         if (s.is_count)
             v.counts = hdf5::read_array<std::int64_t>(where, s.name).values;
         else
@@ -263,314 +265,376 @@ hdf5::File create_batch_file(const std::string& path, const BatchPlan& plan, con
     return file;
 }
 
-void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string& path, const RunMetadata& meta) {
-    const std::size_t N = plan.runs.size();
-    if (N == 0) throw InputError(plan.file, 0, 0, "the batch has no runs");
 
-    // Pass 0: the axes, the policy union and the variable list, from every run's layout.
-    Coordinates all;
-    std::vector<Schema> schema;
+namespace {
+
+// --- the first pass: the batch's axes and variables, from every run's layout ---
+
+struct BatchLayout {
+    Coordinates all;  // the axes of run 0; policies: the union over the runs
+    std::map<std::string, std::size_t> policy_index;  // policy -> its place on all.policy
+    std::vector<Variable> variables;                  // layouts, in the order first seen
+};
+
+BatchLayout read_batch_layout(RunSource& source, std::uint32_t runs) {
+    BatchLayout b;
     std::set<std::string> seen;
-    std::map<std::string, std::size_t> policy_index;
-    for (std::uint32_t i = 0; i < N; ++i) {
+    for (std::uint32_t i = 0; i < runs; ++i) {
         const RunResult layout = source.layout(i, seen);
         const Coordinates& c = layout.coords;
         if (i == 0) {
-            all = c;
-            all.policy.clear();
-            all.policy_type.clear();
+            b.all = c;
+            b.all.policy.clear();
+            b.all.policy_type.clear();
         } else {
-            check_same_axes(all, c, source, i);
+            check_same_axes(b.all, c, source, i);
         }
         for (std::size_t p = 0; p < c.policy.size(); ++p)
-            if (policy_index.emplace(c.policy[p], all.policy.size()).second) {
-                all.policy.push_back(c.policy[p]);
-                all.policy_type.push_back(p < c.policy_type.size() ? c.policy_type[p] : std::string());
+            if (b.policy_index.emplace(c.policy[p], b.all.policy.size()).second) {
+                b.all.policy.push_back(c.policy[p]);
+                b.all.policy_type.push_back(p < c.policy_type.size() ? c.policy_type[p] : std::string());
             }
-        for (const Variable& v : layout.variables) {
-            if (!seen.insert(v.name).second) continue;
-            schema.push_back({v.name, v.units, v.long_name, v.dims, v.is_count});
-        }
+        for (const Variable& v : layout.variables)
+            if (seen.insert(v.name).second) b.variables.push_back(layout_of(v));
     }
     bool all_policy_types = true;
-    for (const auto& t : all.policy_type) all_policy_types = all_policy_types && !t.empty();
-    if (!all_policy_types) all.policy_type.clear();
+    for (const auto& t : b.all.policy_type) all_policy_types = all_policy_types && !t.empty();
+    if (!all_policy_types) b.all.policy_type.clear();
+    return b;
+}
 
-    hdf5::File file = create_batch_file(path, plan, meta, static_cast<std::uint32_t>(N));
+// --- which runs are compared ---
 
-    // /runs: every run, as `run` writes it, stacked along `run`.
+// Each run of a variant with a baseline against the baseline's run with the same
+// sample and replicate: one effect.
+struct Pairing {
+    std::vector<std::uint32_t> variants;                // the variants with a baseline
+    std::vector<std::uint32_t> effect_rows;             // per effect: the variant's run
+    std::vector<std::uint32_t> baseline_rows;           // per effect: the baseline's run
+    std::vector<std::vector<std::uint32_t>> groups;     // per paired variant: its effects
+    std::vector<std::vector<std::uint32_t>> effects_of;  // per run: the effects it is in
+    std::vector<std::string> inputs;                    // what the effects read, in order
+    bool any() const { return !variants.empty(); }
+    std::vector<std::string> variant_names(const BatchPlan& plan) const {
+        std::vector<std::string> names;
+        for (const std::uint32_t v : variants) names.push_back(plan.variants[v].name);
+        return names;
+    }
+};
+
+Pairing pair_runs(const BatchPlan& plan, const std::map<std::string, hdf5::Dataset>& run_data, RunSource& source) {
+    Pairing p;
+    for (std::uint32_t v = 0; v < plan.variants.size(); ++v)
+        if (plan.variants[v].baseline >= 0) p.variants.push_back(v);
+    p.groups.resize(p.variants.size());
+    p.effects_of.resize(plan.runs.size());
+    if (!p.any()) return p;
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::uint32_t> run_of;
+    for (const RunSpec& r : plan.runs) run_of[{r.variant, r.sample, r.replicate}] = r.index;
+    std::map<std::uint32_t, std::size_t> paired_position;
+    for (std::size_t k = 0; k < p.variants.size(); ++k) paired_position[p.variants[k]] = k;
+    for (const RunSpec& r : plan.runs) {
+        const int b = plan.variants[r.variant].baseline;
+        if (b < 0) continue;
+        const auto it = run_of.find({static_cast<std::uint32_t>(b), r.sample, r.replicate});
+        if (it == run_of.end())
+            throw InputError(plan.file, 0, 0, "run " + std::to_string(r.index) + " (variant " +
+                                                  plan.variants[r.variant].name + ") has no baseline run");
+        p.groups[paired_position.at(r.variant)].push_back(static_cast<std::uint32_t>(p.effect_rows.size()));
+        p.effect_rows.push_back(r.index);
+        p.baseline_rows.push_back(it->second);
+    }
+    for (const std::string& name : ensemble::paired_variables())
+        if (run_data.count(name) == 0)
+            throw InputError(source.name(0), 0, 0, "the runs have no variable " + name + ", needed for the effects");
+    p.inputs = ensemble::paired_variables();
+    for (const std::string& name : ensemble::optional_paired_variables())
+        if (run_data.count(name) != 0) p.inputs.push_back(name);
+    for (std::size_t e = 0; e < p.effect_rows.size(); ++e) {
+        p.effects_of.at(p.effect_rows[e]).push_back(static_cast<std::uint32_t>(e));
+        p.effects_of.at(p.baseline_rows[e]).push_back(static_cast<std::uint32_t>(e));
+    }
+    return p;
+}
+
+// --- the groups ---
+
+// /runs: every run, as `run` writes it, stacked along `run`; variables over an empty
+// dimension are left out (`kept` are the others).
+struct RunsGroup {
+    std::vector<Variable> kept;
+    std::map<std::string, hdf5::Dataset> data;
+};
+
+RunsGroup create_runs_group(const hdf5::File& file, const BatchPlan& plan, const BatchLayout& layout) {
+    const std::size_t N = plan.runs.size();
     std::vector<std::uint32_t> every(N);
     for (std::uint32_t i = 0; i < N; ++i) every[i] = i;
     const hdf5::Group runs = create_group(file, "runs", "every run of the batch, stacked along run");
-    GroupScales run_scales;
-    run_scales.leading.push_back(write_run_axis(runs, plan, every, nullptr));
-    run_scales.dims = write_coordinates(runs, all);
-    std::vector<Schema> kept;
-    std::map<std::string, hdf5::Dataset> run_data;
-    for (const Schema& v : schema) {
-        if (has_empty_dim(all, v.dims)) continue;
-        run_data.emplace(v.name, create_variable(runs, all, run_scales, {N}, v, v.is_count,
-                                                 "variant sample replicate seed"));
-        kept.push_back(v);
+    GroupScales scales;
+    scales.leading.push_back(write_run_axis(runs, plan, every, nullptr));
+    scales.dims = write_coordinates(runs, layout.all);
+    RunsGroup g;
+    for (const Variable& v : layout.variables) {
+        if (has_empty_dim(layout.all, v.dims)) continue;
+        g.data.emplace(v.name, create_variable(runs, layout.all, scales, {N}, v, v.is_count,
+                                               "variant sample replicate seed"));
+        g.kept.push_back(v);
     }
-    std::vector<Variable> kept_layout;
-    for (const Schema& v : kept) {
-        Variable x;
-        x.name = v.name;
-        x.units = v.units;
-        x.long_name = v.long_name;
-        x.dims = v.dims;
-        x.is_count = v.is_count;
-        kept_layout.push_back(std::move(x));
+    return g;
+}
+
+// A group of statistics per variant (rows) of `variables` over `coords`, created
+// empty: filled once every run is written.
+std::vector<hdf5::Dataset> create_statistics_group(const hdf5::File& file, const char* name, const char* title,
+                                                   const std::vector<std::string>& variants,
+                                                   const Coordinates& coords, const std::vector<Variable>& variables) {
+    const auto& stats = ensemble::full_statistics();
+    const hdf5::Group group = create_group(file, name, title);
+    GroupScales s;
+    s.leading.push_back(string_scale(group, "variant", variants, "scenario variant"));
+    s.leading.push_back(string_scale(group, "statistic", statistic_names(stats),
+                                     "statistic across runs: mean, or percentile (linear interpolation)"));
+    s.dims = write_coordinates(group, coords);
+    std::vector<hdf5::Dataset> out;
+    for (const Variable& v : variables)
+        out.push_back(create_variable(group, coords, s, {variants.size(), stats.size()}, v, false, ""));
+    return out;
+}
+
+// The `indicator` axis of /effects and /summary.
+struct IndicatorAxis {
+    std::vector<std::string> names, units, long_names;
+    explicit IndicatorAxis(const Coordinates& all) {
+        for (const auto& d : ensemble::indicator_definitions(all)) {
+            names.push_back(d.name);
+            units.push_back(d.units);
+            long_names.push_back(d.long_name);
+        }
+    }
+    hdf5::Dataset write(const hdf5::Location& g) const {
+        hdf5::Dataset scale = string_scale(g, "indicator", names, "key indicator of the programme");
+        auxiliary_strings(g, "indicator_units", units, "units of the indicator", scale);
+        auxiliary_strings(g, "indicator_long_name", long_names, "what the indicator measures", scale);
+        return scale;
+    }
+};
+
+// /effects: per run of a variant with a baseline, the differences against the
+// baseline run and the key indicators. The group and its axes exist before the runs
+// stream by; its variables are created with the first effect (they are what
+// ensemble::effects returns).
+class EffectsGroup {
+public:
+    EffectsGroup(const hdf5::File& file, const BatchPlan& plan, const Pairing& pairing, const Coordinates& coords,
+                 const IndicatorAxis& indicators)
+        : pairing_(pairing), coords_(coords), indicators_(indicators) {
+        if (!pairing.any()) return;
+        group_ = create_group(file, "effects",
+                              "per run of a variant with a baseline, differences against the baseline run "
+                              "with the same sample and replicate");
+        scales_.leading.push_back(write_run_axis(group_, plan, pairing.effect_rows, &pairing.baseline_rows));
+        scales_.dims = write_coordinates(group_, coords);
+        indicator_scale_ = indicators.write(group_);
     }
 
-    // /statistics: per variant, across its samples and replicates; created now,
-    // filled once every run is written.
+    // Effect `e` of `variant` against `baseline` (each with the variables of
+    // pairing.inputs, in that order).
+    void write(std::uint32_t e, const RunResult& variant, const RunResult& baseline, ChunkedRowWriter& writer) {
+        const std::vector<Variable> diffs = ensemble::effects(variant, baseline);
+        if (schema_.empty()) create(diffs);
+        for (const Variable& x : diffs) {
+            if (x.is_count)
+                writer.write_row(data_.at(x.name), e, x.counts);
+            else
+                writer.write_row(data_.at(x.name), e, x.values);
+        }
+        writer.write_row(indicator_data_, e, ensemble::indicators(variant, baseline));
+    }
+
+    const std::vector<Variable>& schema() const { return schema_; }
+    const hdf5::Dataset& data(const std::string& name) const { return data_.at(name); }
+    const hdf5::Dataset& indicators() const { return indicator_data_; }
+
+private:
+    void create(const std::vector<Variable>& diffs) {
+        const std::size_t rows = pairing_.effect_rows.size();
+        for (const Variable& x : diffs) {
+            schema_.push_back(layout_of(x));
+            data_.emplace(x.name, create_variable(group_, coords_, scales_, {rows}, schema_.back(), x.is_count,
+                                                  "variant sample replicate seed baseline_run"));
+        }
+        indicator_data_ = create_rows<double>(group_, "indicators", rows, {indicators_.names.size()});
+        hdf5::write_attribute(indicator_data_, "long_name", "key indicators of the run against its baseline");
+        hdf5::write_attribute(indicator_data_, "coordinates",
+                              "variant sample replicate seed baseline_run indicator_units indicator_long_name");
+        hdf5::attach_dimension_scale(indicator_data_, scales_.leading[0], 0);
+        hdf5::attach_dimension_scale(indicator_data_, indicator_scale_, 1);
+    }
+
+    const Pairing& pairing_;
+    const Coordinates& coords_;
+    const IndicatorAxis& indicators_;
+    hdf5::Group group_;
+    GroupScales scales_;
+    hdf5::Dataset indicator_scale_;
+    std::vector<Variable> schema_;
+    std::map<std::string, hdf5::Dataset> data_;
+    hdf5::Dataset indicator_data_;
+};
+
+// --- the second pass: every run read once ---
+
+// Run `i` as /runs holds it (on the batch's policy axis, absent variables as 0): its
+// rows written, and the variables the effects read returned (empty when it is in no
+// effect).
+RunResult write_run_rows(std::uint32_t i, const RunResult& run, const BatchLayout& layout, const RunsGroup& runs,
+                         const Pairing& pairing, RunSource& source, ChunkedRowWriter& writer) {
+    const Coordinates& rc = run.coords;
+    const Coordinates& all = layout.all;
+    std::map<std::string, const Variable*> by_name;
+    for (const Variable& v : run.variables) by_name.emplace(v.name, &v);
+    std::vector<std::size_t> policy_map;
+    for (const std::string& p : rc.policy) policy_map.push_back(layout.policy_index.at(p));
+    const bool keep = !pairing.effects_of[i].empty();
+    RunResult for_effects;
+    for_effects.coords = all;
+    for (const Variable& v : runs.kept) {
+        const hdf5::Dataset& d = runs.data.at(v.name);
+        const std::size_t n = product(lengths(all, v.dims));
+        const auto found = by_name.find(v.name);
+        const Variable* x = found == by_name.end() ? nullptr : found->second;
+        if (x != nullptr && (lengths(rc, x->dims) != lengths(rc, v.dims) || x->is_count != v.is_count))
+            throw InputError(source.name(i), 0, 0,
+                             "variable " + v.name + " has another shape or type than in the other runs");
+        Variable row = v;
+        if (v.is_count) {
+            row.counts = x != nullptr ? on_union_policies(x->counts, v, rc, all, policy_map)
+                                      : std::vector<std::int64_t>(n, 0);
+            writer.write_row(d, i, row.counts);
+        } else {
+            row.values = x != nullptr ? on_union_policies(x->values, v, rc, all, policy_map)
+                                      : std::vector<double>(n, 0.0);
+            writer.write_row(d, i, row.values);
+        }
+        if (keep && std::find(pairing.inputs.begin(), pairing.inputs.end(), v.name) != pairing.inputs.end())
+            for_effects.variables.push_back(std::move(row));
+    }
+    // In the order of pairing.inputs, as the effects read them.
+    std::vector<Variable> ordered;
+    for (const std::string& name : pairing.inputs)
+        for (Variable& x : for_effects.variables)
+            if (x.name == name) ordered.push_back(std::move(x));
+    for_effects.variables = std::move(ordered);
+    return for_effects;
+}
+
+// Reads every run once, in run order, writes it to /runs and, as soon as a run and
+// its baseline have both been read, their effect; a run is held only until its
+// effects are written.
+void stream_runs(RunSource& source, const BatchLayout& layout, const RunsGroup& runs, const Pairing& pairing,
+                 EffectsGroup& effects) {
+    const auto N = static_cast<std::uint32_t>(pairing.effects_of.size());
+    // Rows are filtered on every thread and written chunk by chunk (batch/chunk_io.hpp).
+    ChunkedRowWriter writer;
+    std::map<std::uint32_t, RunResult> held;  // read, with effects still to compute
+    std::vector<std::uint32_t> effects_left(N, 0);
+    for (std::uint32_t i = 0; i < N; ++i) effects_left[i] = static_cast<std::uint32_t>(pairing.effects_of[i].size());
+    for (std::uint32_t i = 0; i < N; ++i) {
+        RunResult for_effects = write_run_rows(i, source.values(i, runs.kept), layout, runs, pairing, source, writer);
+        if (pairing.effects_of[i].empty()) continue;
+        held.emplace(i, std::move(for_effects));
+        for (const std::uint32_t e : pairing.effects_of[i]) {
+            const std::uint32_t variant = pairing.effect_rows[e], baseline = pairing.baseline_rows[e];
+            if (held.count(variant == i ? baseline : variant) == 0) continue;  // computed when the other arrives
+            effects.write(e, held.at(variant), held.at(baseline), writer);
+            for (const std::uint32_t r : {variant, baseline})
+                if (--effects_left[r] == 0) held.erase(r);
+        }
+    }
+    writer.finish();
+    if (!held.empty()) throw std::logic_error("assemble_batch: effects left uncomputed");
+}
+
+// /summary: the key indicators per paired variant, mean and 90% interval.
+void write_summary(const hdf5::File& file, const std::vector<std::string>& paired_names, const Pairing& pairing,
+                   const IndicatorAxis& indicators, const hdf5::Dataset& indicator_data) {
+    const auto& sstats = ensemble::summary_statistics();
+    const hdf5::Group g = create_group(file, "summary",
+                                       "key indicators per variant: mean and 90% interval (p5-p95) across samples "
+                                       "and replicates");
+    const hdf5::Dataset variant = string_scale(g, "variant", paired_names, "scenario variant");
+    const hdf5::Dataset indicator = indicators.write(g);
+    const hdf5::Dataset statistic = string_scale(g, "statistic", statistic_names(sstats),
+                                                 "statistic across runs: mean, or percentile (linear interpolation)");
+    const std::size_t I = indicators.names.size();
+    const hdf5::Dataset value = create_rows<double>(g, "value", paired_names.size(), {I, sstats.size()});
+    const hdf5::Dataset valid = create_rows<std::int64_t>(g, "valid_runs", paired_names.size(), {I});
+    hdf5::write_attribute(value, "long_name",
+                          "indicator value: mean and percentiles across runs (units in indicator_units)");
+    hdf5::write_attribute(value, "coordinates", "indicator_units indicator_long_name");
+    hdf5::write_attribute(valid, "long_name", "runs where the indicator is defined (not NaN)");
+    hdf5::write_attribute(valid, "units", "1");
+    hdf5::write_attribute(valid, "coordinates", "indicator_units indicator_long_name");
+    for (const hdf5::Dataset* d : {&value, &valid}) {
+        hdf5::attach_dimension_scale(*d, variant, 0);
+        hdf5::attach_dimension_scale(*d, indicator, 1);
+    }
+    hdf5::attach_dimension_scale(value, statistic, 2);
+    for (std::size_t k = 0; k < paired_names.size(); ++k) {
+        std::vector<double> values;
+        for (const std::uint32_t row : pairing.groups[k]) read_row_as_double(indicator_data, row, values);
+        std::vector<std::int64_t> count;
+        const std::vector<double> st =
+            ensemble::column_statistics(values, pairing.groups[k].size(), I, sstats, &count);
+        std::vector<double> row(I * sstats.size());  // (indicator, statistic)
+        for (std::size_t i = 0; i < I; ++i)
+            for (std::size_t s = 0; s < sstats.size(); ++s) row[i * sstats.size() + s] = st[s * I + i];
+        write_row(value, k, row);
+        write_row(valid, k, count);
+    }
+}
+
+}  // namespace
+
+void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string& path, const RunMetadata& meta) {
+    const auto N = static_cast<std::uint32_t>(plan.runs.size());
+    if (N == 0) throw InputError(plan.file, 0, 0, "the batch has no runs");
+    const BatchLayout layout = read_batch_layout(source, N);
+
+    hdf5::File file = create_batch_file(path, plan, meta, N);
+    const RunsGroup runs = create_runs_group(file, plan, layout);
     std::vector<std::vector<std::uint32_t>> by_variant(plan.variants.size());
     for (const RunSpec& r : plan.runs) by_variant.at(r.variant).push_back(r.index);
     std::vector<std::string> variant_names;
     for (const Variant& v : plan.variants) variant_names.push_back(v.name);
-    const auto& stats = ensemble::full_statistics();
-    std::vector<hdf5::Dataset> statistics_data;
-    {
-        const hdf5::Group g = create_group(file, "statistics",
-                                           "per variant, statistics of every run variable across samples and replicates");
-        GroupScales s;
-        s.leading.push_back(string_scale(g, "variant", variant_names, "scenario variant"));
-        s.leading.push_back(string_scale(g, "statistic", statistic_names(stats),
-                                         "statistic across runs: mean, or percentile (linear interpolation)"));
-        s.dims = write_coordinates(g, all);
-        for (const Schema& v : kept)
-            statistics_data.push_back(
-                create_variable(g, all, s, {variant_names.size(), stats.size()}, v, false, ""));
-    }
+    const std::vector<hdf5::Dataset> statistics = create_statistics_group(
+        file, "statistics", "per variant, statistics of every run variable across samples and replicates",
+        variant_names, layout.all, runs.kept);
 
-    // Variants with a baseline: effects per run (computed while the runs stream by,
-    // as soon as a run and its baseline have both been read), their statistics, the
-    // summary.
-    std::vector<std::uint32_t> paired_variants;
-    for (std::uint32_t v = 0; v < plan.variants.size(); ++v)
-        if (plan.variants[v].baseline >= 0) paired_variants.push_back(v);
-    const bool paired = !paired_variants.empty();
-    std::vector<std::uint32_t> effect_rows, baseline_rows;
-    std::vector<std::vector<std::uint32_t>> effect_groups(paired_variants.size());
-    std::vector<std::string> effect_inputs;
-    if (paired) {
-        std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::uint32_t> run_of;
-        for (const RunSpec& r : plan.runs) run_of[{r.variant, r.sample, r.replicate}] = r.index;
-        std::map<std::uint32_t, std::size_t> paired_position;
-        for (std::size_t k = 0; k < paired_variants.size(); ++k) paired_position[paired_variants[k]] = k;
-        for (const RunSpec& r : plan.runs) {
-            const int b = plan.variants[r.variant].baseline;
-            if (b < 0) continue;
-            const auto it = run_of.find({static_cast<std::uint32_t>(b), r.sample, r.replicate});
-            if (it == run_of.end())
-                throw InputError(plan.file, 0, 0, "run " + std::to_string(r.index) + " (variant " +
-                                                      plan.variants[r.variant].name + ") has no baseline run");
-            effect_groups[paired_position.at(r.variant)].push_back(static_cast<std::uint32_t>(effect_rows.size()));
-            effect_rows.push_back(r.index);
-            baseline_rows.push_back(it->second);
-        }
-        for (const std::string& name : ensemble::paired_variables())
-            if (run_data.count(name) == 0)
-                throw InputError(source.name(0), 0, 0, "the runs have no variable " + name + ", needed for the effects");
-        effect_inputs = ensemble::paired_variables();
-        for (const std::string& name : ensemble::optional_paired_variables())
-            if (run_data.count(name) != 0) effect_inputs.push_back(name);
-    }
-    const std::set<std::string> effect_input_set(effect_inputs.begin(), effect_inputs.end());
-    // The effects each run takes part in, as the variant or as the baseline.
-    std::vector<std::vector<std::uint32_t>> effects_of(N);
-    for (std::size_t e = 0; e < effect_rows.size(); ++e) {
-        effects_of.at(effect_rows[e]).push_back(static_cast<std::uint32_t>(e));
-        effects_of.at(baseline_rows[e]).push_back(static_cast<std::uint32_t>(e));
-    }
-
-    Coordinates effect_coords = all;
+    const Pairing pairing = pair_runs(plan, runs.data, source);
+    Coordinates effect_coords = layout.all;
     effect_coords.policy.clear();
     effect_coords.policy_type.clear();
-    const std::vector<ensemble::Indicator> indicator_defs = ensemble::indicator_definitions(all);
-    std::vector<std::string> indicator_names, indicator_units, indicator_long;
-    for (const auto& d : indicator_defs) {
-        indicator_names.push_back(d.name);
-        indicator_units.push_back(d.units);
-        indicator_long.push_back(d.long_name);
-    }
-    const auto write_indicator_axis = [&](const hdf5::Location& g) {
-        hdf5::Dataset scale = string_scale(g, "indicator", indicator_names, "key indicator of the programme");
-        auxiliary_strings(g, "indicator_units", indicator_units, "units of the indicator", scale);
-        auxiliary_strings(g, "indicator_long_name", indicator_long, "what the indicator measures", scale);
-        return scale;
-    };
+    const IndicatorAxis indicators(layout.all);
+    EffectsGroup effects(file, plan, pairing, effect_coords, indicators);
+    stream_runs(source, layout, runs, pairing, effects);
 
-    hdf5::Group effects_group;
-    GroupScales effect_scales;
-    hdf5::Dataset indicator_scale;
-    if (paired) {
-        effects_group = create_group(file, "effects",
-                                     "per run of a variant with a baseline, differences against the baseline run "
-                                     "with the same sample and replicate");
-        effect_scales.leading.push_back(write_run_axis(effects_group, plan, effect_rows, &baseline_rows));
-        effect_scales.dims = write_coordinates(effects_group, effect_coords);
-        indicator_scale = write_indicator_axis(effects_group);
-    }
-    std::vector<Schema> effect_schema;
-    std::map<std::string, hdf5::Dataset> effect_data;
-    hdf5::Dataset indicator_data;
-
-    // Rows are filtered on every thread and written chunk by chunk (batch/chunk_io.hpp).
-    ChunkedRowWriter writer;
-    std::map<std::uint32_t, RunResult> paired_runs;  // read, with effects still to compute
-    std::vector<std::uint32_t> effects_left(N, 0);
-    for (std::uint32_t i = 0; i < N; ++i) effects_left[i] = static_cast<std::uint32_t>(effects_of[i].size());
-    const auto write_effect = [&](std::uint32_t e) {
-        const RunResult& v = paired_runs.at(effect_rows[e]);
-        const RunResult& b = paired_runs.at(baseline_rows[e]);
-        const std::vector<Variable> diffs = ensemble::effects(v, b);
-        if (effect_schema.empty()) {
-            for (const Variable& x : diffs) {
-                effect_schema.push_back({x.name, x.units, x.long_name, x.dims, x.is_count});
-                effect_data.emplace(x.name, create_variable(effects_group, effect_coords, effect_scales,
-                                                            {effect_rows.size()}, effect_schema.back(), x.is_count,
-                                                            "variant sample replicate seed baseline_run"));
-            }
-            indicator_data = create_rows<double>(effects_group, "indicators", effect_rows.size(), {indicator_names.size()});
-            hdf5::write_attribute(indicator_data, "long_name", "key indicators of the run against its baseline");
-            hdf5::write_attribute(indicator_data, "coordinates",
-                                  "variant sample replicate seed baseline_run indicator_units indicator_long_name");
-            hdf5::attach_dimension_scale(indicator_data, effect_scales.leading[0], 0);
-            hdf5::attach_dimension_scale(indicator_data, indicator_scale, 1);
-        }
-        for (const Variable& x : diffs) {
-            if (x.is_count)
-                writer.write_row(effect_data.at(x.name), e, x.counts);
-            else
-                writer.write_row(effect_data.at(x.name), e, x.values);
-        }
-        writer.write_row(indicator_data, e, ensemble::indicators(v, b));
-    };
-
-    for (std::uint32_t i = 0; i < N; ++i) {
-        const RunResult run = source.values(i, kept_layout);
-        const Coordinates& rc = run.coords;
-        std::map<std::string, const Variable*> by_name;
-        for (const Variable& v : run.variables) by_name.emplace(v.name, &v);
-        std::vector<std::size_t> policy_map;
-        for (const std::string& p : rc.policy) policy_map.push_back(policy_index.at(p));
-        // The run as /runs holds it, with just the variables the effects need.
-        RunResult for_effects;
-        for_effects.coords = all;
-        const bool keep = !effects_of[i].empty();
-        for (const Schema& v : kept) {
-            const hdf5::Dataset& d = run_data.at(v.name);
-            const std::size_t n = product(lengths(all, v.dims));
-            const auto found = by_name.find(v.name);
-            const Variable* x = found == by_name.end() ? nullptr : found->second;
-            if (x != nullptr && (lengths(rc, x->dims) != lengths(rc, v.dims) || x->is_count != v.is_count))
-                throw InputError(source.name(i), 0, 0,
-                                 "variable " + v.name + " has another shape or type than in the other runs");
-            Variable row;
-            if (v.is_count) {
-                row.counts = x != nullptr ? on_union_policies(x->counts, v, rc, all, policy_map)
-                                          : std::vector<std::int64_t>(n, 0);
-                writer.write_row(d, i, row.counts);
-            } else {
-                row.values = x != nullptr ? on_union_policies(x->values, v, rc, all, policy_map)
-                                          : std::vector<double>(n, 0.0);
-                writer.write_row(d, i, row.values);
-            }
-            if (keep && effect_input_set.count(v.name) != 0) {
-                row.name = v.name;
-                row.units = v.units;
-                row.long_name = v.long_name;
-                row.dims = v.dims;
-                row.is_count = v.is_count;
-                for_effects.variables.push_back(std::move(row));
-            }
-        }
-        if (!keep) continue;
-        // In the order of effect_inputs, as the effects read them.
-        std::vector<Variable> ordered;
-        for (const std::string& name : effect_inputs)
-            for (Variable& x : for_effects.variables)
-                if (x.name == name) ordered.push_back(std::move(x));
-        for_effects.variables = std::move(ordered);
-        paired_runs.emplace(i, std::move(for_effects));
-        for (const std::uint32_t e : effects_of[i]) {
-            const std::uint32_t other = effect_rows[e] == i ? baseline_rows[e] : effect_rows[e];
-            if (paired_runs.count(other) == 0) continue;  // computed when the other arrives
-            write_effect(e);
-            for (const std::uint32_t r : {effect_rows[e], baseline_rows[e]})
-                if (--effects_left[r] == 0) paired_runs.erase(r);
-        }
-    }
-    writer.finish();
-    if (!paired_runs.empty()) throw std::logic_error("assemble_batch: effects left uncomputed");
-
+    // The datasets a ChunkedRowWriter writes stay open until it finishes.
     ChunkedRowWriter statistics_writer;
-    for (std::size_t k = 0; k < kept.size(); ++k)
-        write_statistics(run_data.at(kept[k].name), by_variant, statistics_data[k], statistics_writer);
-    if (!paired) {
-        statistics_writer.finish();
-        file.close();
-        return;
-    }
-
-    std::vector<std::string> paired_names;
-    for (const std::uint32_t v : paired_variants) paired_names.push_back(plan.variants[v].name);
-    std::vector<hdf5::Dataset> effect_statistics_data;
-    {
-        const hdf5::Group g = create_group(file, "effect_statistics",
-                                           "per variant with a baseline, statistics of the effects across samples and "
-                                           "replicates");
-        GroupScales s;
-        s.leading.push_back(string_scale(g, "variant", paired_names, "scenario variant"));
-        s.leading.push_back(string_scale(g, "statistic", statistic_names(stats),
-                                         "statistic across runs: mean, or percentile (linear interpolation)"));
-        s.dims = write_coordinates(g, effect_coords);
-        for (const Schema& v : effect_schema) {
-            // Open until the writer has written it.
-            effect_statistics_data.push_back(
-                create_variable(g, effect_coords, s, {paired_names.size(), stats.size()}, v, false, ""));
-            write_statistics(effect_data.at(v.name), effect_groups, effect_statistics_data.back(), statistics_writer);
-        }
-    }
-    {
-        const auto& sstats = ensemble::summary_statistics();
-        const hdf5::Group g = create_group(file, "summary",
-                                           "key indicators per variant: mean and 90% interval (p5-p95) across samples "
-                                           "and replicates");
-        const hdf5::Dataset variant = string_scale(g, "variant", paired_names, "scenario variant");
-        const hdf5::Dataset indicator = write_indicator_axis(g);
-        const hdf5::Dataset statistic = string_scale(g, "statistic", statistic_names(sstats),
-                                                     "statistic across runs: mean, or percentile (linear interpolation)");
-        const hdf5::Dataset value = create_rows<double>(g, "value", paired_names.size(),
-                                                        {indicator_names.size(), sstats.size()});
-        const hdf5::Dataset valid = create_rows<std::int64_t>(g, "valid_runs", paired_names.size(),
-                                                              {indicator_names.size()});
-        hdf5::write_attribute(value, "long_name",
-                              "indicator value: mean and percentiles across runs (units in indicator_units)");
-        hdf5::write_attribute(value, "coordinates", "indicator_units indicator_long_name");
-        hdf5::write_attribute(valid, "long_name", "runs where the indicator is defined (not NaN)");
-        hdf5::write_attribute(valid, "units", "1");
-        hdf5::write_attribute(valid, "coordinates", "indicator_units indicator_long_name");
-        for (const hdf5::Dataset* d : {&value, &valid}) {
-            hdf5::attach_dimension_scale(*d, variant, 0);
-            hdf5::attach_dimension_scale(*d, indicator, 1);
-        }
-        hdf5::attach_dimension_scale(value, statistic, 2);
-        const std::size_t I = indicator_names.size();
-        for (std::size_t k = 0; k < paired_names.size(); ++k) {
-            std::vector<double> values;
-            for (const std::uint32_t row : effect_groups[k]) read_row_as_double(indicator_data, row, values);
-            std::vector<std::int64_t> count;
-            const std::vector<double> st = ensemble::column_statistics(values, effect_groups[k].size(), I, sstats, &count);
-            std::vector<double> row(I * sstats.size());  // (indicator, statistic)
-            for (std::size_t i = 0; i < I; ++i)
-                for (std::size_t s = 0; s < sstats.size(); ++s) row[i * sstats.size() + s] = st[s * I + i];
-            write_row(value, k, row);
-            write_row(valid, k, count);
-        }
+    for (std::size_t k = 0; k < runs.kept.size(); ++k)
+        write_statistics(runs.data.at(runs.kept[k].name), by_variant, statistics[k], statistics_writer);
+    std::vector<hdf5::Dataset> effect_statistics;
+    if (pairing.any()) {
+        const std::vector<std::string> paired_names = pairing.variant_names(plan);
+        effect_statistics = create_statistics_group(
+            file, "effect_statistics",
+            "per variant with a baseline, statistics of the effects across samples and replicates", paired_names,
+            effect_coords, effects.schema());
+        for (std::size_t k = 0; k < effects.schema().size(); ++k)
+            write_statistics(effects.data(effects.schema()[k].name), pairing.groups, effect_statistics[k],
+                             statistics_writer);
+        write_summary(file, paired_names, pairing, indicators, effects.indicators());
     }
     statistics_writer.finish();
     file.close();
