@@ -85,7 +85,8 @@ hdf5::File create_batch_file(const std::string& path, const BatchPlan& plan, con
 // variable over the runs of the batch.
 void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string& path, const RunMetadata& meta);
 
-// The variant names of the `run` coordinate and friends; the statistic names.
+// The groups of a batch file, in the order they are written (docs/output.md, "Batch
+// files"); a batch without baselines has only the first two.
 inline constexpr const char* kBatchGroups[] = {"runs", "statistics", "effects", "effect_statistics",
                                                "summary"};
 
