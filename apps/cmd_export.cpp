@@ -262,19 +262,6 @@ CLI::App* add_export_command(CLI::App& app, ExportArgs& a) {
         ->type_name("LIST");
     cmd->add_flag("--force", a.force, "Replace an earlier export (a CSV folder holding only CSV files, or the workbook)");
     cmd->add_flag("-q,--quiet", a.quiet, "No progress line");
-    cmd->footer(
-        "Examples:\n"
-        "  greenshift export out/cop22-batch.h5 --csv out/cop22-batch-csv/\n"
-        "  greenshift export out/cop22-batch.h5 --xlsx out/cop22-batch.xlsx\n"
-        "  greenshift export out/cop22-batch.h5 --xlsx out/co2.xlsx --vars co2_emissions,co2_avoided \\\n"
-        "      --years 2020,2025-2030 --stats mean,p5,p95\n"
-        "  greenshift export out/cop22-batch.h5 --csv out/runs-csv/ --groups runs --vars co2_emissions\n"
-        "  greenshift export out/morocco-cop22.h5 --csv out/run-csv/        # a run file\n"
-        "\n"
-        "Columns: the coordinates first (run, variant, sample, replicate, seed; time as the ISO date\n"
-        "the step starts, and year), then the variables. Flows are totals over the step, stocks\n"
-        "are at its end. Numbers are the shortest text that reads back exactly; NaN is an empty cell.\n"
-        "Layout: docs/output.md, \"Export\".");
     return cmd;
 }
 

@@ -11,6 +11,7 @@
 
 #include "apps/commands.hpp"
 #include "apps/exit_codes.hpp"
+#include "apps/help_examples.hpp"
 #include "greenshift/version.hpp"
 #include "io/input_error.hpp"
 #ifdef GREENSHIFT_WITH_MPI
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
         "  greenshift plot batch.h5 -o figures/ && greenshift report batch.h5 -o report.html\n"
         "  greenshift serve scenarios/   # then open http://127.0.0.1:8080/\n"
         "\n"
+        "greenshift COMMAND --help ends with examples of that command.\n"
+        "\n"
         "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file, 4 output cannot be written\n"
         "(or exists without --force), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written by run; a batch keeps its finished runs for --resume).");
     app.require_subcommand(0, 1);
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
     CLI::App* report = gs::cli::add_report_command(app, report_args);
     gs::cli::ServeArgs serve_args;
     CLI::App* serve = gs::cli::add_serve_command(app, serve_args);
+    gs::cli::set_help_examples(app);  // after every subcommand: each gets its own examples
 
     try {
         app.parse(argc, argv);
