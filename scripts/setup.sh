@@ -7,12 +7,14 @@ set -euo pipefail
 build_pkgs=(build-essential cmake ccache pkg-config
             libhdf5-dev libeigen3-dev libtbb-dev libyaml-cpp-dev
             librandom123-dev libcli11-dev libomp-dev hdf5-tools
+            libboost-dev  # boost/random/sobol.hpp: the Sobol sequence of batch/sensitivity
             python3 python3-numpy python3-h5py python3-matplotlib  # greenshift plot / report at run time
             python3-xlsxwriter                                       # greenshift export --xlsx
             libcpp-httplib-dev nlohmann-json3-dev libjs-chart.js)  # greenshift serve: HTTP, JSON, the page's charts
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev
            python3 python3-numpy python3-xarray python3-netcdf4 python3-h5py netcdf-bin
            python3-openpyxl  # reads the workbooks back in tests/cli/test_export.sh
+           python3-openturns  # tests/python/check_sensitivity_openturns.py
            time clang libclang-rt-14-dev  # time: peak memory in test_hostile.sh; clang: scripts/fuzz.sh
            chromium chromium-driver python3-selenium)  # the serve page in a headless browser (tests/browser)
 
