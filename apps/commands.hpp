@@ -65,6 +65,7 @@ int run_merge_command(const MergeArgs& args, const std::string& command_line);
 struct SummaryArgs {
     std::string file;
     bool csv = false;
+    bool names = false;
 };
 CLI::App* add_summary_command(CLI::App& app, SummaryArgs& args);
 int run_summary_command(const SummaryArgs& args);

@@ -1,11 +1,13 @@
 #include "batch/assemble.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <tuple>
 
+#include "batch/budgets.hpp"
 #include "batch/chunk_io.hpp"
 #include "batch/ensemble.hpp"
 #include "io/batch_writer.hpp"
@@ -116,6 +118,41 @@ hdf5::Dataset write_run_axis(const hdf5::Location& where, const BatchPlan& plan,
     auxiliary(where, "seed", seed, "random seed of the run (shared by a variant and its baseline)", run);
     if (baseline != nullptr) auxiliary(where, "baseline_run", base, "index of the paired baseline run", run);
     return run;
+}
+
+// The sampled inputs of every run (`rows`: indices into plan.runs), as
+// parameters(run, parameter): the Latin hypercube value of its sample (a factor for
+// `apply: scale`, the value for `apply: set`); NaN where the parameter does not apply
+// to the run's variant (a policy it does not have). Nothing without uncertain parameters.
+void write_run_parameters(const hdf5::Location& where, const BatchPlan& plan, const std::vector<std::uint32_t>& rows,
+                          const hdf5::Dataset& run_scale) {
+    const std::size_t d = plan.uncertain.size();
+    if (d == 0 || plan.sample_values.size() != plan.samples) return;
+    std::vector<std::string> path, apply;
+    for (const UncertainParameter& u : plan.uncertain) {
+        path.push_back(u.path);
+        apply.push_back(u.scale ? "scale" : "set");
+    }
+    std::vector<double> values(rows.size() * d, std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const RunSpec& r = plan.runs[rows[i]];
+        for (const std::uint32_t p : plan.variants[r.variant].uncertain)
+            values[i * d + p] = plan.sample_values[r.sample][p];
+    }
+    hdf5::Dataset scale = hdf5::write_strings(where, "parameter", path);
+    hdf5::write_attribute(scale, "long_name", "uncertain parameter: its scenario key path in the batch file");
+    hdf5::set_dimension_scale(scale, "parameter");
+    const hdf5::Dataset a = hdf5::write_strings(where, "parameter_apply", apply);
+    hdf5::write_attribute(a, "long_name", "scale: the value multiplies the scenario's; set: it replaces it");
+    hdf5::attach_dimension_scale(a, scale, 0);
+    const hdf5::Dataset x = hdf5::write_array(where, "parameters", values, {rows.size(), d});
+    hdf5::write_attribute(x, "long_name",
+                          "the run's sampled value of each uncertain parameter (a factor where parameter_apply is "
+                          "scale); NaN where it does not apply to the run's variant");
+    hdf5::write_attribute(x, "units", "1");
+    hdf5::write_attribute(x, "coordinates", "variant sample replicate seed parameter_apply");
+    hdf5::attach_dimension_scale(x, run_scale, 0);
+    hdf5::attach_dimension_scale(x, scale, 1);
 }
 
 hdf5::Group create_group(const hdf5::Location& file, const std::string& name, const char* title) {
@@ -262,6 +299,7 @@ hdf5::File create_batch_file(const std::string& path, const BatchPlan& plan, con
     hdf5::write_attribute(file, "sample_count", static_cast<std::int32_t>(plan.samples));
     hdf5::write_attribute(file, "replicate_count", static_cast<std::int32_t>(plan.replicates));
     hdf5::write_attribute(file, "run_count", static_cast<std::int32_t>(run_count));
+    hdf5::write_attribute(file, "population", plan.fixed_population ? "fixed" : "varies");
     return file;
 }
 
@@ -373,6 +411,7 @@ RunsGroup create_runs_group(const hdf5::File& file, const BatchPlan& plan, const
     const hdf5::Group runs = create_group(file, "runs", "every run of the batch, stacked along run");
     GroupScales scales;
     scales.leading.push_back(write_run_axis(runs, plan, every, nullptr));
+    write_run_parameters(runs, plan, every, scales.leading[0]);
     scales.dims = write_coordinates(runs, layout.all);
     RunsGroup g;
     for (const Variable& v : layout.variables) {
@@ -556,9 +595,124 @@ void stream_runs(RunSource& source, const BatchLayout& layout, const RunsGroup& 
     if (!held.empty()) throw std::logic_error("assemble_batch: effects left uncomputed");
 }
 
+// /budgets (docs/output.md, "Budgets"): per variant, policy and calendar year, the
+// budget, what was spent and what limited it, across the variant's runs; one sentence
+// per variant and policy. Nothing without policies.
+void write_budgets(const hdf5::File& file, const Coordinates& all, const std::map<std::string, hdf5::Dataset>& run_data,
+                   const std::vector<std::string>& variant_names,
+                   const std::vector<std::vector<std::uint32_t>>& by_variant) {
+    if (all.policy.empty() || run_data.count("budget_used") == 0 || all.year.empty()) return;
+    const char* const inputs[] = {"budget_available", "budget_used",   "firms_served",
+                                  "applications_unserved", "limited_by", "firms_labelled"};
+    // Small variables, read whole once (each row read alone would decompress its chunk).
+    std::map<std::string, std::pair<std::vector<double>, std::size_t>> whole;  // values, row length
+    for (const char* name : inputs) {
+        const auto it = run_data.find(name);
+        if (it == run_data.end()) continue;
+        const std::vector<hsize_t> shape = it->second.shape();
+        std::size_t row = 1;
+        for (std::size_t a = 1; a < shape.size(); ++a) row *= shape[a];
+        if (shape[0] * row * sizeof(double) <= kReadWholeBytes) whole[name] = {read_rows_as_double(it->second), row};
+    }
+    std::vector<budgets::Table> tables;
+    for (const auto& runs : by_variant) {
+        std::vector<std::vector<std::vector<budgets::Year>>> years;
+        std::vector<std::vector<double>> labelled;
+        for (const std::uint32_t i : runs) {
+            RunResult r;
+            r.coords = all;
+            for (const char* name : inputs) {
+                const auto it = run_data.find(name);
+                if (it == run_data.end()) continue;
+                Variable x;
+                x.name = name;
+                if (const auto w = whole.find(name); w != whole.end())
+                    x.values.assign(w->second.first.begin() + static_cast<std::ptrdiff_t>(i * w->second.second),
+                                    w->second.first.begin() + static_cast<std::ptrdiff_t>((i + 1) * w->second.second));
+                else
+                    read_row_as_double(it->second, i, x.values);
+                r.variables.push_back(std::move(x));
+            }
+            years.push_back(budgets::of_run(r));
+            labelled.push_back(budgets::labelled_by_year(r));
+        }
+        tables.push_back(budgets::aggregate(years, labelled));
+    }
+    const std::size_t V = tables.size(), P = all.policy.size();
+    std::vector<std::int32_t> year;
+    for (const budgets::Aggregate& a : tables[0].policies[0]) year.push_back(a.year);
+    const std::size_t Y = year.size(), S = budgets::kStatisticNames.size();
+
+    const hdf5::Group g = create_group(file, "budgets",
+                                       "per variant, policy and calendar year: budget, spent and what limited it, across "
+                                       "the variant's runs");
+    const hdf5::Dataset variant = string_scale(g, "variant", variant_names, "scenario variant");
+    const hdf5::Dataset policy = string_scale(g, "policy", all.policy, "policy instrument");
+    if (all.policy_type.size() == P) auxiliary_strings(g, "policy_type", all.policy_type, "the instrument type", policy);
+    hdf5::Dataset year_scale = hdf5::write_array(g, "year", year, {Y});
+    hdf5::write_attribute(year_scale, "long_name", "calendar year (its steps together)");
+    hdf5::set_dimension_scale(year_scale, "year");
+    const hdf5::Dataset statistic =
+        string_scale(g, "statistic", std::vector<std::string>(budgets::kStatisticNames.begin(), budgets::kStatisticNames.end()),
+                     "statistic across runs: mean, or percentile (linear interpolation)");
+    std::vector<double> budget(V * P * Y), binding(V * P * Y), spent(V * S * P * Y), served(V * S * P * Y);
+    std::vector<std::int32_t> limit(V * P * Y);
+    std::vector<std::string> text;
+    for (std::size_t v = 0; v < V; ++v) {
+        for (std::size_t p = 0; p < P; ++p)
+            for (std::size_t k = 0; k < Y; ++k) {
+                const budgets::Aggregate& a = tables[v].policies[p][k];
+                const std::size_t i = (v * P + p) * Y + k;
+                budget[i] = a.budget;
+                binding[i] = a.binding;
+                limit[i] = static_cast<std::int32_t>(a.limit);
+                for (std::size_t s = 0; s < S; ++s) {
+                    spent[((v * S + s) * P + p) * Y + k] = a.spent[s];
+                    served[((v * S + s) * P + p) * Y + k] = a.served[s];
+                }
+            }
+        for (std::string& t : budgets::describe(tables[v], all.policy, all.policy_type)) text.push_back(std::move(t));
+    }
+    const auto attach = [](const hdf5::Dataset& d, std::initializer_list<const hdf5::Dataset*> scales) {
+        unsigned axis = 0;
+        for (const hdf5::Dataset* s : scales) hdf5::attach_dimension_scale(d, *s, axis++);
+    };
+    const auto real = [&](const char* name, const std::vector<double>& x, std::vector<hsize_t> shape, const char* units,
+                          const char* long_name) -> hdf5::Dataset {
+        hdf5::Dataset d = hdf5::write_array(g, name, x, shape);
+        hdf5::write_attribute(d, "units", units);
+        hdf5::write_attribute(d, "long_name", long_name);
+        if (all.policy_type.size() == P) hdf5::write_attribute(d, "coordinates", "policy_type");
+        return d;
+    };
+    attach(real("budget", budget, {V, P, Y}, "MAD", "the year's budget of the programme, mean across runs"),
+           {&variant, &policy, &year_scale});
+    attach(real("spent", spent, {V, S, P, Y}, "MAD", "budget committed during the year, across runs"),
+           {&variant, &statistic, &policy, &year_scale});
+    attach(real("served", served, {V, S, P, Y}, "1", "firms (applications) served during the year, across runs"),
+           {&variant, &statistic, &policy, &year_scale});
+    attach(real("binding_share", binding, {V, P, Y}, "1",
+                "share of the runs in which the budget (or the label or assistance capacity) was exhausted"),
+           {&variant, &policy, &year_scale});
+    const hdf5::Dataset l = hdf5::write_array(g, "limited_by", limit, {V, P, Y});
+    hdf5::write_attribute(l, "long_name",
+                          "what limited the policy in the year, most often across runs: 0 none (inactive, or no budget "
+                          "or capacity), 1 budget (applications refused), 2 label (every application served; only "
+                          "labelled firms eligible), 3 demand (every application served), 4 capacity reached, 5 fewer "
+                          "eligible firms than the capacity");
+    std::string meanings;
+    for (const auto n : budgets::kLimitNames) meanings += (meanings.empty() ? "" : " ") + std::string(n);
+    hdf5::write_attribute(l, "flag_meanings", meanings);
+    attach(l, {&variant, &policy, &year_scale});
+    const hdf5::Dataset t = hdf5::write_strings(g, "summary", text);
+    hdf5::write_attribute(t, "long_name",
+                          "per variant and policy (row = variant x policies + policy): spent of budget and whether it "
+                          "bound, in a sentence; empty for policies without a budget or capacity");
+}
+
 // /summary: the key indicators per paired variant, mean and 90% interval.
-void write_summary(const hdf5::File& file, const std::vector<std::string>& paired_names, const Pairing& pairing,
-                   const IndicatorAxis& indicators, const hdf5::Dataset& indicator_data) {
+void write_summary(const hdf5::File& file, const BatchPlan& plan, const std::vector<std::string>& paired_names,
+                   const Pairing& pairing, const IndicatorAxis& indicators, const hdf5::Dataset& indicator_data) {
     const auto& sstats = ensemble::summary_statistics();
     const hdf5::Group g = create_group(file, "summary",
                                        "key indicators per variant: mean and 90% interval (p5-p95) across samples "
@@ -581,9 +735,27 @@ void write_summary(const hdf5::File& file, const std::vector<std::string>& paire
         hdf5::attach_dimension_scale(*d, indicator, 1);
     }
     hdf5::attach_dimension_scale(value, statistic, 2);
+    // Where the spread comes from: the uncertain parameters or the stochastic part.
+    const hdf5::Dataset source = string_scale(g, "source", {"parameters", "stochastic"},
+                                              "where the spread across runs comes from: the uncertain parameters, "
+                                              "or the firm population and the random draws");
+    const hdf5::Dataset shares = create_rows<double>(g, "variance_share", paired_names.size(), {I, 2});
+    hdf5::write_attribute(shares, "long_name",
+                          "share of the indicator's variance across runs due to the uncertain parameters and to the "
+                          "stochastic part (law of total variance over samples and their replicates; NaN with one "
+                          "replicate per sample)");
+    hdf5::write_attribute(shares, "units", "1");
+    hdf5::write_attribute(shares, "coordinates", "indicator_units indicator_long_name");
+    hdf5::attach_dimension_scale(shares, variant, 0);
+    hdf5::attach_dimension_scale(shares, indicator, 1);
+    hdf5::attach_dimension_scale(shares, source, 2);
     for (std::size_t k = 0; k < paired_names.size(); ++k) {
         std::vector<double> values;
-        for (const std::uint32_t row : pairing.groups[k]) read_row_as_double(indicator_data, row, values);
+        std::vector<std::uint32_t> sample_of_row;
+        for (const std::uint32_t row : pairing.groups[k]) {
+            read_row_as_double(indicator_data, row, values);
+            sample_of_row.push_back(plan.runs[pairing.effect_rows[row]].sample);
+        }
         std::vector<std::int64_t> count;
         const std::vector<double> st =
             ensemble::column_statistics(values, pairing.groups[k].size(), I, sstats, &count);
@@ -592,6 +764,15 @@ void write_summary(const hdf5::File& file, const std::vector<std::string>& paire
             for (std::size_t s = 0; s < sstats.size(); ++s) row[i * sstats.size() + s] = st[s * I + i];
         write_row(value, k, row);
         write_row(valid, k, count);
+        const bool has_parameters = !plan.variants[pairing.variants[k]].uncertain.empty();
+        const std::vector<double> split =
+            ensemble::variance_shares(values, pairing.groups[k].size(), I, sample_of_row, has_parameters);
+        std::vector<double> split_row(I * 2);  // (indicator, source)
+        for (std::size_t i = 0; i < I; ++i) {
+            split_row[i * 2] = split[i];
+            split_row[i * 2 + 1] = split[I + i];
+        }
+        write_row(shares, k, split_row);
     }
 }
 
@@ -619,6 +800,7 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
     const IndicatorAxis indicators(layout.all);
     EffectsGroup effects(file, plan, pairing, effect_coords, indicators);
     stream_runs(source, layout, runs, pairing, effects);
+    write_budgets(file, layout.all, runs.data, variant_names, by_variant);
 
     // The datasets a ChunkedRowWriter writes stay open until it finishes.
     ChunkedRowWriter statistics_writer;
@@ -634,7 +816,7 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
         for (std::size_t k = 0; k < effects.schema().size(); ++k)
             write_statistics(effects.data(effects.schema()[k].name), pairing.groups, effect_statistics[k],
                              statistics_writer);
-        write_summary(file, paired_names, pairing, indicators, effects.indicators());
+        write_summary(file, plan, paired_names, pairing, indicators, effects.indicators());
     }
     statistics_writer.finish();
     file.close();

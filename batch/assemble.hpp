@@ -85,9 +85,10 @@ hdf5::File create_batch_file(const std::string& path, const BatchPlan& plan, con
 // variable over the runs of the batch.
 void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string& path, const RunMetadata& meta);
 
-// The groups of a batch file, in the order they are written (docs/output.md, "Batch
-// files"); a batch without baselines has only the first two.
+// The groups of a batch file (docs/output.md, "Batch files"); a batch without
+// baselines has no effects, effect_statistics or summary, one without policies no
+// budgets.
 inline constexpr const char* kBatchGroups[] = {"runs", "statistics", "effects", "effect_statistics",
-                                               "summary"};
+                                               "summary", "budgets"};
 
 }  // namespace greenshift

@@ -182,6 +182,69 @@ std::vector<double> column_statistics(const std::vector<double>& values, std::si
     return out;
 }
 
+std::vector<double> variance_shares(const std::vector<double>& values, std::size_t rows, std::size_t columns,
+                                    const std::vector<std::uint32_t>& sample_of_row, bool has_parameters) {
+    if (values.size() != rows * columns || sample_of_row.size() != rows)
+        throw std::invalid_argument("variance_shares: " + std::to_string(values.size()) + " values, " +
+                                    std::to_string(sample_of_row.size()) + " samples for " + std::to_string(rows) +
+                                    " x " + std::to_string(columns));
+    std::vector<double> out(2 * columns, kNaN);
+    // The rows of each sample, in row order.
+    std::vector<std::vector<std::size_t>> groups;
+    {
+        std::vector<std::uint32_t> ids(sample_of_row);
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        groups.resize(ids.size());
+        for (std::size_t r = 0; r < rows; ++r) {
+            const auto at = std::lower_bound(ids.begin(), ids.end(), sample_of_row[r]) - ids.begin();
+            groups[static_cast<std::size_t>(at)].push_back(r);
+        }
+    }
+    for (std::size_t c = 0; c < columns; ++c) {
+        double within = 0, within_df = 0;
+        std::vector<double> means;
+        double inverse_sizes = 0;
+        for (const auto& g : groups) {
+            double total = 0, n = 0;
+            for (const std::size_t r : g) {
+                const double x = values[r * columns + c];
+                if (std::isnan(x)) continue;
+                total += x;
+                n += 1;
+            }
+            if (n == 0) continue;
+            const double mean = total / n;
+            for (const std::size_t r : g) {
+                const double x = values[r * columns + c];
+                if (!std::isnan(x)) within += (x - mean) * (x - mean);
+            }
+            within_df += n - 1;
+            means.push_back(mean);
+            inverse_sizes += 1 / n;
+        }
+        if (within_df <= 0) continue;  // one value per sample: the two parts cannot be told apart
+        const double w = within / within_df;
+        double p = 0;
+        if (has_parameters && means.size() >= 2) {
+            double grand = 0;
+            for (const double m : means) grand += m;
+            grand /= static_cast<double>(means.size());
+            double between = 0;
+            for (const double m : means) between += (m - grand) * (m - grand);
+            between /= static_cast<double>(means.size() - 1);
+            p = std::max(0.0, between - w * inverse_sizes / static_cast<double>(means.size()));
+        } else if (has_parameters) {
+            continue;  // a single sample: nothing to say about the parameters
+        }
+        const double total = p + w;
+        if (!(total > 0)) continue;
+        out[c] = p / total;
+        out[columns + c] = w / total;
+    }
+    return out;
+}
+
 const std::vector<std::string>& paired_variables() {
     static const std::vector<std::string> names = {
         "co2_emissions",    "energy_cost",      "investment_total",      "investment_private",

@@ -36,6 +36,20 @@ std::vector<double> column_statistics(const std::vector<double>& values, std::si
                                       std::size_t columns, const std::vector<Statistic>& statistics,
                                       std::vector<std::int64_t>* valid = nullptr);
 
+// Where the spread of each column of `values` (rows x columns, a row per run) comes
+// from, by the law of total variance, Var(Y) = Var(E[Y | sample]) + E[Var(Y | sample)]:
+// the part of the parameters (the uncertain inputs, fixed within a sample) and the
+// stochastic part (the firm population and the draws, varying between replicates).
+// Estimated as a one-way random-effects analysis of variance with the samples as
+// groups: W = the pooled variance within samples (NaN rows left out), B = the
+// variance of the sample means, parameter variance P = max(0, B - W mean(1/n_i)).
+// Returns 2 x columns: row 0 the parameter share P / (P + W), row 1 the stochastic
+// share W / (P + W). NaN where it cannot be split: fewer than two values in every
+// sample (one replicate), or no spread at all. With `has_parameters` false (no
+// uncertain input) the parameter share is 0 by construction.
+std::vector<double> variance_shares(const std::vector<double>& values, std::size_t rows, std::size_t columns,
+                                    const std::vector<std::uint32_t>& sample_of_row, bool has_parameters);
+
 // The run variables that effects() and indicators() read.
 const std::vector<std::string>& paired_variables();
 // Read as well when the runs have them (input-output variables exist only with an

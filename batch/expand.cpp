@@ -110,6 +110,7 @@ Scenario scenario_for_run(const BatchPlan& plan, const RunSpec& run, std::uint64
                                     variant_load_options(plan, run.variant, values, max_memory_bytes));
     s.run.seed = run.seed;
     s.run.run_index = 0;
+    if (plan.fixed_population) s.run.population_seed = run_seed(plan.seed, 0, 0);
     return s;
 }
 

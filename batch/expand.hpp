@@ -27,7 +27,8 @@ std::uint64_t run_seed(std::uint64_t batch_seed, std::uint32_t sample, std::uint
 // The scenario of one run: the base scenario with the variant's overrides, the
 // run's uncertain values (`set`: an override with round-trip precision; `scale`: a
 // LoadOptions scale), run.seed = run.seed and run.run_index = 0 (seeds already
-// differ per run). Needs plan.sample_values (expand first).
+// differ per run); with plan.fixed_population, run.population_seed = the seed of
+// sample 0, replicate 0. Needs plan.sample_values (expand first).
 Scenario scenario_for_run(const BatchPlan& plan, const RunSpec& run, std::uint64_t max_memory_bytes = 0);
 
 }  // namespace greenshift

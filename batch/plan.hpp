@@ -59,6 +59,8 @@ struct BatchPlan {
     std::uint64_t seed = 1;
     std::uint32_t samples = 1;
     std::uint32_t replicates = 1;
+    bool fixed_population = false;     // `population: fixed`: every run has the firms of run 0
+                                       // (sample 0, replicate 0); only the decisions differ
     std::vector<Variant> variants;     // sweeps already expanded into variants
     std::vector<UncertainParameter> uncertain;
     std::vector<std::vector<double>> sample_values;  // [sample][parameter], Latin hypercube

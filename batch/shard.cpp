@@ -92,6 +92,8 @@ BatchPlan read_plan(const std::string& path) {
     plan.seed = hdf5::read_attribute<std::uint64_t>(file, "seed");
     plan.samples = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(file, "sample_count"));
     plan.replicates = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(file, "replicate_count"));
+    plan.fixed_population =
+        hdf5::has_attribute(file, "population") && hdf5::read_text_attribute(file, "population") == "fixed";
     const hdf5::Group g = hdf5::Group::open(file, "plan");
     const std::vector<std::string> names = hdf5::read_strings(g, "variant");
     const std::vector<std::int32_t> baseline = hdf5::read_array<std::int32_t>(g, "variant_baseline").values;
@@ -108,6 +110,27 @@ BatchPlan read_plan(const std::string& path) {
         x.baseline = baseline[v];
         if (x.baseline >= static_cast<std::int32_t>(names.size())) throw InputError(path, 0, 0, "/plan: bad baseline");
         plan.variants.push_back(std::move(x));
+    }
+    if (g.contains("parameter")) {
+        const std::vector<std::string> keys = hdf5::read_strings(g, "parameter");
+        const std::size_t d = keys.size();
+        const std::vector<std::uint8_t> scale = hdf5::read_array<std::uint8_t>(g, "parameter_scale").values;
+        const std::vector<std::uint8_t> applies = hdf5::read_array<std::uint8_t>(g, "variant_parameter").values;
+        const std::vector<double> values = hdf5::read_array<double>(g, "sample_value").values;
+        if (scale.size() != d || applies.size() != names.size() * d || values.size() != std::size_t{plan.samples} * d)
+            throw InputError(path, 0, 0, "/plan: parameter tables of different lengths");
+        for (std::size_t q = 0; q < d; ++q) {
+            UncertainParameter u;
+            u.path = keys[q];
+            u.scale = scale[q] != 0;
+            plan.uncertain.push_back(u);
+        }
+        for (std::size_t v = 0; v < names.size(); ++v)
+            for (std::size_t q = 0; q < d; ++q)
+                if (applies[v * d + q] != 0) plan.variants[v].uncertain.push_back(static_cast<std::uint32_t>(q));
+        for (std::uint32_t k = 0; k < plan.samples; ++k)
+            plan.sample_values.emplace_back(values.begin() + static_cast<std::ptrdiff_t>(k * d),
+                                            values.begin() + static_cast<std::ptrdiff_t>((k + 1) * d));
     }
     for (std::size_t i = 0; i < rv.size(); ++i) {
         if (rv[i] < 0 || rv[i] >= static_cast<std::int32_t>(names.size()))
@@ -178,6 +201,24 @@ void write_shard_file(const BatchPlan& plan, ShardSpec shard, const std::functio
         hdf5::write_array(g, "run_sample", rs, {rs.size()});
         hdf5::write_array(g, "run_replicate", rr, {rr.size()});
         hdf5::write_array(g, "run_seed", seed, {seed.size()});
+        // The sampled inputs, for the merged file's runs/parameters.
+        if (!plan.uncertain.empty()) {
+            const std::size_t d = plan.uncertain.size();
+            std::vector<std::string> path;
+            std::vector<std::uint8_t> scale, applies(plan.variants.size() * d, 0);
+            std::vector<double> values;
+            for (const UncertainParameter& u : plan.uncertain) {
+                path.push_back(u.path);
+                scale.push_back(u.scale ? 1 : 0);
+            }
+            for (std::size_t v = 0; v < plan.variants.size(); ++v)
+                for (const std::uint32_t q : plan.variants[v].uncertain) applies[v * d + q] = 1;
+            for (const auto& sample : plan.sample_values) values.insert(values.end(), sample.begin(), sample.end());
+            hdf5::write_strings(g, "parameter", path);
+            hdf5::write_array(g, "parameter_scale", scale, {d});
+            hdf5::write_array(g, "variant_parameter", applies, {plan.variants.size(), d});
+            hdf5::write_array(g, "sample_value", values, {plan.sample_values.size(), d});
+        }
     }
     const hdf5::Group parts = hdf5::Group::create(file, "parts");
     hdf5::write_attribute(parts, "title", "one group per run of this shard, laid out as a run file");

@@ -38,7 +38,7 @@ FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t 
     f.adopted_step.resize(nt);
 
     const auto off = firm_offsets(s);
-    const std::uint64_t seed = s.run.seed;
+    const std::uint64_t seed = s.run.population_seed.value_or(s.run.seed);
     const std::uint32_t run = s.run.run_index;
     for (std::size_t cell = 0; cell + 1 < off.size(); ++cell) {
         const auto si = cell / kSizeClasses;

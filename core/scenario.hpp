@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,11 @@ struct RunSettings {
     int steps_per_year = 1;    // one of 1, 2, 3, 4, 6, 12
     std::uint64_t seed = 20161107;  // COP22 opening day: a fixed default, never the clock
     std::uint32_t run_index = 0;    // part of every random-number counter (batches set it)
+    // The key of the draws that make the firms (their output, intensity, credit,
+    // high-growth mark); empty: `seed`. Not a scenario key: a batch with
+    // `population: fixed` sets it, so that its runs share one firm population while
+    // their decisions differ.
+    std::optional<std::uint64_t> population_seed;
 
     int steps() const { return (end_year - start_year + 1) * steps_per_year; }
     double dt() const { return 1.0 / steps_per_year; }

@@ -27,8 +27,10 @@ hdf5::File open_batch_file(const std::string& path) {
 SummaryTable read_summary(const std::string& path) {
     const hdf5::File file = open_batch_file(path);
     SummaryTable t;
-    t.runs_per_variant = static_cast<std::int64_t>(hdf5::read_attribute<std::int32_t>(file, "sample_count")) *
-                         hdf5::read_attribute<std::int32_t>(file, "replicate_count");
+    t.samples = hdf5::read_attribute<std::int32_t>(file, "sample_count");
+    t.replicates = hdf5::read_attribute<std::int32_t>(file, "replicate_count");
+    t.runs_per_variant = t.samples * t.replicates;
+    if (hdf5::has_attribute(file, "population")) t.population = hdf5::read_text_attribute(file, "population");
     if (!file.contains("summary")) return t;
     const hdf5::Group g = hdf5::Group::open(file, "summary");
     t.variants = hdf5::read_strings(g, "variant");
@@ -38,19 +40,51 @@ SummaryTable read_summary(const std::string& path) {
     t.statistics = hdf5::read_strings(g, "statistic");
     t.values = hdf5::read_array<double>(g, "value").values;
     t.valid_runs = hdf5::read_array<std::int64_t>(g, "valid_runs").values;
-    if (t.values.size() != t.variants.size() * t.indicators.size() * t.statistics.size() ||
-        t.valid_runs.size() != t.variants.size() * t.indicators.size())
+    const std::size_t I = t.indicators.size();
+    const auto words = [&](const char* name, const std::vector<std::string>& otherwise) {
+        std::vector<std::string> x = g.contains(name) ? hdf5::read_strings(g, name) : otherwise;
+        if (x.size() != I) throw InputError(path, 0, 0, std::string("/summary: ") + name + " does not match indicator");
+        return x;
+    };
+    t.labels = words("indicator_label", t.indicators);
+    t.groups = words("indicator_group", std::vector<std::string>(I));
+    t.unit_words = words("indicator_unit_words", t.units);
+    t.display_units = words("indicator_display_units", t.unit_words);
+    t.display_scale = g.contains("indicator_display_scale")
+                          ? hdf5::read_array<double>(g, "indicator_display_scale").values
+                          : std::vector<double>(I, 1.0);
+    t.headline = g.contains("indicator_headline") ? hdf5::read_array<std::uint8_t>(g, "indicator_headline").values
+                                                   : std::vector<std::uint8_t>(I, 0);
+    if (g.contains("variance_share")) t.variance_share = hdf5::read_array<double>(g, "variance_share").values;
+    t.budget_notes.assign(t.variants.size(), {});
+    if (file.contains("budgets")) {
+        const hdf5::Group b = hdf5::Group::open(file, "budgets");
+        const std::vector<std::string> variants = hdf5::read_strings(b, "variant");
+        const std::vector<std::string> text = hdf5::read_strings(b, "summary");
+        if (variants.empty() || text.size() % variants.size() != 0)
+            throw InputError(path, 0, 0, "/budgets: summary does not match its variants");
+        const std::size_t P = text.size() / variants.size();
+        for (std::size_t v = 0; v < t.variants.size(); ++v)
+            for (std::size_t k = 0; k < variants.size(); ++k)
+                if (variants[k] == t.variants[v])
+                    for (std::size_t p = 0; p < P; ++p)
+                        if (!text[k * P + p].empty()) t.budget_notes[v].push_back(text[k * P + p]);
+    }
+    if (t.values.size() != t.variants.size() * I * t.statistics.size() ||
+        t.valid_runs.size() != t.variants.size() * I || t.display_scale.size() != I || t.headline.size() != I ||
+        (!t.variance_share.empty() && t.variance_share.size() != t.variants.size() * I * 2))
         throw InputError(path, 0, 0, "/summary: value or valid_runs does not match its coordinates");
     return t;
 }
 
 void write_summary_csv(const SummaryTable& t, std::ostream& out) {
-    out << "variant,indicator,units";
+    out << "variant,indicator,label,group,units,unit_words";
     for (const std::string& s : t.statistics) out << "," << csv_field(s);
     out << ",valid_runs,long_name\n";
     for (std::size_t v = 0; v < t.variants.size(); ++v)
         for (std::size_t i = 0; i < t.indicators.size(); ++i) {
-            out << csv_field(t.variants[v]) << "," << csv_field(t.indicators[i]) << "," << csv_field(t.units[i]);
+            out << csv_field(t.variants[v]) << "," << csv_field(t.indicators[i]) << "," << csv_field(t.labels[i]) << ","
+                << csv_field(t.groups[i]) << "," << csv_field(t.units[i]) << "," << csv_field(t.unit_words[i]);
             for (std::size_t s = 0; s < t.statistics.size(); ++s) out << "," << csv_number(t.value(v, i, s));
             out << "," << t.valid_runs[v * t.indicators.size() + i] << "," << csv_field(t.long_names[i]) << "\n";
         }

@@ -16,11 +16,22 @@ namespace greenshift {
 hdf5::File open_batch_file(const std::string& path);
 
 // The /summary group: values[(variant * indicators + indicator) * statistics + statistic].
+// The indicator table's words (batch/indicators.hpp); files written before they were
+// stored get the name as label, the units as words, and no groups.
 struct SummaryTable {
     std::vector<std::string> variants, indicators, units, long_names, statistics;
+    std::vector<std::string> labels, groups, unit_words, display_units;
+    std::vector<double> display_scale;
+    std::vector<std::uint8_t> headline;
     std::vector<double> values;
     std::vector<std::int64_t> valid_runs;  // [variant * indicators + indicator]
+    std::vector<double> variance_share;    // [(variant * indicators + indicator) * 2 + source], source
+                                           // 0: parameters, 1: stochastic; empty in older files
     std::int64_t runs_per_variant = 0;     // samples x replicates
+    std::int64_t samples = 0, replicates = 0;
+    std::string population;                // "fixed", "varies", or "" (older files)
+    std::vector<std::vector<std::string>> budget_notes;  // [variant]: /budgets, a sentence per policy
+                                                         // with a budget or capacity
     double value(std::size_t v, std::size_t i, std::size_t s) const {
         return values[(v * indicators.size() + i) * statistics.size() + s];
     }

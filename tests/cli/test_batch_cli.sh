@@ -94,8 +94,11 @@ expect 0 "SIGTERM-then-resume equals the uninterrupted file" -- "$py" "$src/test
 expect 0 "summary" -- "$exe" summary "$tmp/whole.h5"
 contains "$tmp/out" "co2_avoided" "summary shows CO2 avoided"
 contains "$tmp/out" "p95" "summary shows the 90% interval"
+contains "$tmp/out" "Where the spread across runs comes from (law of total variance over 20 samples x 2 replicates" \
+    "summary says where the spread comes from"
+matches "$tmp/out" "uncertain parameters, +[0-9]+% firm population and random draws" "summary gives the shares"
 expect 0 "summary --csv" -- "$exe" summary "$tmp/whole.h5" --csv
-contains "$tmp/out" "variant,indicator,units,mean,p5,p50,p95" "CSV header"
+contains "$tmp/out" "variant,indicator,label,group,units,unit_words,mean,p5,p50,p95" "CSV header"
 expect 0 "export --csv" -- "$exe" export "$tmp/whole.h5" --csv "$tmp/csv"
 [ -s "$tmp/csv/summary.csv" ] && [ -s "$tmp/csv/runs_run_time_sector_technology.csv" ] && pass "CSV files written" || fail "CSV files missing"
 expect 0 "pandas reads the CSV as it is" -- "$py" -c "

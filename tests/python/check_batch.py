@@ -59,6 +59,51 @@ def main(path):
         want = np.stack([np.nanmean(ind, axis=0)] + [np.nanpercentile(ind, q, axis=0) for q in (5, 50, 95)], axis=1)
         got = summ["value"].sel(variant=v).values
         check(np.allclose(got, want, rtol=1e-12, atol=1e-9, equal_nan=True), f"summary of {v} equals numpy")
+    # where the spread comes from: the law of total variance, as numpy computes it
+    shares = summ["variance_share"]
+    check(shares.dims == ("variant", "indicator", "source"), "summary: variance_share over (variant, indicator, source)")
+    for v in summ["variant"].values:
+        rows = eff["variant"].values == v
+        ind = eff["indicators"].values[rows]
+        sample = eff["sample"].values[rows]
+        ids = sorted(set(sample))
+        want = np.full((ind.shape[1], 2), np.nan)
+        for i in range(ind.shape[1]):
+            groups_i = [ind[sample == s, i] for s in ids]
+            groups_i = [g[~np.isnan(g)] for g in groups_i]
+            groups_i = [g for g in groups_i if g.size]
+            df = sum(g.size - 1 for g in groups_i)
+            if df <= 0:
+                continue
+            w = sum(((g - g.mean()) ** 2).sum() for g in groups_i) / df
+            means = np.array([g.mean() for g in groups_i])
+            p = max(0.0, means.var(ddof=1) - w * np.mean([1 / g.size for g in groups_i])) if len(means) > 1 else 0.0
+            if p + w > 0:
+                want[i] = [p / (p + w), w / (p + w)]
+        got = shares.sel(variant=v).values
+        check(np.allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True), f"summary/variance_share of {v} equals numpy")
+    # the sampled inputs: one value per sample, the same for every variant
+    params = runs["parameters"]
+    check(params.dims == ("run", "parameter"), "runs: parameters over (run, parameter)")
+    for k, name in enumerate(runs["parameter"].values):
+        x = params.values[:, k]
+        same = all(len(set(x[runs["sample"].values == s])) == 1 for s in set(runs["sample"].values))
+        check(same, f"runs/parameters of {name}: one value per sample, shared by its variants")
+    # budgets: the year's spending is the sum of budget_used over its steps
+    budgets = xr.open_dataset(path, group="budgets")
+    years = runs["year"].values
+    for v in budgets["variant"].values:
+        x = runs["budget_used"].values[runs["variant"].values == v]  # run, time, policy
+        yearly = np.stack([x[:, years == y, :].sum(axis=1) for y in budgets["year"].values], axis=2)
+        got = budgets["spent"].sel(variant=v, statistic="mean").values
+        check(np.allclose(got, yearly.mean(axis=0), rtol=1e-12, atol=1e-6), f"budgets/spent of {v} equals numpy")
+        refused = runs["applications_unserved"].values[runs["variant"].values == v]
+        yearly_refused = np.stack([refused[:, years == y, :].sum(axis=1) for y in budgets["year"].values], axis=2)
+        got = budgets["binding_share"].sel(variant=v).values
+        budgeted = np.isin(budgets["policy_type"].values, ["capex_grant", "green_investment_fund"])
+        check(np.allclose(got[budgeted], (yearly_refused > 0).mean(axis=0)[budgeted]),
+              f"budgets/binding_share of {v}: the share of runs with applications refused")
+    budgets.close()
     for ds in groups.values():
         ds.close()
 
