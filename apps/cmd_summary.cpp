@@ -1,6 +1,10 @@
 // greenshift summary OUT.h5 [--csv] [--names]: the indicators per variant, with 90%
 // intervals, where their spread comes from, and what limited each budget.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "apps/commands.hpp"
 #include "apps/exit_codes.hpp"
@@ -8,6 +12,46 @@
 #include "io/batch_reader.hpp"
 
 namespace greenshift::cli {
+
+namespace {
+
+// What drives each indicator: the parameters ranked by total Sobol index (or by
+// Morris mu*), with the measures and intervals (docs/sensitivity.md).
+void print_drivers(const SensitivityTable& t) {
+    if (t.method.empty()) return;
+    const bool sobol = t.method == "sobol";
+    const std::size_t key = sobol ? 3 : 1;  // ST or mu_star
+    for (std::size_t v = 0; v < t.variants.size(); ++v) {
+        std::printf("\n%s: what drives each indicator (%s)\n", t.variants[v].c_str(),
+                    sobol ? "Sobol indices, ranked by total index ST; S1 first order; 95% bootstrap intervals"
+                          : "Morris elementary effects, ranked by mu*; sigma their spread");
+        for (std::size_t i = 0; i < t.indicators.size(); ++i) {
+            std::vector<std::size_t> order(t.parameters.size());
+            for (std::size_t p = 0; p < order.size(); ++p) order[p] = p;
+            std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+                const double x = t.value(key, v, i, a), y = t.value(key, v, i, b);
+                return std::isnan(y) ? !std::isnan(x) : x > y;
+            });
+            std::printf("  %s\n", t.indicators[i].c_str());
+            if (std::isnan(t.value(key, v, i, order[0]))) {
+                std::printf("    n/a (undefined in some runs, or the same in every run)\n");
+                continue;
+            }
+            for (std::size_t r = 0; r < order.size(); ++r) {
+                const std::size_t p = order[r];
+                if (sobol)
+                    std::printf("    %2zu. %-40s ST %6.3f [%6.3f, %6.3f]  S1 %6.3f [%6.3f, %6.3f]\n", r + 1,
+                                t.parameters[p].c_str(), t.value(3, v, i, p), t.value(4, v, i, p), t.value(5, v, i, p),
+                                t.value(0, v, i, p), t.value(1, v, i, p), t.value(2, v, i, p));
+                else
+                    std::printf("    %2zu. %-40s mu* %11.4g  sigma %11.4g  mu %11.4g\n", r + 1,
+                                t.parameters[p].c_str(), t.value(1, v, i, p), t.value(2, v, i, p), t.value(0, v, i, p));
+            }
+        }
+    }
+}
+
+}  // namespace
 
 CLI::App* add_summary_command(CLI::App& app, SummaryArgs& a) {
     CLI::App* cmd = app.add_subcommand("summary", "Print the key indicators of a batch file (median and 90% interval)");
@@ -29,6 +73,7 @@ int run_summary_command(const SummaryArgs& a) {
         return exit_code::ok;
     }
     print_summary(t, std::cout, {a.names});
+    print_drivers(read_sensitivity(a.file));
     return exit_code::ok;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <cmath>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include "batch/budgets.hpp"
 #include "batch/chunk_io.hpp"
 #include "batch/ensemble.hpp"
+#include "batch/sensitivity.hpp"
 #include "io/batch_writer.hpp"
 #include "io/input_error.hpp"
 #include "io/run_reader.hpp"
@@ -776,6 +778,82 @@ void write_summary(const hdf5::File& file, const BatchPlan& plan, const std::vec
     }
 }
 
+// /sensitivity: per paired variant and key indicator, the Sobol indices (or Morris
+// measures) of every uncertain parameter, from the effects against the baseline. A
+// sample's output is the mean of its replicates; an indicator that is undefined (NaN)
+// in some sample, or constant, gets NaN indices.
+void write_sensitivity(const hdf5::File& file, const BatchPlan& plan, const std::vector<std::string>& paired_names,
+                       const Pairing& pairing, const IndicatorAxis& indicators, const hdf5::Dataset& indicator_data) {
+    const SensitivitySpec& sa = plan.sensitivity;
+    const bool sobol = sa.method == SensitivityMethod::sobol;
+    const hdf5::Group g = create_group(file, "sensitivity",
+                                       sobol ? "Sobol indices of the key indicators (effects against the baseline): "
+                                               "first order (Saltelli 2010), total (Jansen), 95% bootstrap intervals"
+                                             : "Morris elementary effects of the key indicators (effects against the "
+                                               "baseline), per unit of probability: mu, mu_star, sigma");
+    hdf5::write_attribute(g, "method", std::string(kSensitivityMethodNames[static_cast<int>(sa.method)]));
+    const hdf5::Dataset variant = string_scale(g, "variant", paired_names, "scenario variant");
+    const hdf5::Dataset indicator = indicators.write(g);
+    std::vector<std::string> parameter_names;
+    for (const auto& u : plan.uncertain) parameter_names.push_back(u.path);
+    const hdf5::Dataset parameter = string_scale(g, "parameter", parameter_names, "uncertain parameter (key path)");
+    const std::size_t I = indicators.names.size(), P = parameter_names.size();
+    const std::vector<std::string> names = sobol ? std::vector<std::string>{"S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"}
+                                                 : std::vector<std::string>{"mu", "mu_star", "sigma"};
+    const std::vector<std::string> long_names =
+        sobol ? std::vector<std::string>{"first-order Sobol index", "first-order index, 95% interval, low",
+                                         "first-order index, 95% interval, high", "total Sobol index",
+                                         "total index, 95% interval, low", "total index, 95% interval, high"}
+              : std::vector<std::string>{"mean elementary effect", "mean absolute elementary effect",
+                                         "standard deviation of the elementary effects"};
+    std::vector<hdf5::Dataset> data;
+    for (std::size_t q = 0; q < names.size(); ++q) {
+        data.push_back(create_rows<double>(g, names[q], paired_names.size(), {I, P}));
+        hdf5::write_attribute(data.back(), "long_name", long_names[q]);
+        hdf5::write_attribute(data.back(), "units", sobol ? std::string("1") : std::string("indicator units"));
+        hdf5::attach_dimension_scale(data.back(), variant, 0);
+        hdf5::attach_dimension_scale(data.back(), indicator, 1);
+        hdf5::attach_dimension_scale(data.back(), parameter, 2);
+    }
+    const MorrisDesign morris = sobol ? MorrisDesign{}
+                                      : morris_design(plan.uncertain, sa.trajectories, sa.levels, plan.seed);
+    const std::size_t S = plan.samples, R = plan.replicates;
+    for (std::size_t k = 0; k < paired_names.size(); ++k) {
+        if (pairing.groups[k].size() != S * R)
+            throw std::logic_error("write_sensitivity: variant '" + paired_names[k] + "' has " +
+                                   std::to_string(pairing.groups[k].size()) + " effects, not samples x replicates");
+        std::vector<double> values;  // (sample, replicate, indicator), in run order
+        for (const std::uint32_t row : pairing.groups[k]) read_row_as_double(indicator_data, row, values);
+        std::vector<std::vector<double>> rows(names.size(), std::vector<double>(I * P, std::nan("")));
+        for (std::size_t i = 0; i < I; ++i) {
+            std::vector<double> y(S, 0.0);
+            for (std::size_t s = 0; s < S; ++s) {
+                for (std::size_t r = 0; r < R; ++r) y[s] += values[(s * R + r) * I + i];
+                y[s] /= static_cast<double>(R);
+            }
+            const bool defined = std::all_of(y.begin(), y.end(), [](double v) { return std::isfinite(v); }) &&
+                                 std::any_of(y.begin(), y.end(), [&](double v) { return v != y[0]; });
+            if (!defined) continue;
+            std::vector<std::vector<double>> q;
+            if (sobol) {
+                const auto e = sobol_indices(y, sa.base, static_cast<std::uint32_t>(P));
+                const auto ci = sobol_bootstrap(y, sa.base, static_cast<std::uint32_t>(P), plan.seed);
+                q.assign(6, std::vector<double>(P));
+                for (std::size_t p = 0; p < P; ++p) {
+                    q[0][p] = e.first[p], q[1][p] = ci.first[p].low, q[2][p] = ci.first[p].high;
+                    q[3][p] = e.total[p], q[4][p] = ci.total[p].low, q[5][p] = ci.total[p].high;
+                }
+            } else {
+                const auto m = morris_indices(morris, y);
+                q = {m.mu, m.mu_star, m.sigma};
+            }
+            for (std::size_t n = 0; n < names.size(); ++n)
+                for (std::size_t p = 0; p < P; ++p) rows[n][i * P + p] = q[n][p];
+        }
+        for (std::size_t n = 0; n < names.size(); ++n) write_row(data[n], k, rows[n]);
+    }
+}
+
 }  // namespace
 
 void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string& path, const RunMetadata& meta) {
@@ -817,6 +895,8 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
             write_statistics(effects.data(effects.schema()[k].name), pairing.groups, effect_statistics[k],
                              statistics_writer);
         write_summary(file, plan, paired_names, pairing, indicators, effects.indicators());
+        if (plan.sensitivity.method != SensitivityMethod::none)
+            write_sensitivity(file, plan, paired_names, pairing, indicators, effects.indicators());
     }
     statistics_writer.finish();
     file.close();

@@ -1,12 +1,14 @@
 #include "batch/expand.hpp"
 
 #include "batch/lhs.hpp"
+#include "batch/sensitivity.hpp"
 #include "io/batch_loader.hpp"
 #include "io/input_error.hpp"
 #include "io/scenario_loader.hpp"
 #include "io/scenario_yaml.hpp"
 
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -79,10 +81,20 @@ std::uint64_t run_seed(std::uint64_t batch_seed, std::uint32_t sample, std::uint
 
 void expand(BatchPlan& plan) {
     const auto d = static_cast<std::uint32_t>(plan.uncertain.size());
-    const auto points = latin_hypercube(plan.seed, plan.samples, d);
-    plan.sample_values.assign(plan.samples, std::vector<double>(d));
-    for (std::uint32_t s = 0; s < plan.samples; ++s)
-        for (std::uint32_t p = 0; p < d; ++p) plan.sample_values[s][p] = quantile(plan.uncertain[p], points[s][p]);
+    const auto& sa = plan.sensitivity;
+    if (sa.method == SensitivityMethod::sobol) {
+        plan.sample_values = saltelli_design(plan.uncertain, sa.base).values;
+    } else if (sa.method == SensitivityMethod::morris) {
+        plan.sample_values = morris_design(plan.uncertain, sa.trajectories, sa.levels, plan.seed).values;
+    } else {
+        const auto points = latin_hypercube(plan.seed, plan.samples, d);
+        plan.sample_values.assign(plan.samples, std::vector<double>(d));
+        for (std::uint32_t s = 0; s < plan.samples; ++s)
+            for (std::uint32_t p = 0; p < d; ++p) plan.sample_values[s][p] = quantile(plan.uncertain[p], points[s][p]);
+    }
+    if (plan.sample_values.size() != plan.samples)
+        throw std::logic_error("expand: the design has " + std::to_string(plan.sample_values.size()) +
+                               " samples, the plan " + std::to_string(plan.samples));
 
     const auto nv = static_cast<std::uint32_t>(plan.variants.size());
     plan.runs.clear();

@@ -24,6 +24,18 @@ struct UncertainParameter {
     int line = 0, column = 0;    // where the batch file declares it (1-based), for errors
 };
 
+// A global sensitivity analysis (docs/sensitivity.md): its design replaces the Latin
+// hypercube as the batch's samples, and the batch file gets a `sensitivity` group.
+enum class SensitivityMethod : std::uint8_t { none, sobol, morris };
+inline constexpr const char* kSensitivityMethodNames[] = {"none", "sobol", "morris"};
+
+struct SensitivitySpec {
+    SensitivityMethod method = SensitivityMethod::none;
+    std::uint32_t base = 0;          // sobol: N; samples = N (d + 2)
+    std::uint32_t trajectories = 0;  // morris: samples = trajectories (d + 1)
+    std::uint32_t levels = 4;        // morris: even
+};
+
 struct Variant {
     std::string name;
     std::vector<std::string> overrides;  // "key.path=value", applied in order
@@ -63,7 +75,9 @@ struct BatchPlan {
                                        // (sample 0, replicate 0); only the decisions differ
     std::vector<Variant> variants;     // sweeps already expanded into variants
     std::vector<UncertainParameter> uncertain;
-    std::vector<std::vector<double>> sample_values;  // [sample][parameter], Latin hypercube
+    SensitivitySpec sensitivity;
+    std::vector<std::vector<double>> sample_values;  // [sample][parameter], Latin hypercube or
+                                                     // the sensitivity design
     // Runs ordered sample-major, then replicate, then variant, so that a variant
     // and its baseline are neighbours: index = (sample * replicates + replicate) *
     // variants + variant.

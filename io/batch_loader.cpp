@@ -57,11 +57,14 @@ using yaml::list;
 using yaml::suggestion;
 
 constexpr std::string_view kTopKeys[] = {"schema",     "name",     "description", "scenario", "seed",
-                                         "samples",    "replicates", "variants",  "sweeps",   "uncertain"};
+                                         "samples",    "replicates", "variants",  "sweeps",   "uncertain",
+                                         "sensitivity"};
 constexpr std::string_view kVariantKeys[] = {"description", "unset", "set", "baseline"};
 constexpr std::string_view kSweepKeys[] = {"over", "set"};
 constexpr std::string_view kDistributions[] = {"uniform", "normal", "triangular", "lognormal"};
 constexpr std::string_view kApply[] = {"scale", "set"};
+constexpr std::string_view kSensitivityMethods[] = {"sobol", "morris"};
+constexpr std::string_view kSensitivityKeys[] = {"method", "N", "trajectories", "levels"};
 // Parameter keys of each distribution, in the order of kDistributions; the values
 // go to UncertainParameter a, b, c in the order a, b, c given by kSlots.
 const std::vector<std::vector<std::string_view>> kDistributionKeys{
@@ -173,6 +176,7 @@ private:
     void read_variants(const Node& root, std::vector<Draft>& drafts) const;
     std::vector<Sweep> read_sweeps(const Node& root, const std::vector<Draft>& drafts) const;
     std::vector<UncertainParameter> read_uncertain(const Node& root) const;
+    SensitivitySpec read_sensitivity(const Node& root, BatchPlan& plan) const;
     std::vector<Draft> expand_sweeps(std::vector<Draft> drafts, const std::vector<Sweep>& sweeps) const;
     std::string resolved_text(const Node& root, const BatchPlan& plan, const std::string& scenario_as_written,
                               const std::vector<Sweep>& sweeps) const;
@@ -309,6 +313,56 @@ std::vector<Sweep> BatchReader::read_sweeps(const Node& root, const std::vector<
         sweeps.push_back(std::move(sw));
     }
     return sweeps;
+}
+
+// `sensitivity: {method: sobol, N: 64}` or `{method: morris, trajectories: 10, levels: 4}`:
+// the design's rows are the batch's samples, so `samples` is set from it.
+SensitivitySpec BatchReader::read_sensitivity(const Node& root, BatchPlan& plan) const {
+    SensitivitySpec sa;
+    const Node* n = root.find("sensitivity");
+    if (!n || n->kind == Kind::null) return sa;
+    const Node& m = expect_map(*n, "sensitivity", "{method: sobol, N: 64} or {method: morris, trajectories: 10, levels: 4}");
+    check_keys(m, "sensitivity", "the sensitivity block", kSensitivityKeys);
+    const std::size_t method = choice(require(m, "sensitivity", "method", list(kSensitivityMethods)), "sensitivity.method",
+                                      kSensitivityMethods);
+    if (plan.uncertain.empty())
+        bad(*n, "sensitivity", "no uncertain parameters to analyse", "add uncertain: with the parameters to rank");
+    const std::uint64_t d = plan.uncertain.size();
+    const auto only = [&](std::string_view key, std::string_view owner) {
+        if (const Node* k = m.find(key))
+            bad(*k, join("sensitivity", std::string(key)), "not a key of method " + std::string(kSensitivityMethods[method]),
+                "'" + std::string(key) + "' belongs to method " + std::string(owner));
+    };
+    std::uint64_t samples = 0;
+    if (method == 0) {
+        only("trajectories", "morris");
+        only("levels", "morris");
+        sa.method = SensitivityMethod::sobol;
+        sa.base = static_cast<std::uint32_t>(whole(require(m, "sensitivity", "N", "the base sample size N (the design has N (d + 2) rows)"),
+                                                   "sensitivity.N", 2, kMaxSamples, "(a power of 2 balances the Sobol points)"));
+        samples = sa.base * (d + 2);
+    } else {
+        only("N", "sobol");
+        sa.method = SensitivityMethod::morris;
+        sa.trajectories = static_cast<std::uint32_t>(
+            whole(require(m, "sensitivity", "trajectories", "the number of trajectories r (r (d + 1) runs)"),
+                  "sensitivity.trajectories", 2, kMaxSamples));
+        if (const Node* l = m.find("levels")) {
+            sa.levels = static_cast<std::uint32_t>(whole(*l, "sensitivity.levels", 2, 1000, "(even)"));
+            if (sa.levels % 2 != 0) bad(*l, "sensitivity.levels", "out of range, got '" + std::to_string(sa.levels) + "'",
+                                        "allowed: an even number from 2 to 1000");
+        }
+        samples = static_cast<std::uint64_t>(sa.trajectories) * (d + 1);
+    }
+    if (samples > kMaxSamples)
+        bad(*n, "sensitivity", "the design has " + std::to_string(samples) + " samples",
+            "allowed: at most " + std::to_string(kMaxSamples) + "; lower N or trajectories");
+    if (const Node* s = root.find("samples"); s && plan.samples != samples)
+        bad(*s, "samples", "the sensitivity design has " + std::to_string(samples) + " samples, not " +
+                               std::to_string(plan.samples),
+            "leave samples out: the design sets it");
+    plan.samples = static_cast<std::uint32_t>(samples);
+    return sa;
 }
 
 std::vector<UncertainParameter> BatchReader::read_uncertain(const Node& root) const {
@@ -518,6 +572,11 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
             y += "}\n";
         }
     }
+    if (plan.sensitivity.method == SensitivityMethod::sobol)
+        y += "sensitivity: {method: sobol, N: " + std::to_string(plan.sensitivity.base) + "}\n";
+    if (plan.sensitivity.method == SensitivityMethod::morris)
+        y += "sensitivity: {method: morris, trajectories: " + std::to_string(plan.sensitivity.trajectories) +
+             ", levels: " + std::to_string(plan.sensitivity.levels) + "}\n";
     return y;
 }
 
@@ -670,6 +729,7 @@ BatchPlan BatchReader::read(const Node& root) {
     read_variants(root, drafts);
     const std::vector<Sweep> sweeps = read_sweeps(root, drafts);
     plan.uncertain = read_uncertain(root);
+    plan.sensitivity = read_sensitivity(root, plan);
     if (plan.samples > 1 && plan.uncertain.empty())
         bad(*root.find("samples"), "samples", "several samples but no uncertain parameters",
             "samples differ only in their uncertain values: add uncertain:, or use replicates: for repeated runs");

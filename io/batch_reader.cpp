@@ -77,6 +77,25 @@ SummaryTable read_summary(const std::string& path) {
     return t;
 }
 
+SensitivityTable read_sensitivity(const std::string& path) {
+    const hdf5::File file = open_batch_file(path);
+    SensitivityTable t;
+    if (!file.contains("sensitivity")) return t;
+    const hdf5::Group g = hdf5::Group::open(file, "sensitivity");
+    t.method = hdf5::read_text_attribute(g, "method");
+    t.variants = hdf5::read_strings(g, "variant");
+    t.indicators = hdf5::read_strings(g, "indicator");
+    t.parameters = hdf5::read_strings(g, "parameter");
+    t.measures = t.method == "sobol" ? std::vector<std::string>{"S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"}
+                                     : std::vector<std::string>{"mu", "mu_star", "sigma"};
+    for (const auto& m : t.measures) {
+        t.values.push_back(hdf5::read_array<double>(g, m).values);
+        if (t.values.back().size() != t.variants.size() * t.indicators.size() * t.parameters.size())
+            throw InputError(path, 0, 0, "/sensitivity/" + m + " does not match its coordinates");
+    }
+    return t;
+}
+
 void write_summary_csv(const SummaryTable& t, std::ostream& out) {
     out << "variant,indicator,label,group,units,unit_words";
     for (const std::string& s : t.statistics) out << "," << csv_field(s);

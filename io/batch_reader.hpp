@@ -39,6 +39,20 @@ struct SummaryTable {
 // Empty variants when no variant of the batch has a baseline (no /summary group).
 SummaryTable read_summary(const std::string& path);
 
+// The /sensitivity group (docs/sensitivity.md): method "sobol" or "morris" ("" when the
+// batch has none); each measure's values[(variant * indicators + indicator) *
+// parameters + parameter], measures named as the group's datasets (S1, ST, ... or mu,
+// mu_star, sigma).
+struct SensitivityTable {
+    std::string method;
+    std::vector<std::string> variants, indicators, parameters, measures;
+    std::vector<std::vector<double>> values;  // [measure][...]
+    double value(std::size_t m, std::size_t v, std::size_t i, std::size_t p) const {
+        return values[m][(v * indicators.size() + i) * parameters.size() + p];
+    }
+};
+SensitivityTable read_sensitivity(const std::string& path);
+
 // The summary table as CSV: variant, indicator, units, the statistics, valid_runs,
 // long_name; numbers as the shortest text that reads back exactly, NaN as an empty cell.
 void write_summary_csv(const SummaryTable& table, std::ostream& out);
