@@ -111,6 +111,17 @@ BatchPlan read_plan(const std::string& path) {
         if (x.baseline >= static_cast<std::int32_t>(names.size())) throw InputError(path, 0, 0, "/plan: bad baseline");
         plan.variants.push_back(std::move(x));
     }
+    if (hdf5::has_attribute(g, "sensitivity_method")) {
+        const std::string method = hdf5::read_text_attribute(g, "sensitivity_method");
+        SensitivitySpec& sa = plan.sensitivity;
+        sa.method = method == "sobol" ? SensitivityMethod::sobol : method == "morris" ? SensitivityMethod::morris
+                                                                                       : SensitivityMethod::none;
+        if (sa.method == SensitivityMethod::none)
+            throw InputError(path, 0, 0, "/plan: unknown sensitivity_method '" + method + "'");
+        sa.base = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(g, "sensitivity_base"));
+        sa.trajectories = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(g, "sensitivity_trajectories"));
+        sa.levels = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(g, "sensitivity_levels"));
+    }
     if (g.contains("parameter")) {
         const std::vector<std::string> keys = hdf5::read_strings(g, "parameter");
         const std::size_t d = keys.size();
@@ -218,6 +229,14 @@ void write_shard_file(const BatchPlan& plan, ShardSpec shard, const std::functio
             hdf5::write_array(g, "parameter_scale", scale, {d});
             hdf5::write_array(g, "variant_parameter", applies, {plan.variants.size(), d});
             hdf5::write_array(g, "sample_value", values, {plan.sample_values.size(), d});
+        }
+        // The sensitivity analysis, for the merged file's /sensitivity (docs/sensitivity.md).
+        if (plan.sensitivity.method != SensitivityMethod::none) {
+            hdf5::write_attribute(g, "sensitivity_method",
+                                  std::string(kSensitivityMethodNames[static_cast<int>(plan.sensitivity.method)]));
+            hdf5::write_attribute(g, "sensitivity_base", static_cast<std::int32_t>(plan.sensitivity.base));
+            hdf5::write_attribute(g, "sensitivity_trajectories", static_cast<std::int32_t>(plan.sensitivity.trajectories));
+            hdf5::write_attribute(g, "sensitivity_levels", static_cast<std::int32_t>(plan.sensitivity.levels));
         }
     }
     const hdf5::Group parts = hdf5::Group::create(file, "parts");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A batch with a sensitivity: block (docs/sensitivity.md): the Saltelli design as its
 # samples, the /sensitivity group recomputed from the effects (numpy, and OpenTURNS
-# when installed), the ranking in `summary`, Morris, and a bad block refused.
+# when installed), the ranking in `summary`, shards merged bitwise equal, Morris,
+# and a bad block refused.
 # Usage: test_sensitivity_batch.sh GREENSHIFT_EXE SOURCE_DIR
 set -uo pipefail
 exe=$1
@@ -37,6 +38,14 @@ expect 0 "/sensitivity equals the indices recomputed from /effects" -- "$py" "$s
 expect 0 "summary of a Sobol batch" -- "$exe" summary "$tmp/sobol.h5"
 contains "$tmp/out" "what drives each indicator" "summary ranks the parameters"
 contains "$tmp/out" "ST " "summary gives the total indices"
+
+# a Sobol design is a batch: two shards merged give the same file, /sensitivity included
+expect 0 "shard 0/2 of the Sobol batch" -- "$exe" batch "$tmp/sobol.yaml" --shard 0/2 -o "$tmp/s0.h5" --threads 1 -q
+expect 0 "shard 1/2 of the Sobol batch" -- "$exe" batch "$tmp/sobol.yaml" --shard 1/2 -o "$tmp/s1.h5" --threads 2 -q
+expect 0 "merge of the shards" -- "$exe" merge "$tmp/s1.h5" "$tmp/s0.h5" -o "$tmp/merged.h5"
+expect 0 "merged equals unsharded, every dataset bitwise" -- "$py" "$src/tests/python/compare_runs.py" "$tmp/sobol.h5" "$tmp/merged.h5"
+"$py" -c "import h5py, sys; sys.exit(0 if 'sensitivity' in h5py.File('$tmp/merged.h5', 'r') else 1)" \
+    && pass "the merged file has /sensitivity" || fail "the merged file has no /sensitivity"
 
 sensitivity_batch "$tmp/morris.yaml" "sensitivity: {method: morris, trajectories: 4, levels: 4}"
 expect 0 "a Morris batch: 4 trajectories, 3 parameters" -- "$exe" batch "$tmp/morris.yaml" -o "$tmp/morris.h5" --threads 2
