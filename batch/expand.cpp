@@ -101,7 +101,11 @@ void expand(BatchPlan& plan) {
     plan.runs.reserve(static_cast<std::size_t>(plan.samples) * plan.replicates * nv);
     for (std::uint32_t s = 0; s < plan.samples; ++s)
         for (std::uint32_t r = 0; r < plan.replicates; ++r) {
-            const std::uint64_t seed = run_seed(plan.seed, s, r);
+            // A sensitivity design shares its random numbers across samples: replicate r
+            // has the same firms and draws in every row of the design, so an index
+            // measures the parameters, not the noise between rows.
+            const bool common = plan.sensitivity.method != SensitivityMethod::none;
+            const std::uint64_t seed = run_seed(plan.seed, common ? 0 : s, r);
             for (std::uint32_t v = 0; v < nv; ++v) {
                 RunSpec run;
                 run.index = static_cast<std::uint32_t>(plan.runs.size());

@@ -35,6 +35,8 @@ sensitivity_batch "$tmp/sobol.yaml" "sensitivity: {method: sobol, N: 8}"
 expect 0 "a Sobol batch: N = 8, 3 parameters" -- "$exe" batch "$tmp/sobol.yaml" -o "$tmp/sobol.h5" --threads 2
 contains "$tmp/err" "80 runs" "80 runs = 8 x (3 + 2) samples x 2 variants"
 expect 0 "/sensitivity equals the indices recomputed from /effects" -- "$py" "$src/tests/python/check_sensitivity_batch.py" "$tmp/sobol.h5" 8
+"$py" -c "import h5py, sys; s = h5py.File('$tmp/sobol.h5', 'r')['runs/seed'][...]; sys.exit(0 if len(set(s.tolist())) == 1 else 1)" \
+    && pass "every row of the design has the same seed (one replicate)" || fail "the design's rows have different seeds"
 expect 0 "summary of a Sobol batch" -- "$exe" summary "$tmp/sobol.h5"
 contains "$tmp/out" "what drives each indicator" "summary ranks the parameters"
 contains "$tmp/out" "ST " "summary gives the total indices"
