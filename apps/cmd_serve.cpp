@@ -588,7 +588,14 @@ int run_serve_command(const ServeArgs& a, const std::atomic<int>& stop) {
     http.set_read_timeout(5, 0);
     http.set_write_timeout(30, 0);
     http.set_keep_alive_max_count(100);
-    http.set_tcp_nodelay(true);  // headers and body are separate writes: no 40 ms Nagle/delayed-ACK stall
+    http.set_tcp_nodelay(true);
+    // httplib's default is SO_REUSEPORT, with which a second server on the same port
+    // starts without a word and takes half the connections; SO_REUSEADDR only lets a
+    // restarted server take its port back at once.
+    http.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        (void)::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });  // headers and body are separate writes: no 40 ms Nagle/delayed-ACK stall
     server->routes(http);
     const int port = a.port == 0 ? http.bind_to_any_port(a.bind) : (http.bind_to_port(a.bind, a.port) ? a.port : -1);
     if (port < 0) {

@@ -349,6 +349,79 @@ json describe_scenario(const ScenarioEntry& entry, const std::string& folder, co
             {"economy", economy}};
 }
 
+namespace {
+
+// The parts of a study request after its scenario, seed and replicates, each checked
+// against the scenario: which policies make the programme, the programme's changes,
+// the price factors, an added carbon price.
+void read_programme(const json& body, const Scenario& s, const ScenarioEntry& entry, const std::string& folder,
+                    StudyRequest& r) {
+    std::set<std::string> policy_names;
+    for (const Policy& p : s.policies) policy_names.insert(p.name);
+    if (!body.contains("programme")) {
+        r.programme = programme_from_batches(entry, folder);
+        if (r.programme.empty()) r.programme.assign(policy_names.begin(), policy_names.end());
+        return;
+    }
+    const json& v = body["programme"];
+    if (!v.is_array()) throw RequestError("'programme' must be a list of policy names", 400);
+    std::set<std::string> seen;
+    for (const json& n : v) {
+        if (!n.is_string() || policy_names.count(n.get<std::string>()) == 0)
+            throw RequestError("'programme': not a policy of " + r.scenario + ": " + n.dump(), 400);
+        if (seen.insert(n.get<std::string>()).second) r.programme.push_back(n.get<std::string>());
+    }
+}
+
+void read_changes(const json& body, const Scenario& s, StudyRequest& r) {
+    if (!body.contains("changes")) return;
+    const json& v = body["changes"];
+    if (!v.is_object()) throw RequestError("'changes' must map key paths to values", 400);
+    std::vector<Control> controls;
+    for (const Policy& p : s.policies)
+        for (Control& c : policy_controls(p)) controls.push_back(std::move(c));
+    for (const auto& [k, x] : v.items()) {
+        const Control* c = find_control(controls, k);
+        if (c == nullptr) throw RequestError("'changes': no control '" + k + "' in " + r.scenario, 400);
+        r.changes.emplace_back(k, value_text(*c, x));
+    }
+}
+
+void read_economy(const json& body, const Scenario& s, StudyRequest& r) {
+    if (!body.contains("economy")) return;
+    const json& v = body["economy"];
+    if (!v.is_object()) throw RequestError("'economy' must map economy controls to values", 400);
+    const std::vector<Control> controls = economy_controls(s);
+    for (const auto& [k, x] : v.items()) {
+        const Control* c = find_control(controls, k);
+        if (c == nullptr) throw RequestError("'economy': no control '" + k + "' in " + r.scenario, 400);
+        (void)value_text(*c, x);
+        const double f = x.get<double>();
+        if (!(f > 0 && f <= 10))
+            throw RequestError("'" + k + "': a factor in (0, 10]", 422, {{k, "a factor in (0, 10], got " + x.dump()}});
+        if (f == 1.0) continue;  // the file as it is
+        if (k == "electricity_price_scale") {
+            r.economy.emplace_back("electricity.price", path_yaml(s.electricity_price, f));
+        } else {
+            for (const Fuel& fuel : s.fuels) r.economy.emplace_back("fuels." + fuel.name + ".price", path_yaml(fuel.price, f));
+        }
+    }
+}
+
+void read_carbon_price(const json& body, const Scenario& s, const ScenarioEntry& entry, StudyRequest& r) {
+    if (!body.contains("carbon_price")) return;
+    const json& v = body["carbon_price"];
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+        throw RequestError("'carbon_price' must be a number (MAD/tCO2)", 400);
+    if (std::any_of(s.policies.begin(), s.policies.end(), [](const Policy& p) { return p.type == PolicyType::carbon_price; }))
+        throw RequestError("'carbon_price': " + r.scenario + " has a carbon_price policy; change its price", 400);
+    if (v.get<double>() == 0) return;
+    r.carbon_price = v.get<double>();
+    r.changes.insert(r.changes.begin(), {"policies", policies_with_carbon_price(entry, r.carbon_price)});
+}
+
+}  // namespace
+
 StudyRequest parse_study_request(const json& body, const std::vector<ScenarioEntry>& scenarios,
                                  const std::string& folder, const Limits& limits) {
     if (!body.is_object()) throw RequestError("the request body must be a JSON object", 400);
@@ -384,64 +457,10 @@ StudyRequest parse_study_request(const json& body, const std::vector<ScenarioEnt
         r.replicates = static_cast<std::uint32_t>(v.get<std::int64_t>());
     }
 
-    std::vector<Control> controls;
-    std::set<std::string> policy_names;
-    for (const Policy& p : s.policies) {
-        policy_names.insert(p.name);
-        for (Control& c : policy_controls(p)) controls.push_back(std::move(c));
-    }
-    if (body.contains("programme")) {
-        const json& v = body["programme"];
-        if (!v.is_array()) throw RequestError("'programme' must be a list of policy names", 400);
-        std::set<std::string> seen;
-        for (const json& n : v) {
-            if (!n.is_string() || policy_names.count(n.get<std::string>()) == 0)
-                throw RequestError("'programme': not a policy of " + r.scenario + ": " + n.dump(), 400);
-            if (seen.insert(n.get<std::string>()).second) r.programme.push_back(n.get<std::string>());
-        }
-    } else {
-        r.programme = programme_from_batches(*entry, folder);
-        if (r.programme.empty()) r.programme.assign(policy_names.begin(), policy_names.end());
-    }
-    if (body.contains("changes")) {
-        const json& v = body["changes"];
-        if (!v.is_object()) throw RequestError("'changes' must map key paths to values", 400);
-        for (const auto& [k, x] : v.items()) {
-            const Control* c = find_control(controls, k);
-            if (c == nullptr) throw RequestError("'changes': no control '" + k + "' in " + r.scenario, 400);
-            r.changes.emplace_back(k, value_text(*c, x));
-        }
-    }
-    if (body.contains("economy")) {
-        const json& v = body["economy"];
-        if (!v.is_object()) throw RequestError("'economy' must map economy controls to values", 400);
-        const std::vector<Control> ec = economy_controls(s);
-        for (const auto& [k, x] : v.items()) {
-            const Control* c = find_control(ec, k);
-            if (c == nullptr) throw RequestError("'economy': no control '" + k + "' in " + r.scenario, 400);
-            (void)value_text(*c, x);
-            const double f = x.get<double>();
-            if (!(f > 0 && f <= 10))
-                throw RequestError("'" + k + "': a factor in (0, 10]", 422, {{k, "a factor in (0, 10], got " + x.dump()}});
-            if (f == 1.0) continue;  // the file as it is
-            if (k == "electricity_price_scale") r.economy.emplace_back("electricity.price", path_yaml(s.electricity_price, f));
-            else
-                for (const Fuel& fuel : s.fuels)
-                    r.economy.emplace_back("fuels." + fuel.name + ".price", path_yaml(fuel.price, f));
-        }
-    }
-    if (body.contains("carbon_price")) {
-        const json& v = body["carbon_price"];
-        if (!v.is_number() || !std::isfinite(v.get<double>()))
-            throw RequestError("'carbon_price' must be a number (MAD/tCO2)", 400);
-        if (std::any_of(s.policies.begin(), s.policies.end(),
-                        [](const Policy& p) { return p.type == PolicyType::carbon_price; }))
-            throw RequestError("'carbon_price': " + r.scenario + " has a carbon_price policy; change its price", 400);
-        if (v.get<double>() != 0) {
-            r.carbon_price = v.get<double>();
-            r.changes.insert(r.changes.begin(), {"policies", policies_with_carbon_price(*entry, r.carbon_price)});
-        }
-    }
+    read_programme(body, s, *entry, folder, r);
+    read_changes(body, s, r);
+    read_economy(body, s, r);
+    read_carbon_price(body, s, *entry, r);
     return r;
 }
 
@@ -595,35 +614,19 @@ std::string RunCache::key(const BatchPlan& plan, std::uint32_t variant, std::uin
     return k + "\nseed=" + std::to_string(seed);
 }
 
-Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Limits& limits, int threads,
-                    const std::function<bool()>& cancelled, RunCache* cache) {
-    using Clock = std::chrono::steady_clock;
-    const auto seconds = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
-    const auto t0 = Clock::now();
-    validate_changes(r, entry, limits);
-    const auto t_checked = Clock::now();
-    Study study;
-    const fs::path batch_file = fs::path(entry.path).parent_path() / "serve-batch.yaml";
-    try {
-        study.plan = load_batch_text(batch_yaml(r, entry), batch_file.string());
-        expand(study.plan);
-    } catch (const InputError& e) {
-        throw RequestError(e.what(), 422);
-    }
-    const BatchPlan& plan = study.plan;
-    const std::size_t V = plan.variants.size();  // baseline 0, programme 1
-    // Every replicate's scenario is its variant's with that run's seed: no uncertain
-    // parameter, so scenario_for_run would load the same text again for each.
-    std::vector<Scenario> of_variant;
-    for (std::size_t v = 0; v < V; ++v) of_variant.push_back(scenario_for_run(plan, plan.runs.at(v), limits.max_memory_bytes));
-    study.baseline = of_variant[0];
-    study.programme = of_variant[1];
-    const auto t_planned = Clock::now();
+namespace {
 
+// Every run of `plan`, from `cache` or computed: small runs in parallel on `threads`
+// threads, one each; runs over kLargeRunFirms one at a time with every thread (as
+// batch/runner does). `of_variant`: each variant's scenario; a run's differs only by
+// its seed. Throws Cancelled as soon as `cancelled` says so, between runs.
+std::vector<std::shared_ptr<const RunResult>> compute_runs(const BatchPlan& plan, const std::vector<Scenario>& of_variant,
+                                                           int threads, const std::function<bool()>& cancelled,
+                                                           RunCache* cache, std::uint32_t& reused) {
     const std::size_t N = plan.runs.size();
     std::vector<std::shared_ptr<const RunResult>> results(N);
     std::atomic<bool> stop{false};
-    std::atomic<std::uint32_t> reused{0};
+    std::atomic<std::uint32_t> found{0};
     const auto one = [&](std::size_t i, int run_threads) {
         if (stop.load() || cancelled()) {
             stop.store(true);
@@ -632,7 +635,7 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
         const RunSpec& run = plan.runs[i];
         const std::string key = cache != nullptr ? RunCache::key(plan, run.variant, run.seed) : std::string();
         if (cache != nullptr && (results[i] = cache->find(key))) {
-            ++reused;
+            ++found;
             return;
         }
         Scenario s = of_variant[run.variant];
@@ -641,7 +644,9 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
         results[i] = std::make_shared<const RunResult>(compute_run(s, run_threads));
         if (cache != nullptr) cache->put(key, results[i]);
     };
-    if (study.programme.total_firms() > kLargeRunFirms || threads <= 1) {
+    std::uint64_t firms = 0;
+    for (const Scenario& s : of_variant) firms = std::max(firms, s.total_firms());
+    if (firms > kLargeRunFirms || threads <= 1) {
         for (std::size_t i = 0; i < N; ++i) one(i, threads);
     } else {
         tbb::task_arena arena(threads);
@@ -654,22 +659,21 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
         });
     }
     if (stop.load()) throw Cancelled();
-    const auto t1 = Clock::now();
+    reused = found.load();
+    return results;
+}
 
-    // Pairs in run order (replicate order), as the batch file's effects rows.
-    const std::size_t R = plan.replicates;
-    std::vector<const RunResult*> base(R), prog(R);
-    for (const RunSpec& run : plan.runs) (run.variant == 0 ? base : prog).at(run.replicate) = results[run.index].get();
-    const Coordinates& coords = prog[0]->coords;
-    const std::vector<ensemble::Indicator> defs = ensemble::indicator_definitions(coords);
+// The summary table of the pairs (indicators per replicate, then their statistics,
+// as the batch file's /effects/indicators and /summary), with each replicate's value.
+json indicators_json(const std::vector<const RunResult*>& base, const std::vector<const RunResult*>& prog) {
+    const std::size_t R = prog.size();
+    const std::vector<ensemble::Indicator> defs = ensemble::indicator_definitions(prog[0]->coords);
     const std::size_t I = defs.size();
     std::vector<double> rows;
     rows.reserve(R * I);
-    std::vector<std::vector<Variable>> effects(R);
     for (std::size_t k = 0; k < R; ++k) {
         const std::vector<double> x = ensemble::indicators(*prog[k], *base[k]);
         rows.insert(rows.end(), x.begin(), x.end());
-        effects[k] = ensemble::effects(*prog[k], *base[k]);
     }
     const auto& sstats = ensemble::summary_statistics();
     std::vector<std::int64_t> valid;
@@ -684,7 +688,18 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
         row["replicates"] = per;
         indicators.push_back(row);
     }
+    return indicators;
+}
 
+// What the charts draw: per-year bands (mean, p5, p95 across replicates) of CO2 by
+// variant and of the effects, and the extra adoptions at the end by technology x
+// sector (mean).
+void add_chart_data(const std::vector<const RunResult*>& base, const std::vector<const RunResult*>& prog,
+                    json& out) {
+    const std::size_t R = prog.size();
+    const Coordinates& coords = prog[0]->coords;
+    std::vector<std::vector<Variable>> effects(R);
+    for (std::size_t k = 0; k < R; ++k) effects[k] = ensemble::effects(*prog[k], *base[k]);
     const std::size_t T = coords.year.size();
     const auto band_of = [&](const std::function<std::vector<double>(std::size_t)>& per_replicate) {
         std::vector<double> m;
@@ -702,7 +717,6 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
                              "jobs_direct_added"})
         series[name] = band_of([&](std::size_t k) { return per_step(find_in(effects[k], name), T); });
 
-    // Extra adoptions at the last step by sector and technology, mean over replicates.
     const std::size_t S = coords.sector.size(), Z = coords.size_class.size(), K = coords.technology.size();
     std::vector<std::vector<double>> added(K, std::vector<double>(S, 0.0));
     for (std::size_t k = 0; k < R; ++k) {
@@ -713,31 +727,67 @@ Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Lim
                 for (std::size_t q = 0; q < K; ++q)
                     added[q][s] += value_at(*a, (((T - 1) * S + s) * Z + z) * K + q) / static_cast<double>(R);
     }
+    out["years"] = coords.year;
+    out["sectors"] = coords.sector;
+    out["size_classes"] = coords.size_class;
+    out["technologies"] = coords.technology;
+    out["series"] = series;
+    out["adoption_added"] = added;
+}
 
+}  // namespace
+
+Study compute_study(const StudyRequest& r, const ScenarioEntry& entry, const Limits& limits, int threads,
+                    const std::function<bool()>& cancelled, RunCache* cache) {
+    using Clock = std::chrono::steady_clock;
+    const auto seconds = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+    const auto t0 = Clock::now();
+    validate_changes(r, entry, limits);
+    const auto t_checked = Clock::now();
+    Study study;
+    const fs::path batch_file = fs::path(entry.path).parent_path() / "serve-batch.yaml";
+    try {
+        study.plan = load_batch_text(batch_yaml(r, entry), batch_file.string());
+        expand(study.plan);
+    } catch (const InputError& e) {
+        throw RequestError(e.what(), 422);
+    }
+    const BatchPlan& plan = study.plan;
+    // Every replicate's scenario is its variant's with that run's seed: no uncertain
+    // parameter, so scenario_for_run would load the same text again for each.
+    std::vector<Scenario> of_variant;  // baseline 0, programme 1
+    for (std::size_t v = 0; v < plan.variants.size(); ++v)
+        of_variant.push_back(scenario_for_run(plan, plan.runs.at(v), limits.max_memory_bytes));
+    study.baseline = of_variant[0];
+    study.programme = of_variant[1];
+    const auto t_planned = Clock::now();
+
+    std::uint32_t reused = 0;
+    const auto results = compute_runs(plan, of_variant, threads, cancelled, cache, reused);
+    const auto t_runs = Clock::now();
+
+    // Pairs in run order (replicate order), as the batch file's effects rows.
+    const std::size_t R = plan.replicates;
+    std::vector<const RunResult*> base(R), prog(R);
+    for (const RunSpec& run : plan.runs) (run.variant == 0 ? base : prog).at(run.replicate) = results[run.index].get();
+    json out = {{"scenario", entry.file}, {"replicates", R}, {"seed", plan.seed}};
+    out["indicators"] = indicators_json(base, prog);
+    add_chart_data(base, prog, out);
     json seeds = json::array();
     for (std::size_t k = 0; k < R; ++k) seeds.push_back(run_seed(plan.seed, 0, static_cast<std::uint32_t>(k)));
     std::uint64_t firm_steps = 0;
     for (const auto& x : results) firm_steps += x->firm_steps;
-    const auto t2 = Clock::now();
-    study.result = {{"scenario", entry.file},
-                    {"replicates", R},
-                    {"seed", plan.seed},
-                    {"seeds", seeds},
-                    {"runs", N},
-                    {"runs_reused", reused.load()},  // found in the cache: computed for an earlier study
-                    {"firm_steps", firm_steps},
-                    {"seconds", seconds(t0, t2)},
-                    // where the time went: checking the values, building the batch plan and the
-                    // two scenarios, the runs, the indicators and statistics
-                    {"timings", {{"check", seconds(t0, t_checked)}, {"plan", seconds(t_checked, t_planned)},
-                                 {"runs", seconds(t_planned, t1)}, {"statistics", seconds(t1, t2)}}},
-                    {"years", coords.year},
-                    {"sectors", coords.sector},
-                    {"size_classes", coords.size_class},
-                    {"technologies", coords.technology},
-                    {"indicators", indicators},
-                    {"series", series},
-                    {"adoption_added", added}};
+    const auto t_end = Clock::now();
+    out["seeds"] = seeds;
+    out["runs"] = results.size();
+    out["runs_reused"] = reused;  // found in the cache: computed for an earlier study
+    out["firm_steps"] = firm_steps;
+    out["seconds"] = seconds(t0, t_end);
+    // where the time went: checking the values, the batch plan and the two scenarios,
+    // the runs, the indicators and charts
+    out["timings"] = {{"check", seconds(t0, t_checked)}, {"plan", seconds(t_checked, t_planned)},
+                      {"runs", seconds(t_planned, t_runs)}, {"statistics", seconds(t_runs, t_end)}};
+    study.result = std::move(out);
     return study;
 }
 

@@ -130,6 +130,11 @@ def main():
     os.symlink(secret, os.path.join(folder, "leak.yaml"))  # leads out of the folder: never listed
     server, port, url, _ = start(exe, folder)
     try:
+        # --- a second server on the same port is refused, not given half the connections ---
+        p = subprocess.run([exe, "serve", folder, "--port", str(port)], capture_output=True, text=True, timeout=30)
+        check(p.returncode == 2 and "cannot listen on 127.0.0.1:" in p.stderr,
+              f"a second server on the port: exit {p.returncode}, {p.stderr.strip()}")
+
         # --- listing and path traversal ---
         s, payload, _ = request(port, "GET", "/api/scenarios")
         files = [e["file"] for e in payload["scenarios"]]
