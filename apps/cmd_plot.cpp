@@ -19,7 +19,8 @@ int run_figure_script(const std::string& mode, const std::string& file, const st
     const std::string needs = "numpy, h5py and matplotlib (apt-get install python3-numpy python3-h5py python3-matplotlib)";
     if (mode == "plot") {
         AtomicFolder folder(output, force, ".png", {file});
-        const int rc = run_python_script(script, {"plot", file, folder.temporary()}, needs);
+        const int rc = run_python_script(script, {"plot", file, folder.temporary()}, needs,
+                                         {"GREENSHIFT_OUTPUT_NAME=" + folder.target()});
         if (rc != exit_code::ok) return rc;
         folder.commit();
         std::vector<std::string> names;
@@ -32,7 +33,8 @@ int run_figure_script(const std::string& mode, const std::string& file, const st
     }
     AtomicFile page(output, force, {file});
     // the script replaces the (empty) temporary file that AtomicFile created
-    const int rc = run_python_script(script, {mode, file, page.temporary(), "--force"}, needs);
+    const int rc = run_python_script(script, {mode, file, page.temporary(), "--force"}, needs,
+                                     {"GREENSHIFT_OUTPUT_NAME=" + page.target()});
     if (rc != exit_code::ok) return rc;
     page.commit();
     std::cout << page.target() << "\n";

@@ -15,6 +15,9 @@ import os
 import sys
 
 EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT = 1, 2, 3, 4
+# greenshift has the script write to a temporary name and renames it when done; this
+# is the name its messages give (the final one).
+OUTPUT_NAME = os.environ.get("GREENSHIFT_OUTPUT_NAME")
 
 # Every figure has this size in pixels (tests/cli/test_plot_report.sh checks it).
 WIDTH_IN, HEIGHT_IN, DPI = 10, 6, 100
@@ -34,6 +37,37 @@ class Failure(Exception):
         self.code = code
 
 
+# Names (scenarios, variants, sectors, technologies) are data: a figure shows them as
+# written, never as markup, and shortens those too long for it; tables keep them whole.
+NAME_CHARS = 40
+TEXT_LINE_CHARS = 200  # any line of text in a figure: a bound for names inside sentences
+
+
+def label_of(name, limit=NAME_CHARS):
+    """A name as a figure shows it: verbatim, shortened with an ellipsis past `limit`."""
+    name = str(name)
+    return name if len(name) <= limit else name[:limit - 1] + "\u2026"
+
+
+def names_are_text(matplotlib):
+    """No mathtext: "$\\frac{$" is a name, not a formula to parse (and fail on). Every
+    text's lines are bounded too, so that no name can overflow the rasteriser."""
+    import matplotlib.text
+    if "text.parse_math" in matplotlib.rcParams:
+        matplotlib.rcParams["text.parse_math"] = False
+    set_text = matplotlib.text.Text.set_text
+
+    def bounded(self, s):
+        if s is not None and not isinstance(s, str):
+            s = str(s)
+        if s and "text.parse_math" not in matplotlib.rcParams:
+            s = s.replace("$", r"\$")  # matplotlib before 3.5: escape what would start math
+        if s:
+            s = "\n".join(label_of(line, TEXT_LINE_CHARS) for line in s.split("\n"))
+        return set_text(self, s)
+    matplotlib.text.Text.set_text = bounded
+
+
 def need_libraries():
     try:
         import numpy  # noqa: F401
@@ -41,6 +75,7 @@ def need_libraries():
         import matplotlib
         matplotlib.use("Agg")  # files only, never a display
         import matplotlib.pyplot  # noqa: F401
+        names_are_text(matplotlib)
     except ImportError as e:
         raise Failure(EXIT_INTERNAL, f"figures need python3 with numpy, h5py and matplotlib ({e}); on Debian: "
                                      "apt-get install python3-numpy python3-h5py python3-matplotlib "
@@ -202,10 +237,10 @@ def fig_adoption(d):
         for v in d.variants:
             x = share[d.runs_of(v), :, s]
             med, lo, hi = band(np, x)
-            ax.plot(d.t, med, color=colour(d, v), lw=1.6, label=v)
+            ax.plot(d.t, med, color=colour(d, v), lw=1.6, label=label_of(v))
             if d.batch and x.shape[0] > 1:
                 ax.fill_between(d.t, lo, hi, color=colour(d, v), alpha=0.18, lw=0)
-        ax.set_title(d.sector[s].replace("_", " "), fontsize=9)
+        ax.set_title(label_of(d.sector[s].replace("_", " ")), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("% of firms", fontsize=8)
@@ -227,7 +262,7 @@ def fig_co2(d):
         med, lo, hi = band(np, x)
         base = v in d.baseline_of.values()
         ax.plot(d.years, med, color=colour(d, v), lw=2.2 if base else 1.8, ls="--" if base else "-",
-                label=v + (" (baseline)" if base else ""))
+                label=label_of(v) + (" (baseline)" if base else ""))
         if d.batch and x.shape[0] > 1:
             ax.fill_between(d.years, lo, hi, color=colour(d, v), alpha=0.18, lw=0)
     ax.set_ylabel("Mt CO2 per year (scope 1 + 2)")
@@ -259,8 +294,8 @@ def fig_grant_budget(d):
         med, lo, hi = band(np, used[r])
         av = np.nanmedian(avail[r], axis=0)
         x = yrs - 0.4 + w * (i + 0.5)
-        ax.bar(x, av, width=w, color="none", edgecolor=colour(d, v), lw=1.2, label=f"{v}: available")
-        ax.bar(x, med, width=w, color=colour(d, v), alpha=0.75, label=f"{v}: used"
+        ax.bar(x, av, width=w, color="none", edgecolor=colour(d, v), lw=1.2, label=f"{label_of(v)}: available")
+        ax.bar(x, med, width=w, color=colour(d, v), alpha=0.75, label=f"{label_of(v)}: used"
                + (" (median, p5-p95)" if d.batch and len(r) > 1 else ""))
         if d.batch and len(r) > 1:
             ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#222222", lw=0.8, capsize=1.5)
@@ -285,7 +320,7 @@ def fig_cost_per_tco2(d):
             x = d.indicator(v, name)
             if x.size:
                 data.append(x)
-                labels.append(f"{v}\n{lab}")
+                labels.append(f"{label_of(v)}\n{lab}")
                 cols.append(colour(d, v))
     if not data:
         note(fig, "no run avoided at least 1 t of CO2")
@@ -315,11 +350,12 @@ def fig_jobs(d):
         total_all = d.effect("jobs_total_added").sum(axis=1)
         for v in d.paired:
             r = d.effect_rows(v)
-            panels.append((f"{v} against {d.baseline_of.get(v, 'baseline')}", direct_all[r], total_all[r]))
+            panels.append((f"{label_of(v)} against {label_of(d.baseline_of.get(v, 'baseline'))}", direct_all[r],
+                           total_all[r]))
     elif d.has("jobs_direct"):
         for v in d.variants:
             r = d.runs_of(v)
-            panels.append((v, d.var("jobs_direct")[r].sum(axis=1), d.var("jobs_total")[r].sum(axis=1)))
+            panels.append((label_of(v), d.var("jobs_direct")[r].sum(axis=1), d.var("jobs_total")[r].sum(axis=1)))
     if not panels:
         note(fig, "no jobs data in this file")
         return fig
@@ -337,7 +373,7 @@ def fig_jobs(d):
         ax.grid(alpha=0.3, axis="x")
         ax.set_xlabel("job-years" + (" (median; bar = p5-p95 of total)" if direct.shape[0] > 1 else ""), fontsize=8)
     axes[0].set_yticks(y)
-    axes[0].set_yticklabels([s.replace("_", " ") for s in d.io_sector], fontsize=8)
+    axes[0].set_yticklabels([label_of(s.replace("_", " ")) for s in d.io_sector], fontsize=8)
     axes[0].invert_yaxis()
     axes[0].legend(fontsize=8, loc="lower right")
     fig.subplots_adjust(left=0.2, right=0.98, top=0.88, bottom=0.1, wspace=0.08)
@@ -368,10 +404,10 @@ def fig_by_size(d):
                 hi.append(np.nanpercentile(x, 95))
             med, lo, hi = map(np.array, (med, lo, hi))
             x = np.arange(Z) - 0.4 + w * (i + 0.5)
-            ax.bar(x, med, width=w, color=colour(d, v), alpha=0.8, label=v)
+            ax.bar(x, med, width=w, color=colour(d, v), alpha=0.8, label=label_of(v))
             ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#222222", lw=0.8, capsize=2)
         ax.set_xticks(range(Z))
-        ax.set_xticklabels(d.size_class, fontsize=9)
+        ax.set_xticklabels([label_of(z) for z in d.size_class], fontsize=9)
         ax.set_title(label, fontsize=9)
         ax.axhline(0, color="#333333", lw=0.6)
         ax.grid(alpha=0.3, axis="y")
@@ -385,16 +421,31 @@ MAKERS = {"adoption": fig_adoption, "co2": fig_co2, "grant_budget": fig_grant_bu
           "cost_per_tco2": fig_cost_per_tco2, "jobs": fig_jobs, "by_size": fig_by_size}
 
 
-def render(d):
+def progress(label, done, total, detail, start):
+    """On stderr: a line redrawn in place on a terminal, a line per step otherwise."""
+    import time
+    line = f"{label} {done}/{total} ({100 * done // total}%) {detail} elapsed {time.monotonic() - start:.1f}s"
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K" + (line if done < total else ""))
+        sys.stderr.flush()
+    else:
+        print(line, file=sys.stderr)
+
+
+def render(d, label="figures"):
     """name -> PNG bytes, every figure WIDTH x HEIGHT pixels."""
+    import time
     import matplotlib.pyplot as plt
     out = {}
-    for name, _ in FIGURES:
+    start = time.monotonic()
+    for k, (name, _) in enumerate(FIGURES):
+        progress(label, k, len(FIGURES), name, start)
         fig = MAKERS[name](d)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI)  # no bbox_inches: the size stays fixed
         plt.close(fig)
         out[name] = buf.getvalue()
+    progress(label, len(FIGURES), len(FIGURES), "done", start)
     return out
 
 
@@ -419,7 +470,7 @@ def publish(data, target, force):
     except OSError as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise Failure(EXIT_OUTPUT, f"cannot write {target}: {e.strerror}")
+        raise Failure(EXIT_OUTPUT, f"cannot write {OUTPUT_NAME or target}: {e.strerror}")
 
 
 def check_target(path, force):
@@ -446,7 +497,7 @@ def cmd_plot(src, outdir, force):
             if os.path.exists(t):
                 raise Failure(EXIT_OUTPUT, f"{t} exists; use --force to overwrite")
     d = Data(src)
-    pngs = render(d)
+    pngs = render(d, "plot")
     try:
         os.makedirs(outdir, exist_ok=True)
     except OSError as e:
@@ -454,7 +505,8 @@ def cmd_plot(src, outdir, force):
     for name, _ in FIGURES:
         publish(pngs[name], targets[name], force)
         print(targets[name])
-    print(f"wrote {len(FIGURES)} figures to {outdir}", file=sys.stderr)
+    if not OUTPUT_NAME:
+        print(f"wrote {len(FIGURES)} figures to {outdir}", file=sys.stderr)
 
 
 # ---- the report ----
@@ -595,7 +647,7 @@ def promises(d, table):
 def cmd_report(src, target, force):
     check_target(target, force)
     d = Data(src)
-    pngs = render(d)
+    pngs = render(d, "report")
     table = summary_table(d)
     title = d.attrs.get("scenario_name", "greenshift")
     parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -638,7 +690,8 @@ def cmd_report(src, target, force):
     parts.append("</body></html>\n")
     publish("\n".join(parts).encode("utf-8"), target, force)
     print(target)
-    print(f"wrote {target}", file=sys.stderr)
+    if not OUTPUT_NAME:
+        print(f"wrote {target}", file=sys.stderr)
 
 
 def main(argv):

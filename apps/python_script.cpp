@@ -5,12 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "apps/exit_codes.hpp"
 
@@ -32,7 +34,8 @@ std::string python_script(const std::string& name, const char* env) {
     return (fs::path(GREENSHIFT_APPS_SOURCE_DIR) / name).string();
 }
 
-int run_python_script(const std::string& script, const std::vector<std::string>& args, const std::string& needs) {
+int run_python_script(const std::string& script, const std::vector<std::string>& args, const std::string& needs,
+                      const std::vector<std::string>& environment) {
     const char* env_python = std::getenv("GREENSHIFT_PYTHON");
     const std::string python = env_python != nullptr && *env_python != '\0' ? env_python : "/usr/bin/python3";
     if (::access(python.c_str(), X_OK) != 0) {
@@ -51,11 +54,23 @@ int run_python_script(const std::string& script, const std::vector<std::string>&
     std::vector<char*> argv;
     for (std::string& a : all) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // the inherited environment without the names `environment` sets, then those
+    std::vector<std::string> env_entries = environment;
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string_view entry(*e);
+        const bool replaced = std::any_of(env_entries.begin(), env_entries.end(), [&entry](const std::string& x) {
+            return entry.substr(0, entry.find('=') + 1) == std::string_view(x).substr(0, x.find('=') + 1);
+        });
+        if (!replaced) envp.push_back(*e);
+    }
+    for (std::string& e : env_entries) envp.push_back(e.data());
+    envp.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     ::posix_spawn_file_actions_init(&actions);
     ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, python.c_str(), &actions, nullptr, argv.data(), environ);
+    const int rc = ::posix_spawn(&pid, python.c_str(), &actions, nullptr, argv.data(), envp.data());
     ::posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
         std::cerr << "greenshift: error: cannot start " << python << ": " << std::strerror(rc) << "\n";

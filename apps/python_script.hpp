@@ -18,6 +18,8 @@ std::string python_script(const std::string& name, const char* env = nullptr);
 // greenshift's exit codes). `needs` says what the script needs, for the message
 // printed when the interpreter or the script is missing. The script's standard
 // output is discarded (it names temporary files; the caller names the outputs).
-int run_python_script(const std::string& script, const std::vector<std::string>& args, const std::string& needs);
+// `environment` adds NAME=VALUE entries to the script's environment.
+int run_python_script(const std::string& script, const std::vector<std::string>& args, const std::string& needs,
+                      const std::vector<std::string>& environment = {});
 
 }  // namespace greenshift::cli

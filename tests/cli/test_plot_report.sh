@@ -74,6 +74,41 @@ expect 3 "report of a file that is not HDF5" -- "$exe" report "$src/README.md" -
 expect 1 "a missing python is named" -- env GREENSHIFT_PYTHON=/nonexistent/python3 "$exe" plot "$tmp/b.h5" -o "$tmp/fig-none"
 grep -qF "matplotlib" "$tmp/err" && pass "the message names matplotlib" || fail "message: $(cat "$tmp/err")"
 
+# Names are data, not markup: a scenario named like a mathtext formula, and one of
+# 20,000 characters, are drawn (shortened in the figures) and kept whole in the report.
+frac='$\frac{$'
+long=$($py -c "print('n' * 20000)")
+expect 0 "a run named $frac" -- "$exe" run "$src/scenarios/bass.yaml" -o "$tmp/frac.h5" -q --set "name=$frac" --set run.end_year=2019
+expect 0 "a run with a 20,000-character name" -- "$exe" run "$src/scenarios/bass.yaml" -o "$tmp/long.h5" -q --set "name=$long" --set run.end_year=2019
+for kind in frac long; do
+    expect 0 "plot of the run named $kind" -- "$exe" plot "$tmp/$kind.h5" -o "$tmp/fig-$kind"
+    grep -q Traceback "$tmp/err" && fail "$kind: a traceback" || pass "$kind: no traceback"
+    [ "$(ls "$tmp/fig-$kind" | wc -l)" -eq 6 ] && pass "$kind: 6 figures" || fail "$kind: $(ls "$tmp/fig-$kind")"
+    expect 0 "report of the run named $kind" -- "$exe" report "$tmp/$kind.h5" -o "$tmp/$kind.html"
+    grep -q Traceback "$tmp/err" && fail "$kind: a traceback" || pass "$kind: no traceback"
+done
+grep -qF '$\frac{$' "$tmp/frac.html" && pass "the report shows $frac as written" || fail "the report lost $frac"
+grep -q "n\{20000\}" "$tmp/long.html" && pass "the report keeps the 20,000-character name whole" || fail "the report cut the long name"
+expect 0 "figures draw names verbatim (no mathtext) and shorten long ones" -- "$py" - "$src/apps/greenshift_plot.py" <<'PY'
+import importlib.util, io, sys
+spec = importlib.util.spec_from_file_location("gp", sys.argv[1])
+gp = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(gp)
+gp.need_libraries()
+import matplotlib, matplotlib.pyplot as plt
+assert matplotlib.rcParams.get("text.parse_math", False) is False
+assert gp.label_of("$\\frac{$") == "$\\frac{$"
+assert len(gp.label_of("n" * 20000)) == gp.NAME_CHARS and gp.label_of("n" * 20000).endswith("\u2026")
+fig = plt.figure()
+ax = fig.add_subplot(1, 1, 1)
+ax.plot([0, 1], [0, 1], label="$\\frac{$")
+ax.set_title("x" * 20000)              # past every bound: cut to a line of TEXT_LINE_CHARS
+ax.legend()
+fig.savefig(io.BytesIO(), format="png")  # raised before: mathtext parse error, raster overflow
+assert ax.get_legend().get_texts()[0].get_text() == "$\\frac{$"
+assert len(ax.title.get_text()) == gp.TEXT_LINE_CHARS
+PY
+
 # A failure mid-way (a file size limit under the figures' size, SIGXFSZ ignored so
 # that writes fail with EFBIG) leaves nothing under the final name, and no temporary.
 expect 4 "plot under a 20 KiB file size limit" -- bash -c "trap '' XFSZ; ulimit -f 20; '$exe' plot '$tmp/b.h5' -o '$tmp/fig-limited'"
