@@ -138,7 +138,7 @@ void write_manifest(const ExportPlan& plan, const ExportSelection& s, const fs::
         for (const TableColumn& c : t.columns) {
             const bool dimension = std::any_of(t.axes.begin(), t.axes.end(), [&c](const TableAxis& x) {
                 return x.name == c.name;
-            }) || (t.group == "summary" && c.coordinate);
+            }) || (t.key_results && c.coordinate);
             const char* role = !c.coordinate ? "variable" : dimension ? "dimension" : "auxiliary";
             out << "column\t" << tsv_field(c.name) << "\t" << kind_name(c.kind) << "\t" << role << "\t"
                 << tsv_field(c.units) << "\t" << tsv_field(c.long_name) << "\n";
@@ -195,19 +195,28 @@ int export_csv(const ExportArgs& a, const hdf5::File& file, const ExportSelectio
     return exit_code::ok;
 }
 
-int export_xlsx(const ExportArgs& a, const hdf5::File& file, ExportSelection s) {
+int export_xlsx(const ExportArgs& a, const hdf5::File& file, const ExportSelection& s) {
     if (fs::path(a.xlsx).extension() != ".xlsx")
         throw CLI::ValidationError("--xlsx", "'" + a.xlsx + "': give a name ending in .xlsx (Excel opens a workbook by "
                                              "its extension)");
     ExportPlan plan = plan_or_usage_error(file, s);
     if (s.groups.empty() && plan.batch) {
-        // Per-run tables reach millions of rows in a batch: the workbook holds the
-        // key results and the statistics unless the runs are asked for.
-        s.groups = {"summary", "statistics", "effect_statistics"};
-        std::erase_if(s.groups, [&file](const std::string& g) { return !file.contains(g); });
-        plan = plan_or_usage_error(file, s);
-        plan.notes.push_back("per-run tables (groups runs and effects) are left out by default; add them with "
-                             "--groups summary,statistics,effect_statistics,runs,effects");
+        // Per-run tables reach millions of rows in a batch: the workbook holds the key
+        // results, the statistics and the other tables over variants unless the runs
+        // are asked for.
+        const auto per_run = [](const TablePlan& t) {
+            return std::any_of(t.axes.begin(), t.axes.end(), [](const TableAxis& axis) { return axis.name == "run"; });
+        };
+        std::set<std::string> groups_left_out;
+        for (const TablePlan& t : plan.tables)
+            if (per_run(t)) groups_left_out.insert(t.group);
+        std::erase_if(plan.tables, per_run);
+        if (plan.tables.empty()) throw CLI::ValidationError("--xlsx", "the selection keeps only per-run tables; name their groups with --groups");
+        if (!groups_left_out.empty()) {
+            std::string names;
+            for (const std::string& g : groups_left_out) names += (names.empty() ? "" : ",") + g;
+            plan.notes.push_back("tables per run (groups " + names + ") are left out by default: add them with --groups");
+        }
     }
     AtomicFile book(a.xlsx, a.force, {a.file});
     const ScratchFolder scratch(a.xlsx);

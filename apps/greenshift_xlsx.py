@@ -22,10 +22,11 @@ EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED = 1, 2, 3, 
 MAX_ROWS, MAX_COLS, MAX_SHEET_NAME, MAX_TEXT = 1048576, 16384, 31, 32767
 EXACT_INTEGER = 2 ** 53  # larger integers (seeds) are written as text, digit for digit
 
-GROUP_LABEL = {"/": "run", "summary": "key results", "runs": "runs", "statistics": "stats",
-               "effects": "effects", "effect_statistics": "eff stats"}
+GROUP_LABEL = {"/": "run", "runs": "runs", "statistics": "stats", "effects": "effects",
+               "effect_statistics": "eff stats"}
 DIM_LABEL = {"size_class": "size", "technology": "tech", "io_sector": "io", "indicator": "indicators"}
-LEADING = ("run", "variant", "statistic")  # implied by the group
+IMPLIED = {"run", "variant"}  # every table of a group has them; "statistic" too in these groups:
+STATISTICS_GROUPS = {"statistics", "effect_statistics"}
 
 
 class Failure(Exception):
@@ -114,8 +115,13 @@ class SheetNames:
 
 
 def sheet_title(table):
-    dims = [c[0] for c in table.columns if c[2] == "dimension" and c[0] not in LEADING]
+    """"stats time·sector·tech": the group, then the dimensions a reader needs to tell
+    the group's tables apart ("budgets summary" for a list indexed 0, 1, ...)."""
+    implied = IMPLIED | ({"statistic"} if table.group in STATISTICS_GROUPS else set())
+    dims = [c[0] for c in table.columns if c[2] == "dimension" and c[0] not in implied]
     label = GROUP_LABEL.get(table.group, table.group)
+    if dims == ["index"]:
+        dims = [c[0] for c in table.columns if c[2] == "variable"][:1]
     return label + (" " + "·".join(DIM_LABEL.get(d, d) for d in dims) if dims else "")
 
 

@@ -20,8 +20,51 @@ namespace greenshift {
 
 namespace {
 
-// The groups of a batch file, in the order they are exported (summary first).
-const char* const kBatchGroups[] = {"summary", "runs", "statistics", "effects", "effect_statistics"};
+// The groups directly under the root, in the order they were written (creation order
+// is tracked in every greenshift file).
+std::vector<std::string> list_groups(const hdf5::Location& where) {
+    std::vector<std::string> names;
+    hsize_t index = 0;
+    const herr_t status = H5Literate(
+        where.id(), H5_INDEX_CRT_ORDER, H5_ITER_INC, &index,
+        [](hid_t group, const char* name, const H5L_info_t* info, void* data) -> herr_t {
+            if (info->type != H5L_TYPE_HARD) return 0;  // links to elsewhere are not followed
+            const hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+            if (object < 0) return -1;
+            const bool is_group = H5Iget_type(object) == H5I_GROUP;
+            H5Oclose(object);
+            if (is_group) static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+            return 0;
+        },
+        &names);
+    if (status < 0) throw InputError(where.file_name(), 0, 0, "cannot list the groups of " + where.path());
+    return names;
+}
+
+// The datasets the key results table (summary --csv) already holds.
+bool in_key_results(const std::string& group, const std::string& name) {
+    return group == "summary" && (name == "value" || name == "valid_runs");
+}
+
+// The words of a CF flag variable (flag_meanings, with flag_values or 0, 1, ...) by code.
+std::map<std::int64_t, std::string> flag_words(const hdf5::Dataset& d) {
+    std::map<std::int64_t, std::string> out;
+    if (!hdf5::has_attribute(d, "flag_meanings")) return out;
+    std::vector<std::string> meanings;
+    std::istringstream in(hdf5::read_text_attribute(d, "flag_meanings"));
+    for (std::string w; in >> w;) meanings.push_back(w);
+    std::vector<std::int64_t> values;
+    if (hdf5::has_attribute(d, "flag_values")) {
+        const hdf5::Attribute a = hdf5::Attribute::of(H5Aopen(d.id(), "flag_values", H5P_DEFAULT));
+        const hdf5::Dataspace space = hdf5::Dataspace::of(H5Aget_space(a.id()));
+        values.resize(space.points());
+        if (values.empty() || H5Aread(a.id(), H5T_NATIVE_INT64, values.data()) < 0) values.clear();
+    }
+    if (values.empty())
+        for (std::size_t i = 0; i < meanings.size(); ++i) values.push_back(static_cast<std::int64_t>(i));
+    for (std::size_t i = 0; i < meanings.size() && i < values.size(); ++i) out[values[i]] = meanings[i];
+    return out;
+}
 
 // "days since YYYY-01-01 ..." + days -> "YYYY-MM-DD".
 std::string iso_date(const std::string& units, double days) {
@@ -78,8 +121,9 @@ std::vector<std::string> words(const std::string& s) {
 // The datasets of one group: its dimensions (with their auxiliary coordinates) and
 // its variables, grouped by dimensions in creation order.
 struct GroupLayout {
-    std::map<std::string, TableAxis> axes;
+    std::map<std::string, TableAxis> axes;  // by dimension; implicit axes by "\x01" + dataset name
     std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> sets;
+    std::vector<std::string> left_out;  // datasets over several axes, one without a coordinate
 };
 
 GroupLayout layout_of(const hdf5::Location& g) {
@@ -113,10 +157,23 @@ GroupLayout layout_of(const hdf5::Location& g) {
     }
     for (const Entry& e : entries) {
         if (e.scale || aux.count(e.name) != 0) continue;
-        for (std::size_t a = 0; a < e.dims.size(); ++a)
-            if (e.dims[a].empty() || out.axes.count(e.dims[a]) == 0)
-                throw InputError(g.file_name(), 0, 0,
-                                 g.path() + "/" + e.name + ": axis " + std::to_string(a) + " has no coordinate");
+        const bool unnamed = std::any_of(e.dims.begin(), e.dims.end(), [&out](const std::string& d) {
+            return d.empty() || out.axes.count(d) == 0;
+        });
+        if (unnamed && e.dims.size() == 1) {
+            // a list of its own (a dataset of sentences, say): indexed 0, 1, ...
+            const std::string key = "\x01" + e.name;
+            TableAxis& a = out.axes[key];
+            a.name = "index";
+            a.implicit = true;
+            a.length = static_cast<std::size_t>(e.shape[0]);
+            out.sets.emplace_back(std::vector<std::string>{key}, std::vector<std::string>{e.name});
+            continue;
+        }
+        if (unnamed) {
+            out.left_out.push_back(e.name);
+            continue;
+        }
         auto it = std::find_if(out.sets.begin(), out.sets.end(), [&](const auto& s) { return s.first == e.dims; });
         if (it == out.sets.end()) {
             out.sets.emplace_back(e.dims, std::vector<std::string>{});
@@ -142,6 +199,7 @@ TablePlan summary_table(const std::string& path) {
     TablePlan p;
     p.name = "summary";
     p.group = "summary";
+    p.key_results = true;
     p.rows = static_cast<std::uint64_t>(t.variants.size()) * t.indicators.size();
     const std::string header = csv.str().substr(0, csv.str().find('\n'));
     std::istringstream in(header);
@@ -184,10 +242,11 @@ ExportPlan plan_export(const hdf5::File& file, const ExportSelection& sel) {
     plan.path = file.name();
     plan.batch = hdf5::has_attribute(file, "batch_identity") && file.contains("runs");
 
-    std::vector<std::string> groups;  // those present, in export order
+    std::vector<std::string> groups;  // those present, in export order: the key results first
     if (plan.batch) {
-        for (const char* g : kBatchGroups)
-            if (file.contains(g)) groups.emplace_back(g);
+        groups = list_groups(file);
+        const auto summary = std::find(groups.begin(), groups.end(), "summary");
+        if (summary != groups.end()) std::rotate(groups.begin(), summary, summary + 1);
     } else {
         groups.emplace_back("/");
     }
@@ -207,15 +266,17 @@ ExportPlan plan_export(const hdf5::File& file, const ExportSelection& sel) {
     std::set<std::int32_t> years_seen;
     bool has_statistic_axis = false;
     for (const std::string& gname : groups) {
-        if (gname == "summary") {
-            plan.tables.push_back(summary_table(plan.path));
-            continue;
-        }
+        if (gname == "summary") plan.tables.push_back(summary_table(plan.path));
         const hdf5::Group g = hdf5::Group::open(file, gname);
         GroupLayout layout = layout_of(g);
+        for (const std::string& name : layout.left_out)
+            plan.notes.push_back(gname + "/" + name + " is not exported: one of its axes has no coordinate");
         for (auto& [name, axis] : layout.axes) {
             axis.picked.clear();
-            if (name == "time" && std::find(axis.aux.begin(), axis.aux.end(), "year") != axis.aux.end()) {
+            const bool by_year = name == "year" ||
+                                 (name == "time" && std::find(axis.aux.begin(), axis.aux.end(), "year") != axis.aux.end());
+            if (!axis.implicit && by_year) {
+                // steps by the year they start in (time with its year), or a yearly axis
                 const std::vector<std::int32_t> year = hdf5::read_array<std::int32_t>(g, "year").values;
                 years_seen.insert(year.begin(), year.end());
                 for (std::size_t i = 0; i < year.size(); ++i)
@@ -236,6 +297,7 @@ ExportPlan plan_export(const hdf5::File& file, const ExportSelection& sel) {
         for (const auto& [dims, all_vars] : layout.sets) {
             std::vector<std::string> vars;
             for (const std::string& v : all_vars) {
+                if (in_key_results(gname, v)) continue;
                 variables_seen.insert(v);
                 if (sel.variables.empty() || std::find(sel.variables.begin(), sel.variables.end(), v) != sel.variables.end())
                     vars.push_back(v);
@@ -244,13 +306,17 @@ ExportPlan plan_export(const hdf5::File& file, const ExportSelection& sel) {
             TablePlan t;
             t.group = gname;
             t.name = gname == "/" ? "run" : gname;
-            for (const std::string& d : dims) t.name += "_" + d;
+            for (const std::string& d : dims) t.name += "_" + (layout.axes.at(d).implicit ? vars[0] : d);
             t.variables = vars;
             t.rows = 1;
             for (const std::string& d : dims) {
                 const TableAxis& a = layout.axes.at(d);
                 t.axes.push_back(a);
                 t.rows *= a.picked.size();
+                if (a.implicit) {
+                    t.columns.push_back({"index", TableColumn::Kind::integer, true, "", "position in the list, from 0"});
+                    continue;
+                }
                 const hdf5::Dataset scale = hdf5::Dataset::open(g, d);
                 t.columns.push_back({d, kind_of(scale, d), true, "", text_attribute(scale, "long_name")});
                 for (const std::string& x : a.aux) {
@@ -261,9 +327,12 @@ ExportPlan plan_export(const hdf5::File& file, const ExportSelection& sel) {
             }
             for (const std::string& v : vars) {
                 const hdf5::Dataset ds = hdf5::Dataset::open(g, v);
-                const bool whole = H5Tget_class(ds.type().id()) == H5T_INTEGER;
-                t.columns.push_back({v, whole ? TableColumn::Kind::integer : TableColumn::Kind::real, false,
-                                     text_attribute(ds, "units"), text_attribute(ds, "long_name")});
+                const H5T_class_t c = H5Tget_class(ds.type().id());
+                const TableColumn::Kind kind = c == H5T_STRING ? TableColumn::Kind::text
+                                               : c != H5T_INTEGER ? TableColumn::Kind::real
+                                               : flag_words(ds).empty() ? TableColumn::Kind::integer
+                                                                        : TableColumn::Kind::text;
+                t.columns.push_back({v, kind, false, text_attribute(ds, "units"), text_attribute(ds, "long_name")});
             }
             if (t.rows > 0) plan.tables.push_back(std::move(t));
         }
@@ -282,22 +351,22 @@ ExportPlan plan_export(const hdf5::File& file, const ExportSelection& sel) {
                                                            "-" + std::to_string(*years_seen.rbegin()) + ")"));
     if (!sel.statistics.empty() && !has_statistic_axis)
         throw SelectionError("--stats: " + plan.path + (plan.batch ? ": the groups selected have" : " is a run file: it has") +
-                             " no statistics (they are in a batch file's statistics and effect_statistics groups)");
+                             " no statistic axis (a batch file's statistics, effect_statistics, ... have)");
     for (const std::string& s : sel.statistics)
         if (statistics_seen.count(s) == 0)
             throw SelectionError("--stats: no statistic \"" + s + "\"; the file has " +
                                  joined(std::vector<std::string>(statistics_seen.begin(), statistics_seen.end())));
     if (plan.tables.empty()) throw SelectionError(plan.path + ": the selection keeps no table");
     if (!sel.statistics.empty() && std::any_of(plan.tables.begin(), plan.tables.end(),
-                                               [](const TablePlan& t) { return t.group == "summary"; }))
-        plan.notes.push_back("the key results (summary) keep every statistic they have: --stats selects the "
-                             "statistic axes of the statistics and effect_statistics groups");
+                                               [](const TablePlan& t) { return t.key_results; }))
+        plan.notes.push_back("the key results (summary.csv) keep every statistic they have: --stats selects along "
+                             "the statistic axes of the other tables");
     return plan;
 }
 
 void write_table_csv(const hdf5::File& file, const ExportPlan& plan, const TablePlan& t, std::ostream& out,
                      const std::function<void(std::uint64_t)>& advance) {
-    if (t.group == "summary") {
+    if (t.key_results) {
         write_summary_csv(read_summary(plan.path), out);
         if (advance) advance(t.rows);
         return;
@@ -310,6 +379,10 @@ void write_table_csv(const hdf5::File& file, const ExportPlan& plan, const Table
     // labels of each axis and of its auxiliary coordinates, already as CSV fields
     std::vector<std::vector<std::string>> labels(t.axes.size());
     for (std::size_t a = 0; a < t.axes.size(); ++a) {
+        if (t.axes[a].implicit) {
+            for (std::size_t i = 0; i < t.axes[a].length; ++i) labels[a].push_back(std::to_string(i));
+            continue;
+        }
         const std::vector<std::string> main = as_text(g, t.axes[a].name);
         std::vector<std::vector<std::string>> aux;
         for (const std::string& x : t.axes[a].aux) aux.push_back(as_text(g, x));
@@ -325,10 +398,16 @@ void write_table_csv(const hdf5::File& file, const ExportPlan& plan, const Table
     }
 
     std::vector<hdf5::Dataset> data;
-    std::vector<bool> whole;
-    for (const std::string& v : t.variables) {
-        data.push_back(hdf5::Dataset::open(g, v));
-        whole.push_back(H5Tget_class(data.back().type().id()) == H5T_INTEGER);
+    std::vector<bool> whole, text;
+    std::vector<std::map<std::int64_t, std::string>> words;  // by variable: flag words, if any
+    std::vector<std::vector<std::string>> strings(t.variables.size());  // string variables, read whole
+    for (std::size_t k = 0; k < t.variables.size(); ++k) {
+        data.push_back(hdf5::Dataset::open(g, t.variables[k]));
+        const H5T_class_t c = H5Tget_class(data.back().type().id());
+        text.push_back(c == H5T_STRING);
+        whole.push_back(c == H5T_INTEGER);
+        words.push_back(whole.back() ? flag_words(data.back()) : std::map<std::int64_t, std::string>{});
+        if (text.back()) strings[k] = hdf5::read_strings(g, t.variables[k]);
     }
     // elements of one leading row in the file, and the stride of each trailing axis
     std::vector<std::size_t> stride(t.axes.size(), 1);
@@ -342,6 +421,7 @@ void write_table_csv(const hdf5::File& file, const ExportPlan& plan, const Table
     for (std::size_t r = 0; r < t.leading_rows(); ++r) {
         const std::size_t row = t.axes.empty() ? 0 : t.axes[0].picked[r];
         for (std::size_t k = 0; k < t.variables.size(); ++k) {
+            if (text[k]) continue;
             if (whole[k]) {
                 counts[k].resize(per_row);
                 if (t.axes.empty()) counts[k] = hdf5::read_array<std::int64_t>(g, t.variables[k]).values;
@@ -368,7 +448,16 @@ void write_table_csv(const hdf5::File& file, const ExportPlan& plan, const Table
             }
             for (std::size_t k = 0; k < t.variables.size(); ++k) {
                 if (!line.empty() || k > 0) line += ',';
-                line += whole[k] ? std::to_string(counts[k][offset]) : csv_number(real[k][offset]);
+                if (text[k]) {
+                    const std::size_t at = row * per_row + offset;
+                    line += csv_field(at < strings[k].size() ? strings[k][at] : std::string());
+                } else if (!whole[k]) {
+                    line += csv_number(real[k][offset]);
+                } else if (const auto w = words[k].find(counts[k][offset]); w != words[k].end()) {
+                    line += csv_field(w->second);
+                } else {
+                    line += std::to_string(counts[k][offset]);
+                }
             }
             line += '\n';
             out << line;

@@ -18,7 +18,7 @@ namespace greenshift {
 
 // What to export; an empty list keeps everything.
 struct ExportSelection {
-    std::vector<std::string> groups;      // batch: runs, statistics, effects, effect_statistics, summary
+    std::vector<std::string> groups;      // batch: summary, runs, statistics, effects, effect_statistics, ...
     std::vector<std::string> variables;   // by name, in every group that has them
     std::vector<std::int32_t> years;      // steps whose `year` (the year the step starts) is listed
     std::vector<std::string> statistics;  // mean, p5, ... of the statistic axes
@@ -40,15 +40,17 @@ struct TableColumn {
 const char* kind_name(TableColumn::Kind kind);  // "text", "integer", "real", "date"
 
 struct TableAxis {
-    std::string name;                       // the dimension
+    std::string name;                       // the dimension ("index" for an implicit one)
     std::vector<std::string> aux;           // its auxiliary coordinates, in `coordinates` order
     std::vector<std::size_t> picked;        // selected indices along it, in file order
     std::size_t length = 0;                 // its length in the file
+    bool implicit = false;                  // no dimension scale: labelled 0, 1, ...
 };
 
 struct TablePlan {
     std::string name;        // "runs_run_time_sector": group, then dimensions ("run_..." in a run file)
-    std::string group;       // "runs", ..., "summary"; "/" in a run file
+    std::string group;       // "runs", "budgets", ...; "/" in a run file
+    bool key_results = false;  // the summary table as `greenshift summary --csv` prints it
     std::vector<TableAxis> axes;
     std::vector<std::string> variables;
     std::vector<TableColumn> columns;  // coordinates, then variables
@@ -59,7 +61,10 @@ struct TablePlan {
 struct ExportPlan {
     std::string path;
     bool batch = false;
-    std::vector<TablePlan> tables;  // "summary" (the key results, as `greenshift summary --csv`) first
+    // Every group of a batch file, in the order written (a run file: its root), the key
+    // results first; a group's datasets over dimensions without a coordinate are tables
+    // of their own, indexed 0, 1, ... when 1-d, else left out with a note.
+    std::vector<TablePlan> tables;
     std::vector<std::string> notes;  // what the selection left out and why
 };
 
@@ -73,7 +78,8 @@ ExportPlan plan_export(const hdf5::File& file, const ExportSelection& selection)
 
 // Writes `table` as CSV to `out`: a header row, then its rows; numbers as the
 // shortest text that reads back to the same double, NaN as an empty field, time
-// as an ISO date. `advance(rows)` is called after each block of rows written.
+// as an ISO date, codes of a variable with CF flag_meanings as their words.
+// `advance(rows)` is called after each block of rows written.
 void write_table_csv(const hdf5::File& file, const ExportPlan& plan, const TablePlan& table, std::ostream& out,
                      const std::function<void(std::uint64_t rows)>& advance = {});
 

@@ -42,31 +42,58 @@ import csv, glob, os, sys
 import h5py, numpy as np
 h5, folder = sys.argv[1], sys.argv[2]
 f = h5py.File(h5, "r")
-groups = [g for g in ("runs", "statistics", "effects", "effect_statistics") if g in f] or ["/"]
+batch = "batch_identity" in f.attrs
+groups = [g for g in f if isinstance(f[g], h5py.Group)] if batch else ["/"]
+
+
+def listed_in(g):
+    out = set()
+    for d in g.values():
+        if isinstance(d, h5py.Dataset):
+            out.update(d.attrs.get("coordinates", b"").decode().split())
+    return out
+
+
+def is_variable(g, name, listed):
+    d = g[name]
+    return isinstance(d, h5py.Dataset) and d.attrs.get("CLASS") != b"DIMENSION_SCALE" and name not in listed \
+        and not (g.name == "/summary" and name in ("value", "valid_runs"))  # those are summary.csv
+
+
+def expected_text(d, x):
+    if h5py.check_string_dtype(d.dtype):
+        return x.decode() if isinstance(x, bytes) else str(x)
+    if "flag_meanings" in d.attrs:
+        return d.attrs["flag_meanings"].decode().split()[int(x)]
+    return None
+
+
 seen = set()
 for path in sorted(glob.glob(os.path.join(folder, "*.csv"))):
     name = os.path.basename(path)[:-4]
     if name == "summary":
         continue
-    group = next(g for g in groups if name.startswith("run_" if g == "/" else g + "_"))
+    group = max((g for g in groups if name.startswith("run_" if g == "/" else g + "_")), key=len)
     g = f[group]
+    listed = listed_in(g)
     rows = list(csv.reader(open(path, newline="")))
     header, body = rows[0], rows[1:]
-    listed = set()
-    for d in g.values():
-        listed.update(d.attrs.get("coordinates", b"").decode().split())
-    variables = [c for c in header if c in g and c not in listed and g[c].attrs.get("CLASS") != b"DIMENSION_SCALE"]
+    variables = [c for c in header if c in g and is_variable(g, c, listed)]
     first_var = header.index(variables[0])
-    assert all(c not in variables for c in header[:first_var]), (name, header)
+    assert all(c not in variables for c in header[:first_var]), (name, header)   # coordinates first
     assert header[first_var:] == variables, (name, header)
     for v in variables:
         assert (group, v) not in seen, (group, v)
         seen.add((group, v))
-        data = np.asarray(g[v][:]).ravel()
+        d = g[v]
+        data = np.asarray(d[:]).ravel()
         col = [r[header.index(v)] for r in body]
         assert len(col) == data.size, (name, v, len(col), data.size)
         for text, x in zip(col, data):
-            if np.issubdtype(data.dtype, np.integer):
+            want = expected_text(d, x)
+            if want is not None:
+                assert text == want, (name, v, text, want)
+            elif np.issubdtype(data.dtype, np.integer):
                 assert text == str(int(x)), (name, v, text, x)
             elif np.isnan(x):
                 assert text == "", (name, v, text)
@@ -75,11 +102,9 @@ for path in sorted(glob.glob(os.path.join(folder, "*.csv"))):
                 assert len(text) <= len(repr(float(x))), (name, v, text)     # shortest
 for group in groups:
     g = f[group]
-    listed = set()
-    for d in g.values():
-        listed.update(d.attrs.get("coordinates", b"").decode().split())
-    for v, d in g.items():
-        if d.attrs.get("CLASS") != b"DIMENSION_SCALE" and v not in listed:
+    listed = listed_in(g)
+    for v in g:
+        if is_variable(g, v, listed):
             assert (group, v) in seen, ("not exported", group, v)
 PY
 done
