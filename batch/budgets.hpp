@@ -10,22 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model.hpp"
 #include "core/results.hpp"
 
 namespace greenshift::budgets {
 
-// What limited a policy during a step or year; the codes of the run variable
-// `limited_by` (core/model.cpp records them).
-enum class Limit : std::uint8_t {
-    none,      // not active, or an instrument without a budget or capacity
-    budget,    // budgeted programme: applications were refused because its budget was spent
-    label,     // every application served; only labelled firms are eligible
-    demand,    // every application served: eligible firms asked for less than the budget
-    capacity,  // label or assistance: as many firms served as its capacity
-    eligible,  // label or assistance: fewer eligible firms than its capacity
-};
-inline constexpr std::array<std::string_view, 6> kLimitNames{"none",   "budget",   "label",
-                                                             "demand", "capacity", "eligible_firms"};
+// What limited a policy during a step or year: the codes of the run variable
+// `limited_by`, as the model records them.
+using Limit = PolicyLimit;
+inline constexpr const auto& kLimitNames = kPolicyLimitNames;
 
 // One policy in one calendar year of one run.
 struct Year {

@@ -171,14 +171,14 @@ void Model::State::lay_out_blocks() {
 void Model::State::Rec::allocate(std::size_t steps, std::size_t nszk, std::size_t nsz, std::size_t techs,
                                  std::size_t policies) {
     for (auto* v : {&adopters, &aware, &new_adopters}) v->assign(steps * nszk, 0);
-    for (auto* v : {&capacity, &displaced, &inv_total, &inv_private, &grant, &fund, &loan, &local_demand})
+    for (auto* v : {&capacity, &displaced, &inv_total, &inv_private, &grant, &fund, &loan, &loan_value, &local_demand})
         v->assign(steps * nszk, 0.0);
     for (auto* v : {&output, &elec, &fuel, &energy_cost, &carbon_cost, &co2, &total_cost}) v->assign(steps * nsz, 0.0);
     for (auto* v : {&capex, &local_content}) v->assign(steps * techs, 0.0);
     for (auto* v : {&elec_price, &grid_ef, &carbon_price}) v->assign(steps, 0.0);
     for (auto* v : {&labelled, &assisted, &audited}) v->assign(steps, 0);
     for (auto* v : {&budget_available, &budget_used}) v->assign(steps * policies, 0.0);
-    for (auto* v : {&served, &unserved}) v->assign(steps * policies, 0);
+    for (auto* v : {&served, &unserved, &limited_by}) v->assign(steps * policies, 0);
 }
 
 // One step: the phases of docs/model.md ("A step") in order, each timed.
@@ -485,8 +485,9 @@ void Model::State::select(int p, int year) {
     for (std::size_t j = 0; j < n; ++j)
         if (all[j].firm >= f.first && all[j].firm < f.first + f.count) f.flags[all[j].firm - f.first] |= mark;
     (label ? labelled : assisted) += static_cast<std::int64_t>(n);
-    rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] +=
-        static_cast<std::int64_t>(n);
+    const std::size_t at = static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p);
+    rec.served[at] += static_cast<std::int64_t>(n);
+    rec.limited_by[at] = static_cast<std::int64_t>(n >= pol.capacity ? PolicyLimit::capacity : PolicyLimit::eligible);
 }
 
 // The candidates of a label or assistance policy, block by block: each eligible firm
@@ -687,7 +688,7 @@ inline void Model::State::decide(const StepTables& tab, const FirmView& firm, in
     const Loan* const loan = firm.credit ? tab.first_loan(cell, firm.labelled, project.capex) : nullptr;
     // Probability of adopting with `support`, and the financing it implies.
     struct Terms {
-        double probability, loan, capital_yr;
+        double probability, loan, gain, capital_yr;
     };
     auto terms = [&](double support) {
         const double outlay = project.capex - support;
@@ -697,7 +698,7 @@ inline void Model::State::decide(const StepTables& tab, const FirmView& firm, in
             if (loan->pol->cap_per_firm > 0) lent = std::min(lent, loan->pol->cap_per_firm);
             gain = lent * loan->value[sz(firm.sector, firm.size)];
         }
-        return Terms{tab.adoption_probability(outlay, saving, af_h, gain), lent, (outlay - gain) / af_h};
+        return Terms{tab.adoption_probability(outlay, saving, af_h, gain), lent, gain, (outlay - gain) / af_h};
     };
     const Terms plain = terms(0.0);
     for (std::uint32_t j = tab.prog_begin[cell]; j < tab.prog_begin[cell + 1]; ++j) {
@@ -732,7 +733,7 @@ inline void Model::State::decide(const StepTables& tab, const FirmView& firm, in
     }
     if (u < plain.probability) {
         adopted = static_cast<std::uint16_t>(t);
-        flow.adopt(project.kwh, project.capex, plain.loan, plain.capital_yr);
+        flow.adopt(project.kwh, project.capex, plain.loan, plain.gain, plain.capital_yr);
     }
 }
 
@@ -829,7 +830,7 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const StepTables& tab)
             }
             // not size_project: its product rounds in another order, and bass outputs would move
             const double kwh = sf * static_cast<double>(output[i]) * static_cast<double>(intensity[i]) * unit[sk].demand;
-            c.adopt(kwh, kwh * unit[sk].cost, 0.0, 0.0);
+            c.adopt(kwh, kwh * unit[sk].cost, 0.0, 0.0, 0.0);
         }
         open.resize(keep);
     }
@@ -868,6 +869,10 @@ BudgetQueue Model::State::budgets(const StepTables& tab) {
         rec.budget_used[ts * uP + up] = out.spent;
         rec.served[ts * uP + up] += static_cast<std::int64_t>(out.served);
         rec.unserved[ts * uP + up] = static_cast<std::int64_t>(out.unserved);
+        const PolicyLimit limit = out.unserved > 0                             ? PolicyLimit::budget
+                                  : sc.policies[up].eligible.labelled_only ? PolicyLimit::label
+                                                                           : PolicyLimit::demand;
+        rec.limited_by[ts * uP + up] = static_cast<std::int64_t>(limit);
     }
     for (std::size_t up = 0; up < uP; ++up) rec.budget_available[ts * uP + up] = available[up];
     return queue;
@@ -901,11 +906,19 @@ void Model::State::settle(const StepTables& tab, const BudgetQueue& queue) {
                 size_project(sc.technologies[app.tech].savings_fraction,
                              static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]),
                              tab.unit[static_cast<std::size_t>(s) * uT + app.tech]);
+            // the loan's value, as the firm pass computed it (the labels do not change within a step)
+            const std::size_t cell = szk(s, f.size_class[li], app.tech);
+            const bool labelled = (f.flags[li] & firm_flag::labelled) != 0;
             if (app.served) {
-                c.adopt(project.kwh, project.capex, pend.loan, pend.capital_yr);
+                c.adopt(project.kwh, project.capex, pend.loan,
+                        tab.loan_value(cell, static_cast<int>(sz(s, f.size_class[li])), labelled, project.capex, pend.loan),
+                        pend.capital_yr);
                 (tab.is_grant[app.programme] ? c.grant : c.fund) += app.support;
             } else {
-                c.adopt(project.kwh, project.capex, pend.refused_loan, pend.refused_capital_yr);
+                c.adopt(project.kwh, project.capex, pend.refused_loan,
+                        tab.loan_value(cell, static_cast<int>(sz(s, f.size_class[li])), labelled, project.capex,
+                                       pend.refused_loan),
+                        pend.refused_capital_yr);
             }
         }
     }
@@ -988,6 +1001,7 @@ void Model::State::add_flows(const std::vector<Flow>& total) {
         rec.inv_total[base + c] = fl.capex;
         rec.inv_private[base + c] = fl.capex - fl.grant - fl.fund;
         rec.loan[base + c] = fl.loan;
+        rec.loan_value[base + c] = fl.loan_value;
         rec.local_demand[base + c] = fl.capex * local_content[k];
         rec.grant[base + c] = fl.grant;
         rec.fund[base + c] = fl.fund;

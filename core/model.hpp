@@ -38,6 +38,15 @@ struct PhaseTime {
     bool parallel = false;  // spread over the threads (OpenMP); else one thread
 };
 
+// What limited a policy during a step, as the run variable `limited_by` records it
+// (docs/output.md): a budgeted programme that refused applications for lack of
+// budget; one that served every application, open only to labelled firms, or to
+// others; a label or assistance policy that reached its yearly capacity, or found
+// fewer eligible firms. `none` for the rest (inactive, other instruments).
+enum class PolicyLimit : std::uint8_t { none, budget, label, demand, capacity, eligible };
+inline constexpr std::array<std::string_view, 6> kPolicyLimitNames{"none",   "budget",   "label",
+                                                                   "demand", "capacity", "eligible_firms"};
+
 class Model {
 public:
     // With a communicator of several ranks, this rank holds only its blocks of firms

@@ -153,6 +153,10 @@ void Model::State::add_technology_variables(RunResult& r) const {
         {"grant_spent", "capex grants paid during the step", "MAD", &Rec::grant},
         {"fund_investment", "green investment fund co-investment during the step", "MAD", &Rec::fund},
         {"loan_volume", "concessional loans disbursed during the step", "MAD", &Rec::loan},
+        {"loan_subsidy",
+         "grant-equivalent of the concessional loans disbursed during the step: the present value, at the "
+         "borrower's hurdle rate, of the interest it saves over the loan's tenor",
+         "MAD", &Rec::loan_value},
         {"local_demand", "capex spent with local suppliers (capex x local content)", "MAD", &Rec::local_demand},
     };
     for (const Summed& v : kSummed)
@@ -245,6 +249,12 @@ void Model::State::add_run_variables(RunResult& r) const {
               {D::time, D::policy}, first_steps(rec.served, n, uP));
     add_count(r, "applications_unserved", "applications refused because the budget was spent", "1",
               {D::time, D::policy}, first_steps(rec.unserved, n, uP));
+    add_count(r, "limited_by",
+              "what limited the policy during the step: 0 none (inactive or another instrument), 1 budget "
+              "(applications refused), 2 label (every application served; only labelled firms eligible), 3 demand "
+              "(every application served), 4 capacity (label or assistance capacity reached), 5 eligible firms "
+              "(fewer than the capacity)",
+              "1", {D::time, D::policy}, first_steps(rec.limited_by, n, uP));
 }
 
 }  // namespace greenshift

@@ -1,5 +1,6 @@
-// What the outputs say about budgets and uncertainty: a budget that does not bind
-// flagged with its reason; the split of the spread into parameter and stochastic
+// What the outputs say about budgets, loans and uncertainty: the loans'
+// grant-equivalent against its closed form; a budget that does not bind flagged with
+// its reason; the split of the spread into parameter and stochastic
 // parts against a hand-solved case and a known mixture; a fixed firm population.
 #include <gtest/gtest.h>
 
@@ -44,6 +45,34 @@ std::vector<double> per_policy(const RunResult& r, const std::string& name) {
 
 }  // namespace
 
+// --- the loans' grant-equivalent ---
+
+TEST(LoanSubsidy, IsThePresentValueOfTheInterestDifference) {
+    // Loans for large firms only: every loan of a (sector, technology) is valued at
+    // the large firms' hurdle rate of that sector.
+    Scenario s = fixtures::full_scenario(60);
+    for (Policy& p : s.policies)
+        if (p.type == PolicyType::concessional_loan) p.eligible.size_classes = {3};
+    const RunResult r = simulate(s);
+    const Policy& loan = *std::find_if(s.policies.begin(), s.policies.end(),
+                                       [](const Policy& p) { return p.type == PolicyType::concessional_loan; });
+    const auto af = [](double rate, double years) { return (1 - std::pow(1 + rate, -years)) / rate; };
+    const Variable& volume = get(r, "loan_volume");
+    const Variable& subsidy = get(r, "loan_subsidy");
+    ASSERT_EQ(volume.values.size(), subsidy.values.size());
+    const std::size_t S = r.coords.sector.size(), K = r.coords.technology.size();
+    double lent = 0;
+    for (std::size_t i = 0; i < volume.values.size(); ++i) {
+        const double h = s.sectors[(i / K) % S].hurdle_rate[3];
+        // Level payments at the loan's rate against the firm's own cost of capital,
+        // discounted at the latter: L (1 - AF(h, n) / AF(i, n)).
+        const double want = volume.values[i] * (1 - af(h, loan.tenor) / af(loan.interest, loan.tenor));
+        EXPECT_NEAR(subsidy.values[i], want, 1e-9 * (1 + want)) << i;
+        lent += volume.values[i];
+    }
+    EXPECT_GT(lent, 0) << "the loan is used";
+}
+
 // --- budgets that bind or not ---
 
 namespace {
@@ -66,51 +95,68 @@ std::size_t policy_index(const RunResult& r, const std::string& name) {
 }  // namespace
 
 TEST(Budgets, ANonBindingBudgetIsFlaggedWithItsReason) {
-    // Open to every TPME, with a budget far above what they ask: demand limits it.
+    // The grant is for labelled firms only, with a budget far above what they ask.
     Scenario s = fixtures::full_scenario(80);
     for (Policy& p : s.policies)
-        if (p.name == "grant") {
-            p.annual_budget = 1e12;
-            p.eligible.labelled_only = false;
-        }
+        if (p.name == "grant") p.annual_budget = 1e12;
     const RunResult r = simulate(s);
     const std::size_t g = policy_index(r, "grant");
+    const auto years = budgets::of_run(r)[g];
     double spent = 0;
-    for (const budgets::Year& y : budgets::of_run(r)[g]) {
+    for (const budgets::Year& y : years) {
         if (y.year < 2018 || y.year > 2024) {
             EXPECT_EQ(y.limit, budgets::Limit::none) << y.year;
             continue;
         }
         EXPECT_EQ(y.refused, 0) << y.year;
-        EXPECT_EQ(y.limit, budgets::Limit::demand) << y.year;
+        EXPECT_EQ(y.limit, budgets::Limit::label) << y.year << ": only labelled firms are eligible";
         EXPECT_EQ(y.budget, 1e12);
         spent += y.spent;
     }
-    EXPECT_GT(spent, 0);
     EXPECT_NEAR(spent, per_policy(r, "budget_used")[g], 1e-6 * spent);
     const std::string note = note_for(r, "grant");
-    EXPECT_NE(note.find("not binding: every application was served: the eligible firms asked for less"),
-              std::string::npos) << note;
+    EXPECT_NE(note.find("not binding"), std::string::npos) << note;
+    EXPECT_NE(note.find("only labelled firms are eligible"), std::string::npos) << note;
+    const auto labelled = get(r, "firms_labelled").counts.back();
+    EXPECT_NE(note.find(std::to_string(labelled) + " were labelled"), std::string::npos) << note;
     EXPECT_NE(note.find("a larger budget would change nothing"), std::string::npos) << note;
+
+    // Open to every TPME, the same budget is still not reached: demand limits it.
+    for (Policy& p : s.policies)
+        if (p.name == "grant") p.eligible.labelled_only = false;
+    const RunResult open = simulate(s);
+    for (const budgets::Year& y : budgets::of_run(open)[g])
+        if (y.year >= 2018 && y.year <= 2024) EXPECT_EQ(y.limit, budgets::Limit::demand) << y.year;
+    EXPECT_NE(note_for(open, "grant").find("the eligible firms asked for less"), std::string::npos);
 }
 
-TEST(Budgets, ABindingBudgetIsSaidToBind) {
+TEST(Budgets, ABindingBudgetAndACapacityAreSaidToBind) {
     Scenario s = fixtures::full_scenario(80);
-    for (Policy& p : s.policies)
+    for (Policy& p : s.policies) {
         if (p.name == "grant") {
             p.annual_budget = 1e4;  // a fraction of one application
             p.eligible.labelled_only = false;
         }
+        if (p.name == "label") p.capacity = 3;
+    }
     const RunResult r = simulate(s);
-    const std::size_t g = policy_index(r, "grant");
-    for (const budgets::Year& y : budgets::of_run(r)[g])
+    const std::size_t g = policy_index(r, "grant"), l = policy_index(r, "label");
+    const auto runs = budgets::of_run(r);
+    for (const budgets::Year& y : runs[g])
         if (y.year >= 2018 && y.year <= 2024) {
             EXPECT_GT(y.refused, 0) << y.year;
             EXPECT_EQ(y.limit, budgets::Limit::budget) << y.year;
             EXPECT_LE(y.spent, y.budget);
         }
+    for (const budgets::Year& y : runs[l])
+        if (y.year >= 2018 && y.year <= 2024) {
+            EXPECT_EQ(y.served, 3) << y.year;
+            EXPECT_EQ(y.limit, budgets::Limit::capacity) << y.year;
+        }
     EXPECT_NE(note_for(r, "grant").find("binding every year: applications were refused"), std::string::npos)
         << note_for(r, "grant");
+    EXPECT_NE(note_for(r, "label").find("at its capacity (3 a year) every year"), std::string::npos)
+        << note_for(r, "label");
 }
 
 // --- where the spread comes from ---

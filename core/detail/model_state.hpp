@@ -34,6 +34,7 @@ struct Flow {
     double grant = 0;           // capex grants, MAD
     double fund = 0;            // green-fund co-investment, MAD
     double loan = 0;            // concessional loans, MAD
+    double loan_value = 0;      // their grant-equivalent to the borrowers, MAD
     double capital_yr = 0;      // annualised cost of the firms' own outlay, MAD/yr
     void add(const Flow& o) {
         adopters += o.adopters;
@@ -43,13 +44,15 @@ struct Flow {
         grant += o.grant;
         fund += o.fund;
         loan += o.loan;
+        loan_value += o.loan_value;
         capital_yr += o.capital_yr;
     }
-    void adopt(double kwh_, double capex_, double loan_, double capital_yr_) {
+    void adopt(double kwh_, double capex_, double loan_, double loan_value_, double capital_yr_) {
         adopters += 1;
         kwh += kwh_;
         capex += capex_;
         loan += loan_;
+        loan_value += loan_value_;
         capital_yr += capital_yr_;
     }
 };
@@ -130,6 +133,12 @@ struct StepTables {
 
     double adoption_probability(double outlay, double annual_saving, double af_h, double loan_gain) const;
     const Loan* first_loan(std::size_t cell, bool labelled, double project_capex) const;
+    // What a loan of `lent` from first_loan is worth to the firm (its grant-equivalent):
+    // lent x (1 - AF(hurdle, tenor) / AF(interest, tenor)); 0 without a loan.
+    double loan_value(std::size_t cell, int sz, bool labelled, double project_capex, double lent) const {
+        const Loan* l = lent > 0 ? first_loan(cell, labelled, project_capex) : nullptr;
+        return l != nullptr ? lent * l->value[static_cast<std::size_t>(sz)] : 0.0;
+    }
 };
 
 // Step 5's queue in a split run: every rank's applications in rank order (in one
@@ -228,7 +237,7 @@ struct Model::State {
     // recorder, time-major
     struct Rec {
         std::vector<std::int64_t> adopters, aware, new_adopters;   // szk
-        std::vector<double> capacity, displaced, inv_total, inv_private, grant, fund, loan,
+        std::vector<double> capacity, displaced, inv_total, inv_private, grant, fund, loan, loan_value,
             local_demand;                                           // szk
         std::vector<double> output, elec, fuel, energy_cost, carbon_cost, co2, total_cost;  // sz
         std::vector<double> capex, local_content;                   // k
@@ -236,6 +245,7 @@ struct Model::State {
         std::vector<std::int64_t> labelled, assisted, audited;      // t
         std::vector<double> budget_available, budget_used;          // p
         std::vector<std::int64_t> served, unserved;                 // p
+        std::vector<std::int64_t> limited_by;                       // p: a PolicyLimit
         void allocate(std::size_t steps, std::size_t nszk, std::size_t nsz, std::size_t techs, std::size_t policies);
     } rec;
 
