@@ -51,19 +51,15 @@ void check_sampled_extremes(const BatchPlan& plan) {
                 load_scenario_text(plan.scenario_text, plan.scenario_file,
                                    variant_load_options(plan, vi, values, std::numeric_limits<std::uint64_t>::max()));
             } catch (const InputError& e) {
-                if (e.line() == 0)
-                    for (const std::uint32_t p : v.uncertain) {
-                        const UncertainParameter& u = plan.uncertain[p];
-                        const std::string prefix = uncertain_change_label(u, values[p]) + ": ";
-                        if (e.message().rfind(prefix, 0) != 0) continue;
-                        throw InputError(plan.file, u.line, u.column,
-                                         "uncertain." + u.path + ": sample " +
-                                             std::to_string(smallest ? lo_at[p] : hi_at[p]) + " draws " +
-                                             round_trip_text(values[p]) + " (the " + (smallest ? "smallest" : "largest") +
-                                             " value sampled), and variant '" + v.name + "' is then refused: " +
-                                             e.message().substr(prefix.size()) +
-                                             "; narrow the distribution, or use a bounded one (uniform, triangular)");
-                    }
+                if (const auto p = uncertain_parameter_of(plan, vi, values, e.change())) {
+                    const UncertainParameter& u = plan.uncertain[*p];
+                    throw InputError(plan.file, u.line, u.column,
+                                     "uncertain." + u.path + ": sample " +
+                                         std::to_string(smallest ? lo_at[*p] : hi_at[*p]) + " draws " +
+                                         round_trip_text(values[*p]) + " (the " + (smallest ? "smallest" : "largest") +
+                                         " value sampled), and variant '" + v.name + "' is then refused: " + e.detail() +
+                                         "; narrow the distribution, or use a bounded one (uniform, triangular)");
+                }
                 throw InputError(plan.file, 0, 0,
                                  "variant '" + v.name + "' with every uncertain parameter at its " +
                                      (smallest ? "smallest" : "largest") + " sampled value is refused: " + e.what());

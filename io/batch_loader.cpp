@@ -27,11 +27,6 @@ std::string fnv1a64_hex(const std::string& bytes) {
     return out;
 }
 
-std::string uncertain_change_label(const UncertainParameter& p, double value) {
-    if (p.scale) return "scale " + p.path + " by " + round_trip_text(value);
-    return "--set " + p.path + "=" + round_trip_text(value);
-}
-
 LoadOptions variant_load_options(const BatchPlan& plan, std::uint32_t variant, const std::vector<double>& values,
                                  std::uint64_t max_memory_bytes) {
     const Variant& v = plan.variants.at(variant);
@@ -45,6 +40,22 @@ LoadOptions variant_load_options(const BatchPlan& plan, std::uint32_t variant, c
             else o.overrides.push_back(u.path + "=" + round_trip_text(values.at(p)));
         }
     return o;
+}
+
+std::optional<std::uint32_t> uncertain_parameter_of(const BatchPlan& plan, std::uint32_t variant,
+                                                    const std::vector<double>& values, const InputChange& change) {
+    if (values.empty()) return std::nullopt;
+    // The order in which variant_load_options appends them.
+    const Variant& v = plan.variants.at(variant);
+    std::size_t overrides = v.overrides.size(), scales = 0;
+    for (const std::uint32_t p : v.uncertain) {
+        const bool scale = plan.uncertain.at(p).scale;
+        std::size_t& index = scale ? scales : overrides;
+        const auto kind = scale ? InputChange::Kind::scale : InputChange::Kind::override_text;
+        if (change.kind == kind && change.index == index) return p;
+        ++index;
+    }
+    return std::nullopt;
 }
 
 namespace {
@@ -75,8 +86,6 @@ constexpr std::uint64_t kMaxReplicates = 1'000'000;
 constexpr std::size_t kMaxVariants = 10'000;  // after sweeps; each is built once at load
 constexpr std::uint64_t kMaxRuns = 10'000'000;
 constexpr std::size_t kMaxUncertain = 1'000;
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 // ---- YAML written back: the values of `set` as --set texts, and the resolved batch ----
 
@@ -183,9 +192,10 @@ private:
 
     // Builds every variant's scenario once; see the .cpp comment on check_variants.
     void check_variants(BatchPlan& plan, const std::vector<Draft>& drafts) const;
-    [[noreturn]] void rethrow_in_batch(const InputError& e, const Draft& d, const LoadOptions& options,
-                                       const std::vector<Origin>& scale_origins,
-                                       const std::vector<Origin>& set_origins, const std::string& context) const;
+    void check_same_frame(const Scenario& first, const Scenario& s, const BatchPlan& plan, std::uint32_t vi,
+                          const Draft& d) const;
+    [[noreturn]] void rethrow_in_batch(const InputError& e, const BatchPlan& plan, std::uint32_t vi, const Draft& d,
+                                       const std::vector<double>& values, const std::string& context) const;
 
     std::string file_;
 };
@@ -581,33 +591,51 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
 }
 
 // An error of the scenario loader, moved to where the batch file caused it: the
-// override (`--set text: ...`) or the scale (`scale path by f: ...`) that its
-// message starts with; else, when the variant changes anything, the variant; else
-// the base scenario's own error, unchanged.
-void BatchReader::rethrow_in_batch(const InputError& e, const Draft& d, const LoadOptions& options,
-                                   const std::vector<Origin>& scale_origins, const std::vector<Origin>& set_origins,
-                                   const std::string& context) const {
-    const std::string& msg = e.message();
-    if (e.line() == 0) {
-        for (std::size_t i = options.overrides.size(); i-- > 0;) {
-            const std::string prefix = override_label(options.overrides[i]) + ": ";
-            if (!starts_with(msg, prefix)) continue;
-            const Origin& o = i < d.origins.size() ? d.origins[i] : set_origins.at(i - d.origins.size());
-            const std::string rest = msg.substr(prefix.size());
-            const bool about_path = starts_with(rest, "no key ") || starts_with(rest, "empty part") ||
-                                    rest.find("is a single value, not a map") != std::string::npos;
-            fail_at(about_path ? o.key_line : o.value_line, about_path ? o.key_column : o.value_column,
-                    o.where + ": " + rest + context);
-        }
-        for (std::size_t i = options.scales.size(); i-- > 0;) {
-            const std::string prefix = "scale " + options.scales[i].path + " by ";
-            if (!starts_with(msg, prefix)) continue;
-            const Origin& o = scale_origins.at(i);
-            fail_at(o.key_line, o.key_column, o.where + ": " + msg + context);
-        }
+// change it comes from (InputError::change), at that change's key path or value in
+// the batch file; else, when the variant changes anything, the variant; else the
+// base scenario's own error, unchanged. `values`: the uncertain values applied, if any.
+void BatchReader::rethrow_in_batch(const InputError& e, const BatchPlan& plan, std::uint32_t vi, const Draft& d,
+                                   const std::vector<double>& values, const std::string& context) const {
+    const InputChange& c = e.change();
+    if (c.kind == InputChange::Kind::override_text && c.index < d.origins.size()) {
+        const Origin& o = d.origins[c.index];
+        const bool key = c.part == InputChange::Part::key_path;
+        fail_at(key ? o.key_line : o.value_line, key ? o.key_column : o.value_column, o.where + ": " + e.detail() + context);
     }
-    if (options.overrides.empty() && options.scales.empty()) throw e;
+    if (const auto p = uncertain_parameter_of(plan, vi, values, c)) {
+        const UncertainParameter& u = plan.uncertain[*p];
+        // A scale's label says by how much ("scale path by 1.2"); a set value is in the message.
+        fail_at(u.line, u.column, "uncertain." + u.path + ": " + (u.scale ? e.message() : e.detail()) + context);
+    }
+    const Variant& v = plan.variants[vi];
+    if (v.overrides.empty() && (values.empty() || v.uncertain.empty())) throw e;
     fail_at(d.line, d.column, d.where + ": the base scenario with this variant's changes is refused" + context + ": " + e.what());
+}
+
+// Refuses variant `s` when its horizon, sectors or technologies differ from those of
+// the first variant: the runner stacks a batch's runs on them.
+void BatchReader::check_same_frame(const Scenario& first, const Scenario& s, const BatchPlan& plan,
+                                   std::uint32_t vi, const Draft& d) const {
+    const auto names = [](const auto& items) {
+        std::vector<std::string> out;
+        for (const auto& x : items) out.push_back(x.name);
+        return out;
+    };
+    std::string what;
+    const auto cmp = [&](const char* key, long a, long b) {
+        if (what.empty() && a != b)
+            what = std::string("changes ") + key + " from " + std::to_string(a) + " to " + std::to_string(b);
+    };
+    cmp("run.start_year", first.run.start_year, s.run.start_year);
+    cmp("run.end_year", first.run.end_year, s.run.end_year);
+    cmp("run.steps_per_year", first.run.steps_per_year, s.run.steps_per_year);
+    if (what.empty() && names(first.sectors) != names(s.sectors)) what = "changes the list of sectors";
+    if (what.empty() && names(first.technologies) != names(s.technologies)) what = "changes the list of technologies";
+    if (!what.empty())
+        fail_at(d.line, d.column,
+                d.where + ": variant '" + plan.variants[vi].name + "' " + what + " of variant '" + plan.variants[0].name +
+                    "'; allowed: every variant of a batch has the same horizon (run.start_year, run.end_year, "
+                    "run.steps_per_year), sectors and technologies, because its runs are stacked on them");
 }
 
 // Every variant's scenario is built once here: the scenario loader checks each
@@ -631,37 +659,14 @@ void BatchReader::check_variants(BatchPlan& plan, const std::vector<Draft>& draf
     for (std::uint32_t vi = 0; vi < drafts.size(); ++vi) {
         const Draft& d = drafts[vi];
         Variant& v = plan.variants[vi];
-        LoadOptions options = variant_load_options(plan, vi, {});
         Scenario s;
         try {
-            s = load_scenario_text(plan.scenario_text, plan.scenario_file, options);
+            s = load_scenario_text(plan.scenario_text, plan.scenario_file, variant_load_options(plan, vi, {}));
         } catch (const InputError& e) {
-            rethrow_in_batch(e, d, options, {}, {}, "");
+            rethrow_in_batch(e, plan, vi, d, {}, "");
         }
-        if (!first) {
-            first = s;
-        } else {
-            const auto names = [](const auto& items) {
-                std::vector<std::string> out;
-                for (const auto& x : items) out.push_back(x.name);
-                return out;
-            };
-            std::string what;
-            const auto cmp = [&](const char* key, long a, long b) {
-                if (what.empty() && a != b)
-                    what = std::string("changes ") + key + " from " + std::to_string(a) + " to " + std::to_string(b);
-            };
-            cmp("run.start_year", first->run.start_year, s.run.start_year);
-            cmp("run.end_year", first->run.end_year, s.run.end_year);
-            cmp("run.steps_per_year", first->run.steps_per_year, s.run.steps_per_year);
-            if (what.empty() && names(first->sectors) != names(s.sectors)) what = "changes the list of sectors";
-            if (what.empty() && names(first->technologies) != names(s.technologies)) what = "changes the list of technologies";
-            if (!what.empty())
-                fail_at(d.line, d.column,
-                        d.where + ": variant '" + v.name + "' " + what + " of variant '" + plan.variants[0].name +
-                            "'; allowed: every variant of a batch has the same horizon (run.start_year, run.end_year, "
-                            "run.steps_per_year), sectors and technologies, because its runs are stacked on them");
-        }
+        if (!first) first = s;
+        else check_same_frame(*first, s, plan, vi, d);
         // Parameters of a policy apply to the variants that have it.
         for (std::uint32_t p = 0; p < plan.uncertain.size(); ++p) {
             const auto parts = yaml::split_key_path(plan.uncertain[p].path);
@@ -672,18 +677,10 @@ void BatchReader::check_variants(BatchPlan& plan, const std::vector<Draft>& draf
         }
         if (v.uncertain.empty()) continue;
         const auto check = [&](const std::vector<double>& values, const std::string& at) {
-            LoadOptions o = variant_load_options(plan, vi, values);
-            std::vector<Origin> scale_origins, set_origins;
-            for (const std::uint32_t p : v.uncertain) {
-                const auto& u = plan.uncertain[p];
-                Origin origin{"uncertain." + u.path, u.line, u.column, u.line, u.column};
-                (u.scale ? scale_origins : set_origins).push_back(origin);
-            }
             try {
-                load_scenario_text(plan.scenario_text, plan.scenario_file, o);
+                load_scenario_text(plan.scenario_text, plan.scenario_file, variant_load_options(plan, vi, values));
             } catch (const InputError& e) {
-                rethrow_in_batch(e, d, o, scale_origins, set_origins,
-                                 " (variant '" + v.name + "', uncertain parameters at " + at + ")");
+                rethrow_in_batch(e, plan, vi, d, values, " (variant '" + v.name + "', uncertain parameters at " + at + ")");
             }
         };
         check(centre, "their centre");
@@ -761,7 +758,7 @@ BatchPlan BatchReader::read(const Node& root) {
 }  // namespace
 
 BatchPlan load_batch_text(const std::string& text, const std::string& path) {
-    const std::vector<yaml::Source> sources{yaml::Source{path, {}}};
+    const std::vector<yaml::Source> sources{yaml::Source{path, {}, {}}};
     const Node root = yaml::parse_document(text, sources, 0, yaml::kBatchDocument);
     BatchReader reader(path, sources);
     return reader.read(root);

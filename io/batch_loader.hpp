@@ -6,9 +6,11 @@
 #pragma once
 
 #include "batch/plan.hpp"
+#include "io/input_error.hpp"
 #include "io/scenario_loader.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,10 +31,10 @@ LoadOptions variant_load_options(const BatchPlan& plan, std::uint32_t variant,
                                  const std::vector<double>& values,
                                  std::uint64_t max_memory_bytes = 0);
 
-// The text that starts the scenario loader's error messages about parameter
-// `parameter` applied at `value` ("--set path=value" or "scale path by value"), so
-// that callers can tell which parameter an error is about.
-std::string uncertain_change_label(const UncertainParameter& parameter, double value);
+// The uncertain parameter whose change (InputError::change) an error of loading the
+// scenario with variant_load_options(plan, variant, values) comes from, if any.
+std::optional<std::uint32_t> uncertain_parameter_of(const BatchPlan& plan, std::uint32_t variant,
+                                                    const std::vector<double>& values, const InputChange& change);
 
 // FNV-1a 64-bit hash of `bytes`, as 16 lower-case hex digits.
 std::string fnv1a64_hex(const std::string& bytes);

@@ -729,12 +729,17 @@ std::vector<std::string> schema_children(const Node& root, const std::vector<std
     return {};
 }
 
+// An error in the key path of a change (`--set`, `--unset`, a scale), not its value.
+[[noreturn]] void raise_key(const yaml::Source& src, const std::string& message) {
+    yaml::raise(src, 0, 0, message, InputChange::Part::key_path);
+}
+
 // The parts of a key path, refusing an empty one; `example` ends the message.
 std::vector<std::string> key_parts(const yaml::Source& src, const std::string& key, const std::string& example) {
     std::vector<std::string> parts = yaml::split_key_path(key);
     for (const auto& part : parts)
         if (part.empty())
-            yaml::raise(src, 0, 0, "empty part in the key path '" + key + "'; expected names joined by dots" + example);
+            raise_key(src, "empty part in the key path '" + key + "'; expected names joined by dots" + example);
     return parts;
 }
 
@@ -747,13 +752,13 @@ void apply_unset(Node& root, const yaml::Source& src, const std::string& key) {
         std::string here = "the top level";
         if (!prefix.empty()) here = std::string("'").append(join_path(prefix)).append("'");
         if (cur->kind != Kind::map)
-            yaml::raise(src, 0, 0, "no key '" + path[i] + "' to remove under " + here + ", which is not a map");
+            raise_key(src, "no key '" + path[i] + "' to remove under " + here + ", which is not a map");
         const auto it = std::find_if(cur->entries.begin(), cur->entries.end(),
                                      [&](const yaml::Entry& e) { return e.key == path[i]; });
         if (it == cur->entries.end()) {
             std::vector<std::string> present;
             for (const auto& e : cur->entries) present.push_back(e.key);
-            yaml::raise(src, 0, 0,
+            raise_key(src,
                         "no key '" + path[i] + "' to remove under " + here + " in the file; " +
                             (present.empty() ? std::string("it has no keys") : suggestion(path[i], present)));
         }
@@ -774,14 +779,16 @@ std::string override_label(const std::string& text) {
 
 namespace {
 
-void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::string& file, const std::string& text) {
+// The index-th of LoadOptions::overrides.
+void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::string& file, const std::string& text,
+                    std::size_t index) {
     const int source = static_cast<int>(sources.size());
-    sources.push_back(yaml::Source{file, override_label(text)});
+    sources.push_back(yaml::Source{file, override_label(text), {InputChange::Kind::override_text, index}});
     const yaml::Source& src = sources.back();
     if (!text.empty() && text[0] == '-') return apply_unset(root, src, text.substr(1));
     const auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
-        yaml::raise(src, 0, 0, "expected key.path=value, e.g. --set run.seed=7 or --set policies.grant.annual_budget=5e7");
+        raise_key(src, "expected key.path=value, e.g. --set run.seed=7 or --set policies.grant.annual_budget=5e7");
     const std::vector<std::string> path = key_parts(src, text.substr(0, eq), ", e.g. run.seed");
     Node value = yaml::parse_value(std::string_view(text).substr(eq + 1), sources, source);
 
@@ -792,7 +799,7 @@ void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::s
         if (!prefix.empty()) here = std::string("'").append(join_path(prefix)).append("'");
         if (cur->kind == Kind::null) cur->kind = Kind::map;  // e.g. `decision:` left empty
         if (cur->kind != Kind::map)
-            yaml::raise(src, 0, 0, here + " is a single value, not a map; set it whole, e.g. --set " + join_path(prefix) + "=...");
+            raise_key(src, here + " is a single value, not a map; set it whole, e.g. --set " + join_path(prefix) + "=...");
         const auto children = schema_children(root, prefix);
         Node* child = cur->find(path[i]);
         if (!child) {
@@ -800,7 +807,7 @@ void apply_override(Node& root, std::vector<yaml::Source>& sources, const std::s
                 std::vector<std::string> candidates = children;
                 for (const auto& e : cur->entries)
                     if (std::find(candidates.begin(), candidates.end(), e.key) == candidates.end()) candidates.push_back(e.key);
-                yaml::raise(src, 0, 0,
+                raise_key(src,
                             "no key '" + path[i] + "' under " + here + " in the schema or the file; " +
                                 (candidates.empty() ? std::string("set the whole value of ") + here + " instead"
                                                     : suggestion(path[i], candidates)));
@@ -825,18 +832,19 @@ std::string scale_label(const Scale& scale) { return "scale " + scale.path + " b
 // Multiplies every number at `path` (docs/batches.md). The scaled nodes take the
 // scale's source, so a value pushed out of its range is reported as coming from the
 // scale, with the scaled value, not from the line of the file that holds the original.
-void apply_scale(Node& root, std::vector<yaml::Source>& sources, const std::string& file, const Scale& scale) {
+void apply_scale(Node& root, std::vector<yaml::Source>& sources, const std::string& file, const Scale& scale,
+                 std::size_t index) {
     const int source = static_cast<int>(sources.size());
-    sources.push_back(yaml::Source{file, scale_label(scale)});
+    sources.push_back(yaml::Source{file, scale_label(scale), {InputChange::Kind::scale, index}});
     const yaml::Source& src = sources.back();
     if (!std::isfinite(scale.factor)) yaml::raise(src, 0, 0, "the factor is not a finite number");
     const std::vector<std::string> path = key_parts(src, scale.path, "");
     if (path[0] == "run" || path[0] == "schema")
-        yaml::raise(src, 0, 0, "'" + path[0] + "' holds the run's settings, not model quantities; they cannot be scaled");
+        raise_key(src, "'" + path[0] + "' holds the run's settings, not model quantities; they cannot be scaled");
     if (path[0] == "sectors" && path.size() >= 3 && path[2] == "fuel_mix")
-        yaml::raise(src, 0, 0, "a fuel_mix holds shares that sum to 1; scaling them makes no sense (set the mix instead)");
+        raise_key(src, "a fuel_mix holds shares that sum to 1; scaling them makes no sense (set the mix instead)");
     if (path[0] == "sectors" && path.size() >= 3 && path[2] == "firms")
-        yaml::raise(src, 0, 0, "firm counts are whole numbers and fix the batch's firms; they cannot be scaled");
+        raise_key(src, "firm counts are whole numbers and fix the batch's firms; they cannot be scaled");
 
     const auto scale_number = [&](Node& n, const std::string& where) {
         double v = 0;
@@ -870,7 +878,7 @@ void apply_scale(Node& root, std::vector<yaml::Source>& sources, const std::stri
         }
         const std::string where = here.empty() ? std::string("the top level") : "'" + here + "'";
         if (n.kind != Kind::map)
-            yaml::raise(src, 0, 0, where + " is a single value, not a map; no '" + path[i] + "' under it");
+            raise_key(src, where + " is a single value, not a map; no '" + path[i] + "' under it");
         if (path[i] == "*") {
             for (auto& e : n.entries) self(self, e.value, i + 1, join(here, e.key));
             return;
@@ -879,14 +887,14 @@ void apply_scale(Node& root, std::vector<yaml::Source>& sources, const std::stri
         if (!child) {
             std::vector<std::string> keys;
             for (const auto& e : n.entries) keys.push_back(e.key);
-            yaml::raise(src, 0, 0, "no key '" + path[i] + "' under " + where +
+            raise_key(src, "no key '" + path[i] + "' under " + where +
                                        " in the file; scaling needs a value written in the file (" +
                                        (keys.empty() ? std::string("there is none") : suggestion(path[i], keys)) + ")");
         }
         self(self, *child, i + 1, join(here, path[i]));
     };
     visit(visit, root, 0, "");
-    if (matched == 0) yaml::raise(src, 0, 0, "the path matches no value in the file");
+    if (matched == 0) raise_key(src, "the path matches no value in the file");
 }
 
 std::string default_name(const std::string& display_name) {
@@ -897,10 +905,11 @@ std::string default_name(const std::string& display_name) {
 }  // namespace
 
 Scenario load_scenario_text(const std::string& text, const std::string& display_name, const LoadOptions& options) {
-    std::vector<yaml::Source> sources{yaml::Source{display_name, {}}};
+    std::vector<yaml::Source> sources{yaml::Source{display_name, {}, {}}};
     Node root = yaml::parse_document(text, sources, 0, yaml::kScenarioDocument);
-    for (const auto& o : options.overrides) apply_override(root, sources, display_name, o);
-    for (const auto& sc : options.scales) apply_scale(root, sources, display_name, sc);
+    for (std::size_t i = 0; i < options.overrides.size(); ++i)
+        apply_override(root, sources, display_name, options.overrides[i], i);
+    for (std::size_t i = 0; i < options.scales.size(); ++i) apply_scale(root, sources, display_name, options.scales[i], i);
     const ScenarioReader reader(sources);
     Scenario s = reader.read(root, default_name(display_name));
 

@@ -35,6 +35,9 @@ struct LoadOptions {
     // that leaves its range is reported like any other. Errors name the change as
     // `scale <path> by <factor>` instead of a line of the file.
     std::vector<Scale> scales;
+    // An error caused by one of these changes says which in InputError::change():
+    // its kind (override or scale), its index here, and whether its key path or its
+    // value is at fault.
 };
 
 // How errors name an override: "--set key.path=value" or "--unset key.path".

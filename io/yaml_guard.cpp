@@ -31,14 +31,16 @@ Node* Node::find(std::string_view key) {
     return nullptr;
 }
 
-void raise(const Source& source, int line, int column, const std::string& message) {
-    if (source.set_option.empty()) throw InputError(source.file, line, column, message);
-    throw InputError(source.file, 0, 0, source.set_option + ": " + message);
+void raise(const Source& source, int line, int column, const std::string& message, InputChange::Part part) {
+    if (source.change.kind == InputChange::Kind::none) throw InputError(source.file, line, column, message);
+    InputChange change = source.change;
+    change.part = part;
+    throw InputError(source.file, change, source.label, message);
 }
 
 std::string read_yaml_file(const std::string& path, const std::string& display_name, const DocumentKind& kind) {
     namespace fs = std::filesystem;
-    const Source src{display_name, {}};
+    const Source src{display_name, {}, {}};
     const std::string name(kind.name);
     std::error_code ec;
     const auto status = fs::status(path, ec);

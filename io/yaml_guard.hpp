@@ -4,6 +4,8 @@
 // reached by a hostile or mistyped file.
 #pragma once
 
+#include "io/input_error.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -17,11 +19,12 @@ inline constexpr std::uint64_t kMaxFileBytes = 16ull << 20;  // a real scenario 
 inline constexpr int kMaxDepth = 64;                           // a real scenario nests ~6 deep
 inline constexpr std::size_t kMaxNodes = 1'000'000;           // 1000 sectors take ~60 000
 
-// Where a piece of YAML text came from: the scenario file, or one `--set` value.
-// Errors in a `--set` value name the option rather than a line of the file.
+// Where a piece of YAML text came from: the file, or one change applied to it (a
+// `--set` value, a scale). Errors in a change name it rather than a line of the file.
 struct Source {
-    std::string file;        // the scenario's display name, used in every error
-    std::string set_option;  // empty for the file itself, else "--set key=value"
+    std::string file;     // the file's display name, used in every error
+    std::string label;    // empty for the file itself, else "--set key=value", "scale path by 2"
+    InputChange change;   // which change, for callers that relocate the error
 };
 
 struct Entry;
@@ -54,8 +57,10 @@ struct Entry {
 // "a list", "a map", "an empty value".
 std::string describe(const Node& node);
 
-// Raises InputError for `source` at a 1-based position (0 = unknown).
-[[noreturn]] void raise(const Source& source, int line, int column, const std::string& message);
+// Raises InputError for `source` at a 1-based position (0 = unknown); `part` says,
+// for a change, whether its key path or its value is wrong.
+[[noreturn]] void raise(const Source& source, int line, int column, const std::string& message,
+                        InputChange::Part part = InputChange::Part::value);
 
 // A kind of YAML document greenshift reads, as its messages name it.
 struct DocumentKind {

@@ -455,6 +455,45 @@ uncertain:
     expect_contains(e, "use a bounded one");
 }
 
+// uncertain_parameter_of inverts variant_load_options: each change it appends for a
+// parameter (a `set` override after the variant's own, or a scale) maps back to it.
+TEST(BatchPlan, ChangesMapBackToTheirUncertainParameter) {
+    BatchPlan plan;
+    Variant v;
+    v.overrides = {"policies.grant.rate=0.5", "-policies.fund"};
+    v.uncertain = {0, 1, 2, 3};
+    plan.variants = {v};
+    for (const auto& [path, scale] : std::vector<std::pair<std::string, bool>>{
+             {"electricity.price", true}, {"decision.max_rate", false}, {"sectors.*.hurdle_rate", true}, {"decision.speed", false}}) {
+        UncertainParameter u;
+        u.path = path;
+        u.scale = scale;
+        plan.uncertain.push_back(u);
+    }
+    const std::vector<double> values{1.1, 0.2, 0.9, 0.4};
+    const LoadOptions o = variant_load_options(plan, 0, values);
+    ASSERT_EQ(o.overrides.size(), 4u);
+    ASSERT_EQ(o.scales.size(), 2u);
+    for (std::size_t i = 0; i < o.overrides.size(); ++i) {
+        const auto p = uncertain_parameter_of(plan, 0, values, {InputChange::Kind::override_text, i});
+        if (i < v.overrides.size()) {
+            EXPECT_FALSE(p.has_value()) << i;  // the variant's own change
+            continue;
+        }
+        ASSERT_TRUE(p.has_value()) << i;
+        EXPECT_EQ(o.overrides[i].rfind(plan.uncertain[*p].path + "=", 0), 0u) << o.overrides[i];
+    }
+    for (std::size_t i = 0; i < o.scales.size(); ++i) {
+        const auto p = uncertain_parameter_of(plan, 0, values, {InputChange::Kind::scale, i});
+        ASSERT_TRUE(p.has_value()) << i;
+        EXPECT_EQ(o.scales[i].path, plan.uncertain[*p].path);
+        EXPECT_EQ(o.scales[i].factor, values[*p]);
+    }
+    EXPECT_FALSE(uncertain_parameter_of(plan, 0, values, {InputChange::Kind::scale, 2}).has_value());
+    EXPECT_FALSE(uncertain_parameter_of(plan, 0, values, {}).has_value());  // the file itself
+    EXPECT_FALSE(uncertain_parameter_of(plan, 0, {}, {InputChange::Kind::scale, 0}).has_value());  // none applied
+}
+
 TEST(BatchPlan, MoroccoBatchBaselineIsTheMoroccoBaselineScenario) {
     const std::string dir = std::string(GREENSHIFT_SOURCE_DIR) + "/scenarios/";
     BatchPlan plan = load_batch(dir + "morocco-cop22-batch.yaml");

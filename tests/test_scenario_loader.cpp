@@ -431,6 +431,44 @@ TEST(ScenarioLoader, BadOverridesNameTheOptionAndSuggest) {
     expect_contains(e, "--set policies.cop22_grant.rate=2: policies.cop22_grant.rate: out of range, got '2'; allowed: (0, 1]");
 }
 
+// An error caused by a change says which one (kind, index) and which part of it, so
+// that the batch loader can point at the line that asked for the change.
+TEST(ScenarioLoader, ErrorsInChangesSayWhichChangeAndWhichPart) {
+    LoadOptions o;
+    o.overrides = {"run.seed=3", "policies.cop22_grant.anual_budget=1"};
+    InputError e = expect_input_error([&] { load_scenario(kSmall, o); });
+    EXPECT_EQ(e.change().kind, InputChange::Kind::override_text);
+    EXPECT_EQ(e.change().index, 1u);
+    EXPECT_EQ(e.change().part, InputChange::Part::key_path);
+    EXPECT_EQ(e.message(), "--set policies.cop22_grant.anual_budget=1: " + e.detail());
+    EXPECT_EQ(e.detail().rfind("no key 'anual_budget'", 0), 0u) << e.detail();
+
+    o.overrides = {"run.seed=3", "-policies.green_fund", "policies.cop22_grant.rate=2"};
+    e = expect_input_error([&] { load_scenario(kSmall, o); });
+    EXPECT_EQ(e.change().kind, InputChange::Kind::override_text);
+    EXPECT_EQ(e.change().index, 2u);
+    EXPECT_EQ(e.change().part, InputChange::Part::value);
+    EXPECT_EQ(e.detail(), "policies.cop22_grant.rate: out of range, got '2'; allowed: (0, 1]");
+
+    o.overrides = {"run.seed=3", "-policies.cop22_grnt"};
+    e = expect_input_error([&] { load_scenario(kSmall, o); });
+    EXPECT_EQ(e.change().index, 1u);
+    EXPECT_EQ(e.change().part, InputChange::Part::key_path);
+
+    o.overrides = {"run.seed=3"};
+    o.scales = {Scale{"electricity.price", 2}, Scale{"decision.max_rate", 5}};
+    e = expect_input_error([&] { load_scenario(kSmall, o); });
+    EXPECT_EQ(e.change().kind, InputChange::Kind::scale);
+    EXPECT_EQ(e.change().index, 1u);
+    EXPECT_EQ(e.message(), "scale decision.max_rate by 5: " + e.detail());
+
+    // An error of the file itself names no change.
+    e = expect_input_error([&] { load_scenario(kSmall, {"-run.start_year"}); });
+    EXPECT_EQ(e.change().kind, InputChange::Kind::none);
+    EXPECT_GT(e.line(), 0);
+    EXPECT_EQ(e.detail(), e.message());
+}
+
 TEST(ScenarioLoader, ToYamlRoundTripsEveryField) {
     const Scenario s = load_scenario(kSmall);
     const std::string text = to_yaml(s);
