@@ -248,8 +248,7 @@ RunResult GroupRunSource::layout(std::uint32_t run, const std::set<std::string>&
     const hdf5::Location& where = location.where();
     RunResult r;
     r.coords = read_coordinates(where);
-    static const std::set<std::string> coordinates = {"time",       "year",   "sector",      "size_class", "technology",
-                                                      "technology_unit", "policy", "policy_type", "io_sector"};
+    const std::set<std::string>& coordinates = coordinate_names();
     for (const std::string& name : list_datasets(where)) {
         // Reading the dimension scales of every dataset of every run is slow: the
         // variables already known are skipped.

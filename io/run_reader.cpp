@@ -5,6 +5,7 @@
 #include <set>
 
 #include "io/input_error.hpp"
+#include "io/run_writer.hpp"
 
 namespace greenshift {
 
@@ -12,13 +13,6 @@ namespace {
 
 [[noreturn]] void bad(const hdf5::Object& where, const std::string& what) {
     throw InputError(where.file_name(), 0, 0, what);
-}
-
-const std::set<std::string>& coordinate_names() {
-    static const std::set<std::string> names = {"time",       "year",       "sector",
-                                                "size_class", "technology", "technology_unit",
-                                                "policy",     "policy_type", "io_sector"};
-    return names;
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
 #include "io/run_writer.hpp"
 
 #include <array>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <set>
 
 #include "io/input_error.hpp"
@@ -10,14 +13,55 @@
 
 namespace greenshift {
 
+const std::set<std::string>& coordinate_names() {
+    static const std::set<std::string> names = {"time",       "year",       "period",          "sector",
+                                                "size_class", "technology", "technology_unit", "policy",
+                                                "policy_type", "io_sector"};
+    return names;
+}
+
 namespace {
 
-// Names taken by the coordinate variables; a result variable may not reuse them.
-const std::set<std::string>& coordinate_names() {
-    static const std::set<std::string> names = {"time",       "year",   "sector",
-                                                "size_class", "technology", "technology_unit",
-                                                "policy",     "policy_type", "io_sector"};
-    return names;
+// The epoch year of "days since YYYY-01-01 ...", or nothing.
+std::optional<int> epoch_year(const std::string& time_units) {
+    int year = 0;
+    if (std::sscanf(time_units.c_str(), "days since %d-", &year) != 1) return std::nullopt;
+    return year;
+}
+
+// "2030-01-01 to 2030-12-31": the days each step covers, from its start to the day
+// before the next one starts; the last step is as many months long as the one before
+// it (a year when it is alone). Empty when time has no "days since" units.
+std::vector<std::string> step_periods(const Coordinates& c) {
+    using namespace std::chrono;
+    const std::optional<int> epoch = epoch_year(c.time_units);
+    if (!epoch || c.time_days.empty()) return {};
+    const sys_days base = sys_days(std::chrono::year(*epoch) / January / 1);
+    std::vector<sys_days> start;
+    for (const double d : c.time_days) start.push_back(base + days(static_cast<long>(std::floor(d))));
+    const auto text = [](sys_days d) {
+        const year_month_day ymd(d);
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+        return std::string(buf);
+    };
+    const auto month_of = [](sys_days d) {
+        const year_month_day ymd(d);
+        return ymd.year() / ymd.month();
+    };
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < start.size(); ++i) {
+        sys_days next{};
+        if (i + 1 < start.size()) {
+            next = start[i + 1];
+        } else {
+            const months length = start.size() > 1 ? month_of(start[i]) - month_of(start[i - 1]) : months(12);
+            next = sys_days((month_of(start[i]) + length) / year_month_day(start[i]).day());
+        }
+        out.push_back(text(start[i]) + " to " + text(next - days(1)));
+    }
+    return out;
 }
 
 [[noreturn]] void invalid(const std::string& message) {
@@ -74,7 +118,7 @@ namespace {
 
 const char* dim_long_name(Dim d) {
     switch (d) {
-        case Dim::time: return "start of the simulation step";
+        case Dim::time: return "start of the simulation step (flows are totals over the step, stocks values at its end)";
         case Dim::sector: return "industrial ecosystem (sector)";
         case Dim::size_class: return "firm size class";
         case Dim::technology: return "green technology";
@@ -120,6 +164,11 @@ DimensionScales write_coordinates(const hdf5::Location& where, const Coordinates
         const hdf5::Dataset year = hdf5::write_array(where, "year", c.year, {n});
         hdf5::write_attribute(year, "long_name", "calendar year of the step start");
         hdf5::attach_dimension_scale(year, time, 0);
+        const std::vector<std::string> periods = step_periods(c);
+        if (periods.size() == n)
+            write_auxiliary_strings(where, "period", periods,
+                                    "the days the step covers: flows are totals over them, stocks values on the last",
+                                    time);
         scales[Dim::time] = std::move(time);
     }
     if (!c.sector.empty()) scales[Dim::sector] = write_string_scale(where, Dim::sector, c.sector);
@@ -152,6 +201,7 @@ std::string auxiliary_coordinates(const Coordinates& c, const std::vector<Dim>& 
     };
     for (const Dim d : dims) {
         if (d == Dim::time && !c.year.empty()) add("year");
+        if (d == Dim::time && !c.year.empty() && epoch_year(c.time_units)) add("period");
         if (d == Dim::technology && !c.technology_unit.empty()) add("technology_unit");
         if (d == Dim::policy && !c.policy_type.empty()) add("policy_type");
     }

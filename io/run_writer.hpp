@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "core/results.hpp"
@@ -36,6 +37,10 @@ std::string utc_now_iso8601();
 // file is removed.
 void write_run(const std::string& path, const RunResult& result, const RunMetadata& meta,
                bool force);
+
+// The names of the coordinate datasets write_coordinates may write (time, year,
+// period, sector, ...): no result variable may take one, and readers skip them.
+const std::set<std::string>& coordinate_names();
 
 // The dimension scales of one group, by dimension; invalid where a dimension is
 // absent (length 0).

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/calendar.hpp"
 #include "core/results.hpp"
 #include "greenshift/version.hpp"
 #include "io/hdf5.hpp"
@@ -443,7 +444,7 @@ TEST_F(RunWriter, WritesRunAndVariableAttributes) {
         EXPECT_EQ(hdf5::read_text_attribute(d, "long_name"), v.long_name);
     }
     const hdf5::Dataset adopters = hdf5::Dataset::open(file, "adopters");
-    EXPECT_EQ(hdf5::read_text_attribute(adopters, "coordinates"), "year technology_unit");
+    EXPECT_EQ(hdf5::read_text_attribute(adopters, "coordinates"), "year period technology_unit");
     const hdf5::Dataset firms = hdf5::Dataset::open(file, "firms");
     EXPECT_FALSE(hdf5::has_attribute(firms, "coordinates"));
 }
@@ -468,9 +469,41 @@ TEST_F(RunWriter, AttachesDimensionScalesOnEveryAxis) {
     const hdf5::Dataset technology = hdf5::Dataset::open(file, "technology");
     const hdf5::Dataset policy = hdf5::Dataset::open(file, "policy");
     EXPECT_TRUE(hdf5::is_attached(hdf5::Dataset::open(file, "year"), time, 0));
+    EXPECT_TRUE(hdf5::is_attached(hdf5::Dataset::open(file, "period"), time, 0));
     EXPECT_TRUE(hdf5::is_attached(hdf5::Dataset::open(file, "technology_unit"), technology, 0));
     EXPECT_TRUE(hdf5::is_attached(hdf5::Dataset::open(file, "policy_type"), policy, 0));
     EXPECT_FALSE(hdf5::is_dimension_scale(hdf5::Dataset::open(file, "year")));
+}
+
+// period says which days a step covers, so that "2030" cannot be misread: flows are
+// totals over those days, stocks values on the last one. Hand-checked calendars:
+// annual steps, months across a leap February, quarters, a step alone (a year).
+TEST_F(RunWriter, PeriodSaysWhichDaysEachStepCovers) {
+    const auto periods = [this](int start_year, const std::vector<std::pair<int, int>>& starts) {
+        Coordinates c;
+        for (const auto& [y, m] : starts) {
+            c.year.push_back(y);
+            c.time_days.push_back(static_cast<double>(days_since(start_year, y, m)));
+        }
+        c.time_units = "days since " + std::to_string(start_year) + "-01-01 00:00:00";
+        std::remove(path.c_str());
+        {
+            hdf5::File file = hdf5::File::create(path);
+            write_coordinates(file, c);
+        }
+        const hdf5::File file = hdf5::File::open_read_only(path);
+        return hdf5::read_strings(file, "period");
+    };
+    EXPECT_EQ(periods(2017, {{2017, 1}, {2018, 1}, {2019, 1}}),
+              (std::vector<std::string>{"2017-01-01 to 2017-12-31", "2018-01-01 to 2018-12-31",
+                                        "2019-01-01 to 2019-12-31"}));
+    EXPECT_EQ(periods(2020, {{2020, 1}, {2020, 2}, {2020, 3}}),
+              (std::vector<std::string>{"2020-01-01 to 2020-01-31", "2020-02-01 to 2020-02-29",
+                                        "2020-03-01 to 2020-03-31"}));
+    EXPECT_EQ(periods(2017, {{2017, 7}, {2017, 10}, {2018, 1}}),
+              (std::vector<std::string>{"2017-07-01 to 2017-09-30", "2017-10-01 to 2017-12-31",
+                                        "2018-01-01 to 2018-03-31"}));
+    EXPECT_EQ(periods(2030, {{2030, 1}}), (std::vector<std::string>{"2030-01-01 to 2030-12-31"}));
 }
 
 TEST_F(RunWriter, TracksAndIndexesCreationOrderForNetcdf) {
@@ -490,7 +523,7 @@ TEST_F(RunWriter, TracksAndIndexesCreationOrderForNetcdf) {
         H5Pclose(dcpl);
     }
     // Coordinates first, then variables in the order of the result.
-    std::vector<std::string> expected = {"time",       "year",   "sector",     "size_class",
+    std::vector<std::string> expected = {"time",       "year",           "period", "sector",     "size_class",
                                          "technology", "technology_unit", "policy", "policy_type"};
     for (const Variable& v : result.variables) expected.push_back(v.name);
     EXPECT_EQ(links_in_creation_order(file.id()), expected);

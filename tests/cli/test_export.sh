@@ -229,13 +229,17 @@ import h5py, openpyxl
 book = openpyxl.load_workbook(sys.argv[1], read_only=True)
 assert book.sheetnames == ["Key results", "About", "run time·sector·tech", "run time"], book.sheetnames
 rows = list(book["run time·sector·tech"].iter_rows(values_only=True))
-assert rows[0][:5] == ("time", "year", "sector", "technology", "technology_unit") and rows[0][5:] == ("adopters",), rows[0]
+assert rows[0][:6] == ("time", "year", "period", "sector", "technology", "technology_unit"), rows[0]
+assert rows[0][6:] == ("adopters",), rows[0]
 f = h5py.File(sys.argv[2], "r")
 years = list(f["year"][:])
 steps = [i for i, y in enumerate(years) if y in (2018, 2019)]
 assert len(rows) - 1 == len(steps) * f["sector"].shape[0] * f["technology"].shape[0]
 assert {r[1] for r in rows[1:]} == {2018, 2019}
-assert sum(r[5] for r in rows[1:]) == int(f["adopters"][steps].sum())
+assert {r[2] for r in rows[1:]} == {"2018-01-01 to 2018-03-31", "2018-04-01 to 2018-06-30", "2018-07-01 to 2018-09-30",
+                                   "2018-10-01 to 2018-12-31", "2019-01-01 to 2019-03-31", "2019-04-01 to 2019-06-30",
+                                   "2019-07-01 to 2019-09-30", "2019-10-01 to 2019-12-31"}  # bass.yaml: quarters
+assert sum(r[6] for r in rows[1:]) == int(f["adopters"][steps].sum())
 PY
 expect 2 "--xlsx needs the .xlsx extension" -- "$exe" export "$tmp/b.h5" --xlsx "$tmp/b.xls"
 expect 4 "an existing workbook without --force" -- "$exe" export "$tmp/b.h5" --xlsx "$tmp/b.xlsx" -q
