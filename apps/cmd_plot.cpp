@@ -11,10 +11,14 @@
 #include "apps/exit_codes.hpp"
 #include "apps/python_script.hpp"
 #include "io/atomic_output.hpp"
+#include "io/hdf5_input.hpp"
 
 namespace greenshift::cli {
 
 int run_figure_script(const std::string& mode, const std::string& file, const std::string& output, bool force) {
+    // The script reads the file with h5py, which checks nothing: the file gets every
+    // check of the other commands first (checksum, kind, links, shapes).
+    check_readable_whole(file, mode);
     const std::string script = python_script("greenshift_plot.py", "GREENSHIFT_PLOT_SCRIPT");
     const std::string needs = "numpy, h5py and matplotlib (apt-get install python3-numpy python3-h5py python3-matplotlib)";
     if (mode == "plot") {

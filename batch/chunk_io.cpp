@@ -229,8 +229,13 @@ void ChunkedRowWriter::flush() {
                       });
     for (const Job& job : ready_) {
         const std::vector<hsize_t> offset = job.target->p.offset(job.chunk);
-        if (H5Dwrite_chunk(job.target->id, H5P_DEFAULT, 0, offset.data(), job.data.size(), job.data.data()) < 0)
-            throw OutputError("cannot write a chunk of a batch dataset (row " + std::to_string(offset[0]) + ")");
+        if (H5Dwrite_chunk(job.target->id, H5P_DEFAULT, 0, offset.data(), job.data.size(), job.data.data()) < 0) {
+            const std::string why = hdf5::error_text();  // before the names are looked up
+            char name[4096] = "";
+            H5Fget_name(job.target->id, name, sizeof name);
+            throw OutputError(std::string(name) + (*name ? ": " : "") + "cannot write a chunk of a batch dataset (row " +
+                              std::to_string(offset[0]) + ")" + why);
+        }
     }
     ready_.clear();
     waiting_bytes_ = 0;

@@ -17,7 +17,9 @@
 #include "batch/run_codec.hpp"
 #include "greenshift/version.hpp"
 #include "io/hdf5.hpp"
+#include "io/hdf5_input.hpp"
 #include "io/input_error.hpp"
+#include "io/interrupt.hpp"
 #include "io/publish.hpp"
 #include "io/run_writer.hpp"
 
@@ -163,11 +165,8 @@ PartFile::~PartFile() = default;
 
 std::unique_ptr<PartFile> PartFile::open(const std::string& path, const std::string& identity) {
     std::unique_ptr<PartFile> p(new PartFile(path));
-    p->impl_->file = hdf5::File::open_read_only(path);
+    p->impl_->file = open_input(path, {FileKind::part}, "batch --resume").file;
     const hdf5::File& f = p->impl_->file;
-    if (!hdf5::has_attribute(f, "program") || hdf5::read_text_attribute(f, "program") != "greenshift")
-        throw InputError(path, 0, 0, "not a greenshift file");
-    hdf5::check_format_version(f, kFormatVersion);
     if (!hdf5::has_attribute(f, "part_format") || hdf5::read_attribute<std::int32_t>(f, "part_format") != kPartFormat)
         throw InputError(path, 0, 0, "not a part of this greenshift version (part_format)");
     if (hdf5::read_text_attribute(f, "batch_identity") != identity)
@@ -350,6 +349,8 @@ PartIndex scan_parts(const std::string& dir, const std::string& identity,
                                                  ", not what its name says");
             part->verify();
             saved.add(path, part->runs());
+        } catch (const Interrupted&) {
+            throw;  // a stop while a part is checked says nothing about the part
         } catch (const std::exception& e) {
             if (warn) warn(path + " is unreadable (" + e.what() + "); computing its runs again");
             fs::remove(path, ec);

@@ -23,6 +23,7 @@
 #include "core/model.hpp"
 #include "greenshift/version.hpp"
 #include "io/batch_writer.hpp"
+#include "io/hdf5_input.hpp"
 #include "io/input_error.hpp"
 #include "io/publish.hpp"
 
@@ -40,16 +41,13 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 // The batch identity stored in an existing output, "" when it has none (a run
 // file). Refuses files that greenshift did not write.
 std::string output_identity(const std::string& path) {
-    const hdf5::File file = hdf5::File::open_read_only(path);
-    hdf5::check_format_version(file, kFormatVersion);
-    if (!hdf5::has_attribute(file, "program") || hdf5::read_text_attribute(file, "program") != "greenshift")
-        throw InputError(path, 0, 0, "not a greenshift file (no program = \"greenshift\" attribute)");
+    const hdf5::File file = open_input(path, {FileKind::run, FileKind::batch, FileKind::shard}, "batch --resume").file;
     return hdf5::has_attribute(file, "batch_identity") ? hdf5::read_text_attribute(file, "batch_identity") : "";
 }
 
 // The shard ("I/N") an existing output holds, "" for a whole batch file.
 std::string output_shard(const std::string& path) {
-    const hdf5::File file = hdf5::File::open_read_only(path);
+    const hdf5::File file = open_input(path, {FileKind::batch, FileKind::shard}, "batch --resume").file;
     return hdf5::has_attribute(file, "shard") ? hdf5::read_text_attribute(file, "shard") : "";
 }
 

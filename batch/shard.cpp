@@ -9,7 +9,9 @@
 
 #include "batch/assemble.hpp"
 #include "io/batch_writer.hpp"
+#include "io/hdf5_input.hpp"
 #include "io/input_error.hpp"
+#include "io/interrupt.hpp"
 #include "io/publish.hpp"
 #include "io/run_reader.hpp"
 
@@ -37,22 +39,10 @@ struct ShardHeader {
 };
 
 ShardHeader read_header(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw InputError(path, 0, 0, "no such file (a missing shard?)");
     ShardHeader h;
     h.path = path;
     try {
-        const hdf5::File file = hdf5::File::open_read_only(path);
-        if (!hdf5::has_attribute(file, "program") || hdf5::read_text_attribute(file, "program") != "greenshift")
-            throw InputError(path, 0, 0, "not a greenshift file (no program = \"greenshift\" attribute)");
-        hdf5::check_format_version(file, kFormatVersion);
-        if (!hdf5::has_attribute(file, "shard_count")) {
-            if (hdf5::has_attribute(file, "batch_identity") && hdf5::has_attribute(file, "run_count"))
-                throw InputError(path, 0, 0, "is a whole batch file, not a shard; merge takes the files of "
-                                             "`greenshift batch --shard I/N`");
-            throw InputError(path, 0, 0, "is not a shard file (no shard_count attribute); merge takes the files "
-                                         "of `greenshift batch --shard I/N`");
-        }
+        const hdf5::File file = open_input(path, {FileKind::shard}, "merge").file;
         h.identity = hdf5::read_text_attribute(file, "batch_identity");
         h.batch_file = hdf5::read_text_attribute(file, "batch_file");
         const auto index = hdf5::read_attribute<std::int32_t>(file, "shard_index");
@@ -74,6 +64,8 @@ ShardHeader read_header(const std::string& path) {
                                                  ", but run " + std::to_string(i) + " is missing");
     } catch (const InputError&) {
         throw;
+    } catch (const Interrupted&) {
+        throw;
     } catch (const std::exception& e) {
         throw InputError(path, 0, 0, std::string("cannot be read as a shard file (truncated or corrupt?): ") +
                                          e.what());
@@ -83,7 +75,7 @@ ShardHeader read_header(const std::string& path) {
 
 // The plan as far as assembly needs it, from the /plan group and root attributes.
 BatchPlan read_plan(const std::string& path) {
-    const hdf5::File file = hdf5::File::open_read_only(path);
+    const hdf5::File file = open_input(path, {FileKind::shard}, "merge").file;
     BatchPlan plan;
     plan.file = hdf5::read_text_attribute(file, "batch_file");
     plan.identity = hdf5::read_text_attribute(file, "batch_identity");
@@ -95,6 +87,7 @@ BatchPlan read_plan(const std::string& path) {
     plan.fixed_population =
         hdf5::has_attribute(file, "population") && hdf5::read_text_attribute(file, "population") == "fixed";
     const hdf5::Group g = hdf5::Group::open(file, "plan");
+    check_dimensions(g);
     const std::vector<std::string> names = hdf5::read_strings(g, "variant");
     const std::vector<std::int32_t> baseline = hdf5::read_array<std::int32_t>(g, "variant_baseline").values;
     const std::vector<std::int32_t> rv = hdf5::read_array<std::int32_t>(g, "run_variant").values;
@@ -321,6 +314,8 @@ MergeReport merge_shards(const std::vector<std::string>& inputs, const std::stri
         plan = read_plan(reference->path);
     } catch (const InputError&) {
         throw;
+    } catch (const Interrupted&) {
+        throw;
     } catch (const std::exception& e) {
         throw InputError(reference->path, 0, 0, std::string("cannot read its /plan group: ") + e.what());
     }
@@ -332,11 +327,12 @@ MergeReport merge_shards(const std::vector<std::string>& inputs, const std::stri
     std::shared_ptr<const hdf5::File> open;
     std::uint32_t open_shard = count;
     GroupRunSource source([&](std::uint32_t i) {
+        stop_if_requested();  // a stop signal ends the merge between runs; the temporary is removed
         std::uint32_t s = 0;
         while (shard_runs(reference->run_count, {s, count}).last <= i) ++s;
         if (s != open_shard) {
             open.reset();
-            open = std::make_shared<const hdf5::File>(hdf5::File::open_read_only(by_index[s]->path));
+            open = std::make_shared<const hdf5::File>(open_input(by_index[s]->path, {FileKind::shard}, "merge").file);
             open_shard = s;
         }
         RunLocation r;

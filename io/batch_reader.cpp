@@ -1,31 +1,19 @@
 #include "io/batch_reader.hpp"
 
-#include <filesystem>
-
-#include "greenshift/version.hpp"
 #include "io/csv_text.hpp"
+#include "io/hdf5_input.hpp"
 #include "io/input_error.hpp"
-#include "io/run_reader.hpp"
 
 namespace greenshift {
 
-namespace fs = std::filesystem;
-
 hdf5::File open_batch_file(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw InputError(path, 0, 0, "no such file");
-    if (fs::is_directory(path, ec)) throw InputError(path, 0, 0, "is a directory, not a batch file");
-    hdf5::File file = hdf5::File::open_read_only(path);
-    if (!hdf5::has_attribute(file, "program") || hdf5::read_text_attribute(file, "program") != "greenshift")
-        throw InputError(path, 0, 0, "not a greenshift file (no root attribute program = \"greenshift\")");
-    hdf5::check_format_version(file, kFormatVersion);
-    if (!hdf5::has_attribute(file, "batch_identity") || !file.contains("runs"))
-        throw InputError(path, 0, 0, "a run file, not a batch file (made by `greenshift run`; use ncdump or xarray)");
-    return file;
+    return open_input(path, {FileKind::batch}, "summary").file;
 }
 
-SummaryTable read_summary(const std::string& path) {
-    const hdf5::File file = open_batch_file(path);
+SummaryTable read_summary(const std::string& path) { return read_summary(open_batch_file(path)); }
+
+SummaryTable read_summary(const hdf5::File& file) {
+    const std::string& path = file.name();
     SummaryTable t;
     t.samples = hdf5::read_attribute<std::int32_t>(file, "sample_count");
     t.replicates = hdf5::read_attribute<std::int32_t>(file, "replicate_count");
@@ -35,9 +23,17 @@ SummaryTable read_summary(const std::string& path) {
     const hdf5::Group g = hdf5::Group::open(file, "summary");
     t.variants = hdf5::read_strings(g, "variant");
     t.indicators = hdf5::read_strings(g, "indicator");
+    t.statistics = hdf5::read_strings(g, "statistic");
+    {
+        const hsize_t V = t.variants.size(), I = t.indicators.size(), S = t.statistics.size();
+        const std::string by_indicator = "its coordinate indicator";
+        check_shape(hdf5::Dataset::open(g, "indicator_units"), {I}, by_indicator);
+        check_shape(hdf5::Dataset::open(g, "indicator_long_name"), {I}, by_indicator);
+        check_shape(hdf5::Dataset::open(g, "value"), {V, I, S}, "its coordinates variant, indicator and statistic");
+        check_shape(hdf5::Dataset::open(g, "valid_runs"), {V, I}, "its coordinates variant and indicator");
+    }
     t.units = hdf5::read_strings(g, "indicator_units");
     t.long_names = hdf5::read_strings(g, "indicator_long_name");
-    t.statistics = hdf5::read_strings(g, "statistic");
     t.values = hdf5::read_array<double>(g, "value").values;
     t.valid_runs = hdf5::read_array<std::int64_t>(g, "valid_runs").values;
     const std::size_t I = t.indicators.size();
@@ -82,6 +78,7 @@ SensitivityTable read_sensitivity(const std::string& path) {
     SensitivityTable t;
     if (!file.contains("sensitivity")) return t;
     const hdf5::Group g = hdf5::Group::open(file, "sensitivity");
+    check_dimensions(g);
     t.method = hdf5::read_text_attribute(g, "method");
     t.variants = hdf5::read_strings(g, "variant");
     t.indicators = hdf5::read_strings(g, "indicator");

@@ -11,8 +11,8 @@
 
 namespace greenshift {
 
-// Opens a batch file for reading; throws InputError naming the file when it is not
-// a greenshift file, has a newer format_version, or is a run file, not a batch.
+// Opens a batch file for summary with every check of io/hdf5_input.hpp; throws
+// InputError naming the file when it is not a whole batch file as greenshift wrote it.
 hdf5::File open_batch_file(const std::string& path);
 
 // The /summary group: values[(variant * indicators + indicator) * statistics + statistic].
@@ -37,7 +37,10 @@ struct SummaryTable {
     }
 };
 // Empty variants when no variant of the batch has a baseline (no /summary group).
+// Every dataset's shape is checked against the coordinates before it is read.
 SummaryTable read_summary(const std::string& path);
+// The same from a batch file already opened (open_batch_file, or io/hdf5_input.hpp).
+SummaryTable read_summary(const hdf5::File& file);
 
 // The /sensitivity group (docs/sensitivity.md): method "sobol" or "morris" ("" when the
 // batch has none); each measure's values[(variant * indicators + indicator) *

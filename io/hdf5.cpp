@@ -1,9 +1,11 @@
 #include "io/hdf5.hpp"
 
+#include <H5PLpublic.h>
 #include <hdf5_hl.h>
 
 #include <utility>
 
+#include "io/file_checksum.hpp"
 #include "io/input_error.hpp"
 
 namespace greenshift::hdf5 {
@@ -13,17 +15,22 @@ namespace {
 // HDF5 prints its whole error stack to stderr by default, which would bury the one
 // message greenshift reports. The setting is per thread in thread-safe builds, so
 // each thread that touches a file turns it off once.
+// Filter plugins are off too: a file names its filters, and HDF5 would load a shared
+// library of that name from HDF5_PLUGIN_PATH; greenshift files use only built-in ones.
 void quiet() noexcept {
     thread_local bool done = false;
     if (!done) {
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        H5PLset_loading_state(0);
         done = true;
     }
 }
 
-// The innermost message of HDF5's error stack, which is the one that says what went
-// wrong ("unable to open file: ... errno = 13, error message = 'Permission denied'");
-// the outer ones only repeat which API call failed. Clears the stack.
+// What HDF5's error stack says went wrong, as one line. The innermost message is
+// the one that says it ("unable to open file: ... errno = 13, error message =
+// 'Permission denied'"); the outer ones only repeat which API call failed. A system
+// error is reported by its own text alone: the driver's message around it spans two
+// lines and holds buffer addresses. Clears the stack.
 std::string hdf5_message() {
     std::string innermost;
     H5Ewalk2(
@@ -35,8 +42,25 @@ std::string hdf5_message() {
         },
         &innermost);
     H5Eclear2(H5E_DEFAULT);
-    return innermost.empty() ? std::string() : ": " + innermost;
+    if (innermost.empty()) return {};
+    const std::string system = "error message = '";
+    if (const auto at = innermost.find(system); at != std::string::npos) {
+        const auto begin = at + system.size();
+        const auto end = innermost.find('\'', begin);
+        if (end != std::string::npos) return ": " + innermost.substr(begin, end - begin);
+    }
+    // One line, without the addresses HDF5 prints for its own debugging.
+    std::string line = innermost.substr(0, innermost.find_first_of("\r\n"));
+    if (const auto at = line.find(", buf = 0x"); at != std::string::npos) line.resize(at);
+    while (!line.empty() && (line.back() == ' ' || line.back() == ',')) line.pop_back();
+    return ": " + line;
 }
+
+}  // namespace
+
+std::string error_text() { return hdf5_message(); }
+
+namespace {
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
@@ -123,6 +147,15 @@ std::vector<std::string> split_fixed(const std::vector<char>& buffer, std::size_
 }
 
 }  // namespace
+
+void prepare_library() noexcept {
+    // After a write fails (a full disk), HDF5 1.10 cannot close the file, and its
+    // exit handler, which closes what is still open, then crashes (a segfault after
+    // the error message). greenshift closes every file it opens itself (RAII), so
+    // the handler has nothing to do; a file that failed is abandoned and removed.
+    H5dont_atexit();
+    quiet();
+}
 
 // --- Object ---
 
@@ -321,42 +354,15 @@ File File::create(const std::string& path) {
     const PropertyList access = PropertyList::file_access();
     const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, creation.id(), access.id());
     if (id < 0) write_failed("cannot create HDF5 file " + path);
-    return File(id, path);
+    return File(id, path, true);
 }
-
-namespace {
-// H5Lvisit callback: stops at the first link that is not a hard link.
-herr_t find_foreign_link(hid_t, const char* name, const H5L_info_t* info, void* found) {
-    if (info->type == H5L_TYPE_HARD) return 0;
-    *static_cast<std::string*>(found) = name;
-    return 1;
-}
-}  // namespace
 
 File File::open_read_only(const std::string& path) {
     quiet();
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (id < 0) throw InputError(path, 0, 0, "cannot open as an HDF5 file" + hdf5_message());
-    File file(id, path);
-    // greenshift writes only hard links. A soft or external link in a file it reads
-    // (a part, a shard, a batch file to summarise) could point at data elsewhere —
-    // another file, or nothing — so the file is refused rather than followed.
-    std::string foreign;
-    if (H5Lvisit(id, H5_INDEX_NAME, H5_ITER_INC, find_foreign_link, &foreign) < 0)
-        throw InputError(path, 0, 0, "cannot list the objects of the file" + hdf5_message());
-    if (!foreign.empty())
-        throw InputError(path, 0, 0, "contains a soft or external link '" + foreign +
-                                         "'; greenshift reads only files whose objects are stored in them "
-                                         "(was it written by greenshift?)");
-    return file;
-}
-
-File File::open_read_write(const std::string& path) {
-    quiet();
     const PropertyList access = PropertyList::file_access();
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, access.id());
-    if (id < 0) write_failed("cannot open HDF5 file " + path + " for writing");
-    return File(id, path);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.id());
+    if (id < 0) throw InputError(path, 0, 0, "cannot open as an HDF5 file" + hdf5_message());
+    return File(id, path, false);
 }
 
 void File::flush() {
@@ -368,6 +374,7 @@ void File::close() {
     if (!valid()) return;
     flush();
     if (H5Fclose(release()) < 0) write_failed(name_ + ": cannot close");
+    if (checksum_) write_file_checksum(name_);
 }
 
 Group Group::create(const Location& where, const std::string& name) {

@@ -17,6 +17,15 @@
 
 namespace greenshift::hdf5 {
 
+// Called at the start of `main`, before any other HDF5 call: no library clean-up at
+// exit (which crashes after a failed write in HDF5 1.10), no error printing, no
+// filter plugins.
+void prepare_library() noexcept;
+
+// What HDF5's error stack says about the last failure, as ": text" on one line (""
+// when it says nothing); clears the stack.
+std::string error_text();
+
 // Owns one HDF5 identifier. The destructor closes it and ignores a failure (a
 // destructor must not throw); code that must know a close succeeded calls
 // File::close().
@@ -120,19 +129,26 @@ class File : public Location {
 public:
     File() = default;
     // A new file; fails if `path` exists, so a file we did not create is never
-    // truncated.
+    // truncated. close() appends its checksum (io/file_checksum.hpp).
     static File create(const std::string& path);
+    // Opens without any of the checks of io/hdf5_input.hpp (which every command
+    // uses): for the tests, and for open_input itself.
     static File open_read_only(const std::string& path);
-    static File open_read_write(const std::string& path);
 
     const std::string& name() const noexcept { return name_; }
     void flush();
-    // Flushes and closes, reporting failure (the destructor cannot).
+    // Flushes and closes, reporting failure (the destructor cannot); a file made by
+    // create() then gets its checksum. A file not closed by close() (an error
+    // path) gets none, and is not a valid greenshift file.
     void close();
+    // Takes an identifier of an open file (H5LTopen_file_image).
+    static File of(hid_t owned_id, std::string name) noexcept { return File(owned_id, std::move(name), false); }
 
 private:
-    File(hid_t id, std::string name) noexcept : Location(id, H5Fclose), name_(std::move(name)) {}
+    File(hid_t id, std::string name, bool checksum) noexcept
+        : Location(id, H5Fclose), name_(std::move(name)), checksum_(checksum) {}
     std::string name_;
+    bool checksum_ = false;
 };
 
 class Group : public Location {

@@ -13,7 +13,9 @@
 #include "io/batch_reader.hpp"
 #include "io/batch_writer.hpp"
 #include "io/csv_text.hpp"
+#include "io/hdf5_input.hpp"
 #include "io/input_error.hpp"
+#include "io/interrupt.hpp"
 #include "io/run_reader.hpp"
 
 namespace greenshift {
@@ -127,6 +129,9 @@ struct GroupLayout {
 };
 
 GroupLayout layout_of(const hdf5::Location& g) {
+    // Every axis as long as its dimension scale, so that a row read has the length
+    // the scales give (io/hdf5_input.hpp).
+    check_dimensions(g);
     GroupLayout out;
     struct Entry {
         std::string name;
@@ -227,14 +232,7 @@ const char* kind_name(TableColumn::Kind kind) {
 }
 
 hdf5::File open_export_input(const std::string& path) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) throw InputError(path, 0, 0, "no such file");
-    if (std::filesystem::is_directory(path, ec)) throw InputError(path, 0, 0, "is a folder, not a greenshift file");
-    hdf5::File file = hdf5::File::open_read_only(path);
-    if (!hdf5::has_attribute(file, "program") || hdf5::read_text_attribute(file, "program") != "greenshift")
-        throw InputError(path, 0, 0, "not a greenshift file (no root attribute program = \"greenshift\")");
-    hdf5::check_format_version(file, kFormatVersion);
-    return file;
+    return open_input(path, {FileKind::run, FileKind::batch}, "export").file;
 }
 
 ExportPlan plan_export(const hdf5::File& file, const ExportSelection& sel) {
@@ -419,6 +417,7 @@ void write_table_csv(const hdf5::File& file, const ExportPlan& plan, const Table
     std::vector<std::size_t> pos(t.axes.size(), 0);  // position in each axis's picked list
     std::string line;
     for (std::size_t r = 0; r < t.leading_rows(); ++r) {
+        stop_if_requested();
         const std::size_t row = t.axes.empty() ? 0 : t.axes[0].picked[r];
         for (std::size_t k = 0; k < t.variables.size(); ++k) {
             if (text[k]) continue;
