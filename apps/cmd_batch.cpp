@@ -23,7 +23,7 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& a) {
     cmd->add_option("batch", a.file, "Batch file (YAML, docs/batches.md)")->required();
     cmd->add_option("-o,--output", a.output, "Output file (HDF5; docs/output.md, \"Batch files\")")->required();
     cmd->add_option("--threads", a.threads, "Threads in all (default: OMP_NUM_THREADS or all cores)")
-        ->check(CLI::Range(1, 4096));
+        ->check(CLI::Range(1, kMaxThreads));
     cmd->add_flag("--resume", a.resume, "Continue an interrupted batch: compute only the runs not yet done");
     cmd->add_flag("--force", a.force, "Discard an existing output and the runs of an interrupted batch; start over");
     cmd->add_flag("-q,--quiet", a.quiet, "No progress line");
@@ -49,7 +49,7 @@ int run_batch_command(const BatchArgs& a, const std::string& command_line, const
 
     BatchOptions o;
     o.output = a.output;
-    o.threads = a.threads > 0 ? a.threads : omp_get_max_threads();
+    o.threads = resolve_threads(a.threads);
     o.resume = a.resume;
     o.force = a.force;
     o.command_line = command_line;

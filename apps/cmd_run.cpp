@@ -55,9 +55,11 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& a) {
     CLI::App* cmd = app.add_subcommand("run", "Run one scenario and write its time series to HDF5");
     add_scenario_options(cmd, a.scenario);
     cmd->add_option("-o,--output", a.output, "Output file (HDF5; see docs/output.md)")->required();
-    cmd->add_option("--seed", a.scenario.seed, "Random seed (overrides run.seed)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--seed", a.scenario.seed, "Random seed, 0 to 2^64 - 1 (overrides run.seed)")
+        ->type_name("UINT64")
+        ->check(seed_option_error);
     cmd->add_option("--threads", a.threads, "OpenMP threads (default: OMP_NUM_THREADS or all cores)")
-        ->check(CLI::Range(1, 4096));
+        ->check(CLI::Range(1, kMaxThreads));
     cmd->add_flag("--force", a.force, "Overwrite the output file if it exists");
     cmd->add_flag("-q,--quiet", a.quiet, "No progress line");
     cmd->add_flag("--timings", a.timings, "Print the time of each phase of the steps (firm pass, budgets, ...)");
@@ -68,8 +70,7 @@ int run_run_command(const RunArgs& a, const std::string& command_line, const std
     // Refused now, before minutes of simulation, rather than by write_run at the end.
     check_output_target(a.output, a.force, {a.scenario.file});
     const Scenario s = a.scenario.load();
-    if (a.threads > 0) omp_set_num_threads(a.threads);
-    const int threads = omp_get_max_threads();
+    const int threads = resolve_threads(a.threads);
 
     // Under mpirun the run is split: each rank owns a block of firms (core/communicator.hpp).
     std::unique_ptr<Communicator> ranks;

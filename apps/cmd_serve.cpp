@@ -203,7 +203,7 @@ struct Kept {
 class Server {
 public:
     Server(const ServeArgs& args, std::string token)
-        : args_(args), token_(std::move(token)), threads_(args.threads > 0 ? args.threads : omp_get_max_threads()) {
+        : args_(args), token_(std::move(token)), threads_(resolve_threads(args.threads)) {
         folder_ = fs::canonical(args.folder).string();
         scenarios_ = serve::list_scenarios(folder_);
         limits_.max_replicates = static_cast<std::uint32_t>(args.max_replicates);

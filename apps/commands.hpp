@@ -19,12 +19,22 @@ struct ScenarioArgs {
     std::vector<std::string> sets;
     std::vector<std::string> unsets;
     std::string max_memory;
-    std::int64_t seed = -1;  // run's --seed; -1: the scenario's run.seed
+    std::string seed;  // run's --seed, checked by seed_option_error; empty: the scenario's run.seed
 
     // The scenario with --unset, --set and --seed applied, in that order.
     Scenario load() const;
 };
 void add_scenario_options(CLI::App* cmd, ScenarioArgs& args);
+// "" when `text` is a seed --seed takes (decimal digits, 0 to 2^64 - 1), else what is
+// wrong with it, for CLI11's check().
+std::string seed_option_error(const std::string& text);
+
+// The thread count to use: `requested` (a --threads value, 0 when not given), else
+// OMP_NUM_THREADS, else every core, never more than kMaxThreads. Sets OpenMP's
+// count to it. Throws CLI::ValidationError for an OMP_NUM_THREADS that --threads
+// would refuse (apps/threads.cpp).
+inline constexpr int kMaxThreads = 4096;
+int resolve_threads(int requested);
 
 CLI::App* add_validate_command(CLI::App& app, ScenarioArgs& args);
 int run_validate_command(const ScenarioArgs& args);

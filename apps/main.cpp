@@ -13,7 +13,9 @@
 #include "apps/exit_codes.hpp"
 #include "apps/help_examples.hpp"
 #include "greenshift/version.hpp"
+#include "io/hdf5.hpp"
 #include "io/input_error.hpp"
+#include "io/interrupt.hpp"
 #ifdef GREENSHIFT_WITH_MPI
 #include "mpi/session.hpp"
 #endif
@@ -22,8 +24,7 @@ namespace gs = greenshift;
 
 namespace {
 
-std::atomic<int> g_stop_signal{0};
-extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
+extern "C" void on_stop_signal(int sig) { gs::note_stop_signal(sig); }
 
 std::string shell_quote(const std::string& a) {
     if (!a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") ==
@@ -43,6 +44,7 @@ std::string command_line(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    gs::hdf5::prepare_library();  // before any other HDF5 call
 #ifdef GREENSHIFT_WITH_MPI
     gs::mpi::Session mpi_session(argc, argv);  // only under an MPI launcher
 #endif
@@ -95,8 +97,12 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);
-        return rc == 0 ? gs::exit_code::ok : gs::exit_code::usage;
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help
+        // One line, as every other error: what is wrong, and where the help is.
+        std::string help = "greenshift --help";
+        for (const CLI::App* sub : app.get_subcommands()) help = "greenshift " + sub->get_name() + " --help";
+        std::cerr << "greenshift: error: " << e.what() << " (see " << help << ")\n";
+        return gs::exit_code::usage;
     }
     if (version) {
         std::cout << "greenshift " << gs::kVersion << " (commit " << gs::kGitCommit << ", output format "
@@ -113,14 +119,14 @@ int main(int argc, char** argv) {
     std::signal(SIGUSR1, on_stop_signal);
     try {
         if (validate->parsed()) return gs::cli::run_validate_command(validate_args);
-        if (run->parsed()) return gs::cli::run_run_command(run_args, command_line(argc, argv), g_stop_signal);
-        if (batch->parsed()) return gs::cli::run_batch_command(batch_args, command_line(argc, argv), g_stop_signal);
+        if (run->parsed()) return gs::cli::run_run_command(run_args, command_line(argc, argv), gs::stop_flag());
+        if (batch->parsed()) return gs::cli::run_batch_command(batch_args, command_line(argc, argv), gs::stop_flag());
         if (merge->parsed()) return gs::cli::run_merge_command(merge_args, command_line(argc, argv));
         if (summary->parsed()) return gs::cli::run_summary_command(summary_args);
         if (export_cmd->parsed()) return gs::cli::run_export_command(export_args);
         if (plot->parsed()) return gs::cli::run_plot_command(plot_args);
         if (report->parsed()) return gs::cli::run_report_command(report_args);
-        if (serve->parsed()) return gs::cli::run_serve_command(serve_args, g_stop_signal);
+        if (serve->parsed()) return gs::cli::run_serve_command(serve_args, gs::stop_flag());
     } catch (const CLI::ValidationError& e) {
         std::cerr << "greenshift: error: " << e.what() << "\n";
         return gs::exit_code::usage;
@@ -130,6 +136,10 @@ int main(int argc, char** argv) {
     } catch (const gs::OutputError& e) {
         std::cerr << "greenshift: error: " << e.what() << "\n";
         return gs::exit_code::output;
+    } catch (const gs::Interrupted& e) {
+        // Raised while a file was checked, read or merged: temporaries are gone.
+        std::cerr << "\ngreenshift: " << e.what() << "; stopped, nothing written\n";
+        return gs::exit_code::interrupted;
     } catch (const std::bad_alloc&) {
         std::cerr << "greenshift: error: out of memory\n";
         return gs::exit_code::internal_error;

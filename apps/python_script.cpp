@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "apps/exit_codes.hpp"
+#include "io/interrupt.hpp"
 
 extern char** environ;
 
@@ -76,12 +77,28 @@ int run_python_script(const std::string& script, const std::vector<std::string>&
         std::cerr << "greenshift: error: cannot start " << python << ": " << std::strerror(rc) << "\n";
         return exit_code::internal_error;
     }
+    // Waits, passing a stop signal on: the script then ends at once, as the command
+    // must (it is a child of ours, not in the terminal's foreground group under
+    // a batch system that signals only greenshift).
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
+    bool passed_on = false;
+    for (;;) {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) break;
+        if (done < 0 && errno != EINTR) {
             std::cerr << "greenshift: error: lost the python process: " << std::strerror(errno) << "\n";
             return exit_code::internal_error;
         }
+        if (const int sig = stop_signal(); sig != 0 && !passed_on) {
+            ::kill(pid, SIGTERM);
+            passed_on = true;
+        }
+        ::usleep(20000);
+    }
+    if (passed_on) {
+        std::cerr << "greenshift: interrupted by signal " << stop_signal() << "; stopped, nothing written\n";
+        return exit_code::interrupted;
+    }
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     std::cerr << "greenshift: error: the python process ended by signal " << WTERMSIG(status) << "\n";
     return WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM ? exit_code::interrupted

@@ -1,6 +1,8 @@
 // The options `run` and `validate` share: the scenario file and what changes it.
+#include <charconv>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <string>
 
 #include "apps/commands.hpp"
@@ -34,11 +36,24 @@ std::uint64_t parse_size(const std::string& text) {
 
 }  // namespace
 
+std::string seed_option_error(const std::string& text) {
+    std::uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (!text.empty() && text[0] >= '0' && text[0] <= '9' && ptr == end && ec == std::errc()) return "";
+    const std::string why = !text.empty() && text[0] == '-'                         ? "negative"
+                            : ec == std::errc::result_out_of_range && ptr == end ? "out of range"
+                                                                                 : "not a whole number";
+    return "'" + text + "' is " + why + "; allowed: integers from 0 to " +
+           std::to_string(std::numeric_limits<std::uint64_t>::max());
+}
+
 Scenario ScenarioArgs::load() const {
     LoadOptions opt;
     for (const auto& u : unsets) opt.overrides.push_back("-" + u);  // removals first, then the values set
     opt.overrides.insert(opt.overrides.end(), sets.begin(), sets.end());
-    if (seed >= 0) opt.overrides.push_back("run.seed=" + std::to_string(seed));
+    // Through the loader, as `--set run.seed=...`: the same parser, so the same run.
+    if (!seed.empty()) opt.overrides.push_back("run.seed=" + seed);
     if (!max_memory.empty()) opt.max_memory_bytes = parse_size(max_memory);
     return load_scenario(file, opt);
 }
