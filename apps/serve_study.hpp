@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 #include "core/results.hpp"
 #include "core/scenario.hpp"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "batch/parts.hpp"
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 #include "io/run_writer.hpp"
 
 namespace greenshift {

@@ -3,7 +3,7 @@
 // any one run.
 #pragma once
 
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 #include "core/scenario.hpp"
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 namespace greenshift {
 
 // Fills plan.sample_values (Latin hypercube, batch/lhs.hpp) and plan.runs, in the
-// order plan.hpp documents. Checks that every variant stays valid at the smallest
+// order io/batch_plan.hpp documents. Checks that every variant stays valid at the smallest
 // and at the largest sampled value of each parameter (the tails of normal and
 // log-normal distributions are only known once sampled); throws InputError pointing
 // at the parameter in the batch file otherwise.

@@ -85,13 +85,13 @@ double inverse_normal_cdf(double p) {
 }
 
 double quantile(const UncertainParameter& prm, double u) {
-    const double a = prm.a, b = prm.b, c = prm.c;
     switch (prm.distribution) {
-    case Distribution::uniform: return a + (b - a) * u;
-    case Distribution::normal: return a + b * inverse_normal_cdf(u);
-    case Distribution::lognormal: return std::exp(a + b * inverse_normal_cdf(u));
+    case Distribution::uniform: return prm.low + (prm.high - prm.low) * u;
+    case Distribution::normal: return prm.mean + prm.sd * inverse_normal_cdf(u);
+    case Distribution::lognormal: return std::exp(prm.mu + prm.sigma * inverse_normal_cdf(u));
     case Distribution::triangular: {
         // Inverse of the triangular CDF on [a, b] with mode c (closed form).
+        const double a = prm.low, b = prm.high, c = prm.mode;
         const double split = (c - a) / (b - a);
         if (u < split) return a + std::sqrt(u * (b - a) * (c - a));
         return b - std::sqrt((1.0 - u) * (b - a) * (b - c));

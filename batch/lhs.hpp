@@ -4,7 +4,7 @@
 // count or shard.
 #pragma once
 
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 
 #include <cstdint>
 #include <vector>

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 #include "batch/shard.hpp"
 #include "core/results.hpp"
 #include "core/scenario.hpp"

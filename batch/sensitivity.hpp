@@ -5,7 +5,7 @@
 // are the same on any machine, thread count or shard.
 #pragma once
 
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 
 #include <cstdint>
 #include <span>

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 #include "io/run_writer.hpp"
 
 namespace greenshift {

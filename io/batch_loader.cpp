@@ -72,14 +72,9 @@ constexpr std::string_view kTopKeys[] = {"schema",     "name",     "description"
                                          "sensitivity"};
 constexpr std::string_view kVariantKeys[] = {"description", "unset", "set", "baseline"};
 constexpr std::string_view kSweepKeys[] = {"over", "set"};
-constexpr std::string_view kDistributions[] = {"uniform", "normal", "triangular", "lognormal"};
 constexpr std::string_view kApply[] = {"scale", "set"};
 constexpr std::string_view kSensitivityMethods[] = {"sobol", "morris"};
 constexpr std::string_view kSensitivityKeys[] = {"method", "N", "trajectories", "levels"};
-// Parameter keys of each distribution, in the order of kDistributions; the values
-// go to UncertainParameter a, b, c in the order a, b, c given by kSlots.
-const std::vector<std::vector<std::string_view>> kDistributionKeys{
-    {"low", "high"}, {"mean", "sd"}, {"low", "mode", "high"}, {"mu", "sigma"}};
 
 constexpr std::uint64_t kMaxSamples = 1'000'000;
 constexpr std::uint64_t kMaxReplicates = 1'000'000;
@@ -185,6 +180,9 @@ private:
     void read_variants(const Node& root, std::vector<Draft>& drafts) const;
     std::vector<Sweep> read_sweeps(const Node& root, const std::vector<Draft>& drafts) const;
     std::vector<UncertainParameter> read_uncertain(const Node& root) const;
+    UncertainParameter read_uncertain_parameter(const yaml::Entry& e) const;
+    void check_distribution_keys(const Node& m, const std::string& p, const std::string& path, Distribution dist) const;
+    void check_distribution_values(const Node& m, const std::string& p, const UncertainParameter& u) const;
     SensitivitySpec read_sensitivity(const Node& root, BatchPlan& plan) const;
     std::vector<Draft> expand_sweeps(std::vector<Draft> drafts, const std::vector<Sweep>& sweeps) const;
     std::string resolved_text(const Node& root, const BatchPlan& plan, const std::string& scenario_as_written,
@@ -383,75 +381,81 @@ std::vector<UncertainParameter> BatchReader::read_uncertain(const Node& root) co
     if (un->entries.size() > kMaxUncertain)
         fail(*un, "uncertain: got " + std::to_string(un->entries.size()) + " parameters; allowed: at most " +
                       std::to_string(kMaxUncertain));
-    for (const auto& e : un->entries) {
-        const std::string p = join("uncertain", e.key);
-        const Node& m = expect_map(e.value, p, "a map {distribution, apply, and its parameters}");
-        UncertainParameter u;
-        u.path = e.key;
-        u.line = e.line;
-        u.column = e.column;
-        const std::size_t dist = choice(require(m, p, "distribution", list(kDistributions)), join(p, "distribution"), kDistributions);
-        u.distribution = static_cast<Distribution>(dist);
-        const Node& apply = require(m, p, "apply", "scale (multiply the value) or set (replace it)");
-        u.scale = choice(apply, join(p, "apply"), kApply) == 0;
-        const auto parts = key_path(e, "uncertain", u.scale);
-        if (parts[0] == "run" || parts[0] == "schema" || parts[0] == "name" || parts[0] == "description")
-            fail_at(e.line, e.column,
-                    p + ": '" + parts[0] + "' cannot be uncertain: every run of a batch shares the horizon and its settings");
-        if (parts[0] == "policies" && parts.size() >= 2 && parts[1] == "*")
-            fail_at(e.line, e.column, p + ": name the policy; '*' is not allowed in place of a policy name");
-
-        std::vector<std::string_view> keys{"distribution", "apply"};
-        const auto& own = kDistributionKeys[dist];
-        keys.insert(keys.end(), own.begin(), own.end());
-        for (const auto& ke : m.entries) {
-            if (std::find(keys.begin(), keys.end(), ke.key) != keys.end()) continue;
-            std::vector<std::string_view> owners;
-            for (std::size_t d = 0; d < kDistributionKeys.size(); ++d)
-                if (std::find(kDistributionKeys[d].begin(), kDistributionKeys[d].end(), ke.key) != kDistributionKeys[d].end())
-                    owners.push_back(kDistributions[d]);
-            if (!owners.empty())
-                fail_at(ke.line, ke.column,
-                        join(p, ke.key) + ": '" + ke.key + "' is not a parameter of a " + std::string(kDistributions[dist]) +
-                            " distribution (it is one of " + list(owners) + "); its keys are: " + list(keys));
-            fail_at(ke.line, ke.column,
-                    join(p, ke.key) + ": unknown key '" + ke.key + "' in uncertain parameter '" + e.key + "'; " +
-                        suggestion(ke.key, std::vector<std::string>(keys.begin(), keys.end())));
-        }
-        const auto num = [&](std::string_view key, const std::string& what) {
-            return real(require(m, p, key, what + " of a " + std::string(kDistributions[dist]) + " distribution"),
-                        join(p, key));
-        };
-        switch (u.distribution) {
-        case Distribution::uniform:
-            u.a = num("low", "the lower end");
-            u.b = num("high", "the upper end");
-            if (!(u.a < u.b)) bad(*m.find("high"), join(p, "high"), "must be above low (" + round_trip_text(u.a) + ")", "allowed: > low");
-            break;
-        case Distribution::triangular:
-            u.a = num("low", "the lower end");
-            u.c = num("mode", "the most likely value");
-            u.b = num("high", "the upper end");
-            if (!(u.a < u.b)) bad(*m.find("high"), join(p, "high"), "must be above low (" + round_trip_text(u.a) + ")", "allowed: > low");
-            if (u.c < u.a || u.c > u.b)
-                bad(*m.find("mode"), join(p, "mode"), "out of range",
-                    "allowed: [" + round_trip_text(u.a) + ", " + round_trip_text(u.b) + "] (low to high)");
-            break;
-        case Distribution::normal:
-            u.a = num("mean", "the mean");
-            u.b = num("sd", "the standard deviation");
-            if (!(u.b > 0)) bad(*m.find("sd"), join(p, "sd"), "out of range", "allowed: > 0");
-            break;
-        case Distribution::lognormal:
-            u.a = num("mu", "the mean of the logarithm");
-            u.b = num("sigma", "the standard deviation of the logarithm");
-            if (!(u.b > 0)) bad(*m.find("sigma"), join(p, "sigma"), "out of range", "allowed: > 0");
-            if (u.b > 10) bad(*m.find("sigma"), join(p, "sigma"), "out of range", "allowed: (0, 10] (exp(10 sigma) overflows nothing, but means nothing either)");
-            break;
-        }
-        out.push_back(u);
-    }
+    for (const auto& e : un->entries) out.push_back(read_uncertain_parameter(e));
     return out;
+}
+
+UncertainParameter BatchReader::read_uncertain_parameter(const yaml::Entry& e) const {
+    const std::string p = join("uncertain", e.key);
+    const Node& m = expect_map(e.value, p, "a map {distribution, apply, and its parameters}");
+    UncertainParameter u;
+    u.path = e.key;
+    u.line = e.line;
+    u.column = e.column;
+    u.distribution = static_cast<Distribution>(
+        choice(require(m, p, "distribution", list(kDistributionNames)), join(p, "distribution"), kDistributionNames));
+    const Node& apply = require(m, p, "apply", "scale (multiply the value) or set (replace it)");
+    u.scale = choice(apply, join(p, "apply"), kApply) == 0;
+    const auto parts = key_path(e, "uncertain", u.scale);
+    if (parts[0] == "run" || parts[0] == "schema" || parts[0] == "name" || parts[0] == "description")
+        fail_at(e.line, e.column,
+                p + ": '" + parts[0] + "' cannot be uncertain: every run of a batch shares the horizon and its settings");
+    if (parts[0] == "policies" && parts.size() >= 2 && parts[1] == "*")
+        fail_at(e.line, e.column, p + ": name the policy; '*' is not allowed in place of a policy name");
+    check_distribution_keys(m, p, e.key, u.distribution);
+    const std::string name(kDistributionNames[static_cast<std::size_t>(u.distribution)]);
+    for (const DistributionParameter& d : distribution_parameters(u.distribution))
+        u.*d.field = real(require(m, p, d.key, std::string(d.what) + " of a " + name + " distribution"), join(p, d.key));
+    check_distribution_values(m, p, u);
+    return u;
+}
+
+// Refuses keys that are not `distribution`, `apply` or a parameter of `dist`,
+// saying which distributions a parameter of another one belongs to.
+void BatchReader::check_distribution_keys(const Node& m, const std::string& p, const std::string& path,
+                                          Distribution dist) const {
+    std::vector<std::string_view> keys{"distribution", "apply"};
+    for (const DistributionParameter& d : distribution_parameters(dist)) keys.push_back(d.key);
+    for (const auto& ke : m.entries) {
+        if (std::find(keys.begin(), keys.end(), ke.key) != keys.end()) continue;
+        std::vector<std::string_view> owners;
+        for (std::size_t k = 0; k < kDistributionNames.size(); ++k)
+            for (const DistributionParameter& d : distribution_parameters(static_cast<Distribution>(k)))
+                if (d.key == ke.key) owners.push_back(kDistributionNames[k]);
+        if (!owners.empty())
+            fail_at(ke.line, ke.column,
+                    join(p, ke.key) + ": '" + ke.key + "' is not a parameter of a " +
+                        std::string(kDistributionNames[static_cast<std::size_t>(dist)]) + " distribution (it is one of " +
+                        list(owners) + "); its keys are: " + list(keys));
+        fail_at(ke.line, ke.column,
+                join(p, ke.key) + ": unknown key '" + ke.key + "' in uncertain parameter '" + path + "'; " +
+                    suggestion(ke.key, yaml::to_strings(keys)));
+    }
+}
+
+void BatchReader::check_distribution_values(const Node& m, const std::string& p, const UncertainParameter& u) const {
+    const auto above_low = [&] {
+        if (!(u.low < u.high))
+            bad(*m.find("high"), join(p, "high"), "must be above low (" + round_trip_text(u.low) + ")", "allowed: > low");
+    };
+    switch (u.distribution) {
+    case Distribution::uniform: above_low(); break;
+    case Distribution::triangular:
+        above_low();
+        if (u.mode < u.low || u.mode > u.high)
+            bad(*m.find("mode"), join(p, "mode"), "out of range",
+                "allowed: [" + round_trip_text(u.low) + ", " + round_trip_text(u.high) + "] (low to high)");
+        break;
+    case Distribution::normal:
+        if (!(u.sd > 0)) bad(*m.find("sd"), join(p, "sd"), "out of range", "allowed: > 0");
+        break;
+    case Distribution::lognormal:
+        if (!(u.sigma > 0)) bad(*m.find("sigma"), join(p, "sigma"), "out of range", "allowed: > 0");
+        if (u.sigma > 10)
+            bad(*m.find("sigma"), join(p, "sigma"), "out of range",
+                "allowed: (0, 10] (exp(10 sigma) overflows nothing, but means nothing either)");
+        break;
+    }
 }
 
 // The name fragment of one swept value: the text as written when it is a plain
@@ -570,15 +574,10 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
         y += "uncertain:\n";
         for (const auto& u : plan.uncertain) {
             const auto d = static_cast<std::size_t>(u.distribution);
-            y += "  " + key_text(u.path) + ": {distribution: " + std::string(kDistributions[d]) +
+            y += "  " + key_text(u.path) + ": {distribution: " + std::string(kDistributionNames[d]) +
                  ", apply: " + (u.scale ? "scale" : "set");
-            const auto f = [&](const char* k, double v) { y += std::string(", ") + k + ": " + round_trip_text(v); };
-            switch (u.distribution) {
-            case Distribution::uniform: f("low", u.a), f("high", u.b); break;
-            case Distribution::triangular: f("low", u.a), f("mode", u.c), f("high", u.b); break;
-            case Distribution::normal: f("mean", u.a), f("sd", u.b); break;
-            case Distribution::lognormal: f("mu", u.a), f("sigma", u.b); break;
-            }
+            for (const DistributionParameter& x : distribution_parameters(u.distribution))
+                y += ", " + std::string(x.key) + ": " + round_trip_text(u.*x.field);
             y += "}\n";
         }
     }
@@ -650,10 +649,10 @@ void BatchReader::check_variants(BatchPlan& plan, const std::vector<Draft>& draf
     bool bounded = false;
     for (const auto& u : plan.uncertain) {
         switch (u.distribution) {
-        case Distribution::uniform: centre.push_back((u.a + u.b) / 2), low.push_back(u.a), high.push_back(u.b), bounded = true; break;
-        case Distribution::triangular: centre.push_back(u.c), low.push_back(u.a), high.push_back(u.b), bounded = true; break;
-        case Distribution::normal: centre.push_back(u.a), low.push_back(u.a), high.push_back(u.a); break;
-        case Distribution::lognormal: centre.push_back(std::exp(u.a)), low.push_back(std::exp(u.a)), high.push_back(std::exp(u.a)); break;
+        case Distribution::uniform: centre.push_back((u.low + u.high) / 2), low.push_back(u.low), high.push_back(u.high), bounded = true; break;
+        case Distribution::triangular: centre.push_back(u.mode), low.push_back(u.low), high.push_back(u.high), bounded = true; break;
+        case Distribution::normal: centre.push_back(u.mean), low.push_back(u.mean), high.push_back(u.mean); break;
+        case Distribution::lognormal: centre.push_back(std::exp(u.mu)), low.push_back(std::exp(u.mu)), high.push_back(std::exp(u.mu)); break;
         }
     }
     for (std::uint32_t vi = 0; vi < drafts.size(); ++vi) {

@@ -5,7 +5,7 @@
 // file. sample_values and runs are left empty: batch/expand.hpp fills them.
 #pragma once
 
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 #include "io/input_error.hpp"
 #include "io/scenario_loader.hpp"
 

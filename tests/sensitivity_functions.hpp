@@ -2,7 +2,7 @@
 // by tests/test_sensitivity.cpp and tests/sensitivity_design.cpp.
 #pragma once
 
-#include "batch/plan.hpp"
+#include "io/batch_plan.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -22,8 +22,8 @@ inline std::vector<UncertainParameter> ishigami_parameters() {
     std::vector<UncertainParameter> p(3);
     for (int i = 0; i < 3; ++i) {
         p[i].distribution = Distribution::uniform;
-        p[i].a = -std::numbers::pi;
-        p[i].b = std::numbers::pi;
+        p[i].low = -std::numbers::pi;
+        p[i].high = std::numbers::pi;
     }
     return p;
 }
@@ -57,8 +57,8 @@ inline double g_function(const std::vector<double>& x) {
 inline std::vector<UncertainParameter> g_parameters() {
     std::vector<UncertainParameter> p(kGCoefficients.size());
     for (std::size_t i = 0; i < p.size(); ++i) {
-        p[i].a = 0;
-        p[i].b = 1;
+        p[i].low = 0;
+        p[i].high = 1;
     }
     return p;
 }

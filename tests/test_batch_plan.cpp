@@ -91,15 +91,15 @@ TEST(BatchPlan, LoadsVariantsSweepsAndUncertainParameters) {
     EXPECT_EQ(plan.uncertain[0].path, "electricity.price");
     EXPECT_EQ(plan.uncertain[0].distribution, Distribution::uniform);
     EXPECT_TRUE(plan.uncertain[0].scale);
-    EXPECT_EQ(plan.uncertain[0].a, 0.9);
-    EXPECT_EQ(plan.uncertain[0].b, 1.1);
+    EXPECT_EQ(plan.uncertain[0].low, 0.9);
+    EXPECT_EQ(plan.uncertain[0].high, 1.1);
     EXPECT_EQ(plan.uncertain[1].distribution, Distribution::triangular);
     EXPECT_FALSE(plan.uncertain[1].scale);
-    EXPECT_EQ(plan.uncertain[1].c, 0.2);  // the mode
-    EXPECT_EQ(plan.uncertain[1].b, 0.3);
+    EXPECT_EQ(plan.uncertain[1].mode, 0.2);
+    EXPECT_EQ(plan.uncertain[1].high, 0.3);
     EXPECT_EQ(plan.uncertain[2].distribution, Distribution::normal);
     EXPECT_EQ(plan.uncertain[3].distribution, Distribution::lognormal);
-    EXPECT_EQ(plan.uncertain[3].a, -4.6);
+    EXPECT_EQ(plan.uncertain[3].mu, -4.6);
     EXPECT_GT(plan.uncertain[0].line, 0);
     // The baseline has no cop22_grant, so the grant's rate does not apply to it.
     EXPECT_EQ(plan.variants[0].uncertain, (std::vector<std::uint32_t>{0, 1, 2, 3}));
@@ -254,8 +254,8 @@ TEST(Lhs, PermutationsDifferAcrossParametersAndSeedsButNotAcrossCalls) {
 TEST(Lhs, NormalMarginalOfTenThousandSamplesHasItsMeanAndVariance) {
     UncertainParameter p;
     p.distribution = Distribution::normal;
-    p.a = 5.0;
-    p.b = 2.0;
+    p.mean = 5.0;
+    p.sd = 2.0;
     const std::uint32_t n = 10000;
     const auto u = latin_hypercube(2016, n, 1);
     double sum = 0, sum2 = 0;
@@ -292,9 +292,9 @@ TEST(Lhs, InverseNormalMatchesKnownQuantiles) {
 TEST(Lhs, TriangularUniformAndLognormalQuantiles) {
     UncertainParameter t;
     t.distribution = Distribution::triangular;
-    t.a = 0.15;
-    t.b = 0.3;
-    t.c = 0.2;
+    t.low = 0.15;
+    t.high = 0.3;
+    t.mode = 0.2;
     EXPECT_DOUBLE_EQ(quantile(t, 0.0), 0.15);
     EXPECT_DOUBLE_EQ(quantile(t, 1.0), 0.3);
     EXPECT_DOUBLE_EQ(quantile(t, (0.2 - 0.15) / (0.3 - 0.15)), 0.2);  // F(mode)
@@ -304,13 +304,13 @@ TEST(Lhs, TriangularUniformAndLognormalQuantiles) {
     EXPECT_NEAR(quantile(t, 1 - 0.0025 / 0.015), 0.25, 1e-15);
 
     UncertainParameter uni;
-    uni.a = 0.9;
-    uni.b = 1.1;
+    uni.low = 0.9;
+    uni.high = 1.1;
     EXPECT_DOUBLE_EQ(quantile(uni, 0.5), 1.0);
     UncertainParameter ln;
     ln.distribution = Distribution::lognormal;
-    ln.a = -4.6;
-    ln.b = 0.3;
+    ln.mu = -4.6;
+    ln.sigma = 0.3;
     EXPECT_DOUBLE_EQ(quantile(ln, 0.5), std::exp(-4.6));
     EXPECT_NEAR(quantile(ln, 0.975), std::exp(-4.6 + 0.3 * 1.959963984540054), 1e-15);
 }

@@ -100,8 +100,8 @@ TEST(Sensitivity, MorrisRanksALinearFunction) {
     const std::vector<double> w = {1, 1, 3, 1.5, 0.25};  // |c| w = 0.5, 4, 0, 3, 0.25
     std::vector<UncertainParameter> p(c.size());
     for (std::size_t j = 0; j < p.size(); ++j) {
-        p[j].a = 0;
-        p[j].b = w[j];
+        p[j].low = 0;
+        p[j].high = w[j];
     }
     const auto design = morris_design(p, 20, 4, 42);
     ASSERT_EQ(design.values.size(), 20u * 6);
@@ -125,7 +125,7 @@ TEST(Sensitivity, MorrisRanksALinearFunction) {
 // A nonlinear term gives spread: f = x1 x2 on U(0, 1)^2 has EE_1 = x2, so sigma_1 > 0.
 TEST(Sensitivity, MorrisSigmaSeesInteractions) {
     std::vector<UncertainParameter> p(2);
-    for (auto& q : p) q.b = 1;
+    for (auto& q : p) q.high = 1;
     const auto design = morris_design(p, 30, 4, 3);
     std::vector<double> y;
     for (const auto& x : design.values) y.push_back(x[0] * x[1]);

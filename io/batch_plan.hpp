@@ -1,16 +1,21 @@
 // A batch, expanded: the list of runs (variant x sample x replicate), each with the
 // overrides that turn the base scenario into that run's scenario, and its seed.
 // The contract between the batch file loader (io/batch_loader) and the runner
-// (batch/runner); plain data, no file formats.
+// (batch/runner); plain data, no file formats. It lives in io so that both see it.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace greenshift {
 
 enum class Distribution : std::uint8_t { uniform, normal, triangular, lognormal };
+inline constexpr std::array<std::string_view, 4> kDistributionNames{"uniform", "normal", "triangular", "lognormal"};
+static_assert(kDistributionNames.size() == static_cast<std::size_t>(Distribution::lognormal) + 1);
 
 // A parameter sampled by Latin hypercube. `scale`: the sampled value multiplies
 // every number under `path` (a scalar, a path's values, a by-size map's values);
@@ -18,11 +23,44 @@ enum class Distribution : std::uint8_t { uniform, normal, triangular, lognormal 
 struct UncertainParameter {
     std::string path;            // scenario key path, e.g. "electricity.price"
     Distribution distribution = Distribution::uniform;
-    double a = 0, b = 0, c = 0;  // uniform [a,b]; normal mean a, sd b; triangular a<=c<=b
-                                 // (c = mode); lognormal: mu a, sigma b of the log
+    // The distribution's parameters, named as the batch file names them; those of
+    // the other distributions stay 0.
+    double low = 0, high = 0;    // uniform, triangular: the range, low < high
+    double mode = 0;             // triangular: the most likely value, in [low, high]
+    double mean = 0, sd = 0;     // normal
+    double mu = 0, sigma = 0;    // lognormal: mean and standard deviation of the logarithm
     bool scale = true;
     int line = 0, column = 0;    // where the batch file declares it (1-based), for errors
 };
+
+// One parameter of a distribution: its key in the batch file, what it is (for
+// messages), and the field of UncertainParameter that holds it.
+struct DistributionParameter {
+    std::string_view key;
+    std::string_view what;
+    double UncertainParameter::*field;
+};
+
+// The parameters of `d`, in the order the batch file writes them.
+inline std::span<const DistributionParameter> distribution_parameters(Distribution d) {
+    using P = UncertainParameter;
+    static constexpr DistributionParameter uniform[] = {{"low", "the lower end", &P::low},
+                                                        {"high", "the upper end", &P::high}};
+    static constexpr DistributionParameter normal[] = {{"mean", "the mean", &P::mean},
+                                                       {"sd", "the standard deviation", &P::sd}};
+    static constexpr DistributionParameter triangular[] = {{"low", "the lower end", &P::low},
+                                                           {"mode", "the most likely value", &P::mode},
+                                                           {"high", "the upper end", &P::high}};
+    static constexpr DistributionParameter lognormal[] = {
+        {"mu", "the mean of the logarithm", &P::mu}, {"sigma", "the standard deviation of the logarithm", &P::sigma}};
+    switch (d) {
+    case Distribution::uniform: return uniform;
+    case Distribution::normal: return normal;
+    case Distribution::triangular: return triangular;
+    case Distribution::lognormal: return lognormal;
+    }
+    return {};
+}
 
 // A global sensitivity analysis (docs/sensitivity.md): its design replaces the Latin
 // hypercube as the batch's samples, and the batch file gets a `sensitivity` group.
