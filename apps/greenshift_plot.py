@@ -710,6 +710,10 @@ def main(argv):
     except Failure as e:
         print(f"greenshift: error: {e}", file=sys.stderr)
         return e.code
+    except KeyboardInterrupt:  # Ctrl-C reaches the script too: no traceback
+        if not OUTPUT_NAME:  # under greenshift, greenshift says it
+            print("\ngreenshift: interrupted; nothing written", file=sys.stderr)
+        return 75
     except KeyError as e:
         print(f"greenshift: error: {args[1]}: a dataset the figures need is missing ({e})", file=sys.stderr)
         return EXIT_INPUT

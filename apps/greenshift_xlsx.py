@@ -344,7 +344,8 @@ def main(argv):
         print(f"greenshift: error: {e}", file=sys.stderr)
         return e.code
     except KeyboardInterrupt:
-        print(f"\ngreenshift: interrupted; {name} not written", file=sys.stderr)
+        if name == args[1]:  # run on its own; under greenshift (--name), greenshift says it
+            print(f"\ngreenshift: interrupted; {name} not written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as e:
         print(f"greenshift: error: cannot write {name}: {e.strerror or e}; nothing written", file=sys.stderr)

@@ -195,6 +195,24 @@ expect 3 "a corrupted chunk mid-way" -- timeout 60 "$exe" export "$tmp/corrupt.h
 contains "$tmp/err" "greenshift: error:" "one error line"
 nothing_left "$tmp/broken" "corrupted input: nothing under the final name, no temporary folder"
 
+# A stop signal while the tables or the workbook are written: exit 75, nothing under
+# the final name, no temporary, no scratch folder.
+morocco_batch "$tmp/big.yaml" export_big 12 40 1
+expect 0 "a batch of 80 runs" -- "$exe" batch "$tmp/big.yaml" -o "$tmp/big.h5" --threads 2 -q
+for target in "--csv $tmp/stopped" "--xlsx $tmp/stopped.xlsx --groups runs"; do
+    "$exe" export "$tmp/big.h5" $target -q 2>"$tmp/err" &
+    pid=$!
+    for _ in $(seq 1 200); do ls -a "$tmp" | grep -q 'stopped.*\.\(tmp\|tables\)\.' && break; sleep 0.01; done  # writing
+    kill -TERM $pid
+    wait $pid
+    rc=$?
+    [ $rc -eq 75 ] && pass "SIGTERM during export $target: exit 75" || fail "SIGTERM during export $target: exit $rc"
+    contains "$tmp/err" "nothing written" "the message says nothing was written"
+    out=${target#* }; out=${out%% *}
+    nothing_left "$out" "nothing under $(basename "$out"), no temporary"
+done
+ls -a "$tmp" | grep -q '\.tables\.' && fail "scratch folder left after SIGTERM" || pass "no scratch folder after SIGTERM"
+
 # ---- the workbook
 expect 0 "export --xlsx" -- "$exe" export "$tmp/b.h5" --xlsx "$tmp/b.xlsx"
 contains "$tmp/err" "export xlsx" "workbook progress on stderr"
