@@ -109,6 +109,15 @@ int run_report_command(const ReportArgs& args);
 // Runs the figure script in `mode` (plot or report); returns its exit code.
 int run_figure_script(const std::string& mode, const std::string& file, const std::string& output, bool force);
 
+// The scenario's references beside a run (apps/cmd_plausibility.cpp).
+struct PlausibilityArgs {
+    ScenarioArgs scenario;  // its file is a scenario or a run file
+    int threads = 0;
+    bool csv = false;
+};
+CLI::App* add_plausibility_command(CLI::App& app, PlausibilityArgs& args);
+int run_plausibility_command(const PlausibilityArgs& args);
+
 // A local web page for exploring a programme (apps/cmd_serve.cpp, docs/serve.md).
 struct ServeArgs {
     std::string folder = "scenarios";

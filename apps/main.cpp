@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
         "  greenshift run scenarios/morocco-cop22.yaml -o high-budget.h5 \\\n"
         "      --set policies.cop22_grant.annual_budget=1e8 --seed 7 --threads 2\n"
         "  greenshift validate scenarios/morocco-baseline.yaml\n"
+        "  greenshift check-plausibility scenarios/morocco-baseline.yaml   # the run against its sourced references\n"
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o batch.h5 --threads 2\n"
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o batch.h5 --resume   # after an interruption\n"
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o part-0.h5 --shard 0/4   # one Slurm array task\n"
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
         "greenshift COMMAND --help ends with examples of that command.\n"
         "\n"
         "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file, 4 output cannot be written\n"
-        "(or exists without --force), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written by run; a batch keeps its finished runs for --resume).");
+        "(or exists without --force), 5 a figure out of its reference's band (check-plausibility), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written by run; a batch keeps its finished runs for --resume).");
     app.require_subcommand(0, 1);
     bool version = false;
     app.add_flag("--version", version, "Print the version, git commit and output format version");
@@ -90,6 +91,8 @@ int main(int argc, char** argv) {
     CLI::App* plot = gs::cli::add_plot_command(app, plot_args);
     gs::cli::ReportArgs report_args;
     CLI::App* report = gs::cli::add_report_command(app, report_args);
+    gs::cli::PlausibilityArgs plausibility_args;
+    CLI::App* plausibility = gs::cli::add_plausibility_command(app, plausibility_args);
     gs::cli::ServeArgs serve_args;
     CLI::App* serve = gs::cli::add_serve_command(app, serve_args);
     gs::cli::set_help_examples(app);  // after every subcommand: each gets its own examples
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
         if (export_cmd->parsed()) return gs::cli::run_export_command(export_args);
         if (plot->parsed()) return gs::cli::run_plot_command(plot_args);
         if (report->parsed()) return gs::cli::run_report_command(report_args);
+        if (plausibility->parsed()) return gs::cli::run_plausibility_command(plausibility_args);
         if (serve->parsed()) return gs::cli::run_serve_command(serve_args, gs::stop_flag());
     } catch (const CLI::ValidationError& e) {
         std::cerr << "greenshift: error: " << e.what() << "\n";

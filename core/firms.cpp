@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/permutation.hpp"
 #include "core/rng.hpp"
 
 namespace greenshift {
@@ -40,6 +41,21 @@ FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t 
     const auto off = firm_offsets(s);
     const std::uint64_t seed = s.run.population_seed.value_or(s.run.seed);
     const std::uint32_t run = s.run.run_index;
+    const int spy = s.run.steps_per_year;
+    const int T = f.technologies;
+    // The installed base's oldest equipment sets how far before the start steps go.
+    for (const auto& sec : s.sectors)
+        for (int k = 0; k < T; ++k)
+            for (int z = 0; z < kSizeClasses; ++z)
+                if (sec.base(k, z) > 0)
+                    f.step_offset = std::max(f.step_offset, s.technologies[static_cast<std::size_t>(k)].base_max_age() * spy);
+    // Per technology, the cell's random order and how many of it are feasible, equipped.
+    struct Cut {
+        IndexPermutation order;
+        std::uint64_t feasible = 0, equipped = 0;
+        bool any = false;  // some firm is infeasible or equipped
+    };
+    std::vector<Cut> cuts(static_cast<std::size_t>(T));
     for (std::size_t cell = 0; cell + 1 < off.size(); ++cell) {
         const auto si = cell / kSizeClasses;
         const auto z = cell % kSizeClasses;
@@ -51,6 +67,20 @@ FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t 
         const double growth = is_tpme(static_cast<int>(z)) ? sec.high_growth_share : 0.0;
         const auto lo = static_cast<std::int64_t>(std::max(off[cell], f.first));
         const auto hi = static_cast<std::int64_t>(std::min(off[cell + 1], f.first + f.count));
+        const std::uint64_t n_cell = off[cell + 1] - off[cell];
+        for (int k = 0; k < T; ++k) {
+            Cut& c = cuts[static_cast<std::size_t>(k)];
+            // round(share x n), halves up
+            const auto rounded = [&](double share) {
+                return std::min(n_cell, static_cast<std::uint64_t>(std::floor(share * static_cast<double>(n_cell) + 0.5)));
+            };
+            c.feasible = rounded(sec.potential(k, static_cast<int>(z)));
+            c.equipped = std::min(c.feasible, rounded(sec.base(k, static_cast<int>(z))));
+            c.any = c.feasible < n_cell || c.equipped > 0;
+            if (c.any)
+                c.order = IndexPermutation(n_cell, philox_words(seed, run, static_cast<std::uint32_t>(cell), kInitStep,
+                                                                purpose_word(Purpose::feasibility, static_cast<std::uint32_t>(k))));
+        }
 #pragma omp parallel for schedule(static)
         for (std::int64_t i = lo; i < hi; ++i) {
             const auto w = philox_words(seed, run, static_cast<std::uint32_t>(i), kInitStep,
@@ -70,9 +100,26 @@ FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t 
             if (u01(w[2]) < credit) flags |= firm_flag::credit;
             if (u01(w[3]) < growth) flags |= firm_flag::high_growth;
             f.flags[k] = flags;
-            for (int t = 0; t < f.technologies; ++t) {
-                f.status[f.at(k, t)] = 0;
-                f.adopted_step[f.at(k, t)] = kNotAdopted;
+            for (int t = 0; t < T; ++t) {
+                const Cut& c = cuts[static_cast<std::size_t>(t)];
+                std::uint8_t status = 0;
+                std::uint16_t adopted = kNotAdopted;
+                if (c.any) {
+                    const std::uint64_t rank = c.order(static_cast<std::uint64_t>(i) - off[cell]);
+                    if (rank >= c.feasible) {
+                        adopted = kInfeasible;
+                    } else if (rank < c.equipped) {
+                        // installed 1 to max-age years (in steps) before the start
+                        const int oldest = s.technologies[static_cast<std::size_t>(t)].base_max_age() * spy;
+                        const auto draw = philox_words(seed, run, static_cast<std::uint32_t>(i), kInitStep,
+                                                       purpose_word(Purpose::installed_age, static_cast<std::uint32_t>(t)));
+                        const int age = 1 + static_cast<int>(u01(draw[0]) * oldest);
+                        adopted = static_cast<std::uint16_t>(f.step_offset - std::min(age, oldest));
+                        status = tech_status::aware;
+                    }
+                }
+                f.status[f.at(k, t)] = status;
+                f.adopted_step[f.at(k, t)] = adopted;
             }
         }
     }

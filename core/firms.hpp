@@ -21,6 +21,9 @@ namespace tech_status {
 inline constexpr std::uint8_t aware = 1u << 0;
 }
 inline constexpr std::uint16_t kNotAdopted = 0xFFFF;
+// The technology does not fit the firm (technical potential): it never adopts it. The
+// value reads as equipment installed in the future, so "in service" tests skip it.
+inline constexpr std::uint16_t kInfeasible = 0xFFFE;
 
 struct FirmArrays {
     std::uint64_t first = 0;  // global number of the first firm held here (runs split over ranks)
@@ -32,7 +35,11 @@ struct FirmArrays {
     std::vector<float> output;      // MAD/yr at the start year
     std::vector<float> intensity;   // firm factor on the sector's energy intensities (mean 1)
     std::vector<std::uint8_t> status;        // [firm * technologies + tech]
-    std::vector<std::uint16_t> adopted_step; // [firm * technologies + tech], kNotAdopted if none
+    // [firm * technologies + tech]: the step of adoption + step_offset, kNotAdopted if
+    // none, kInfeasible if never. The offset leaves room for the installed base, whose
+    // equipment was installed up to step_offset steps before the start.
+    std::vector<std::uint16_t> adopted_step;
+    int step_offset = 0;
 
     // `firm` is a local index (global number - first)
     std::size_t at(std::uint64_t firm, int tech) const {
@@ -52,7 +59,11 @@ std::vector<std::uint64_t> firm_offsets(const Scenario& s);
 
 // Draws firms [first, first + count) (global numbers) from their sectors'
 // distributions; parallel over firms and bitwise independent of the thread count
-// and of how firms are split. Default: every firm.
+// and of how firms are split. Default: every firm. For each technology, a cell's
+// firms are put in a random order (core/permutation.hpp): the first
+// round(technical_potential x n) are feasible, the first round(installed_base x n)
+// equipped at the start, each with an age of 1 to installed_base_max_age years (in
+// whole steps, uniform).
 FirmArrays generate_firms(const Scenario& s, std::uint64_t first = 0, std::uint64_t count = ~std::uint64_t{0});
 
 }  // namespace greenshift

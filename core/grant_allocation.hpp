@@ -17,13 +17,19 @@ namespace greenshift {
 struct Application {
     std::uint32_t firm = 0;
     std::uint8_t tech = 0;
-    bool served = false;
-    std::uint16_t programme = 0;     // index into Scenario::policies
+    bool served : 1 = false;
+    // The next application of the list is this project's loan from a credit line
+    // (a lending envelope), served before this one; if it is refused, this one is
+    // withdrawn unless keep_without_loan.
+    bool package : 1 = false;
+    bool keep_without_loan : 1 = false;
+    std::uint16_t programme = 0;     // index into Scenario::policies; kWithdrawn: out of every queue
     double support = 0;              // MAD asked for
     double co2_per_mad = 0;          // lifetime tCO2 avoided per MAD of support
     std::uint64_t key = 0;           // lottery key
 };
 static_assert(sizeof(Application) == 32);
+inline constexpr std::uint16_t kWithdrawn = 0xFFFF;  // the model refuses more than 0xFFFF policies
 
 struct AllocationOutcome {
     double spent = 0;

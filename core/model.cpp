@@ -61,7 +61,6 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     if (S == 0 || T == 0) throw std::invalid_argument("scenario has no sector or no technology");
     // applications store the technology in a byte and the programme in 16 bits
     if (T > 255 || P > 0xFFFF) throw std::invalid_argument("too many technologies or policies for the model");
-    if (steps > 0xFFFE) throw std::invalid_argument("too many steps for the firm state");
 
     firms_total = sc.total_firms();
     blocks = (firms_total + kFirmBlock - 1) / kFirmBlock;
@@ -71,6 +70,8 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
         const std::uint64_t last = own.last > own.first ? block_end(own.last - 1) : first;
         f = generate_firms(sc, first, last - first);
     }
+    // adopted_step holds step + offset; kInfeasible and kNotAdopted stay above it
+    if (steps + f.step_offset >= kInfeasible) throw std::invalid_argument("too many steps for the firm state");
     offsets = firm_offsets(sc);
     sum_cells();
     growth.assign(static_cast<std::size_t>(S), 1.0);
@@ -84,15 +85,38 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     opex_yr.assign(SZK(), 0.0);
     capital_yr.assign(SZK(), 0.0);
     vintage.assign(static_cast<std::size_t>(steps) * SZK(), Vintage{});
+    // Feasible firms per (sector, technology): round(potential x n) in each size class,
+    // as generate_firms makes them; the peers of the Bass imitation term.
+    feasible_sk.assign(static_cast<std::size_t>(S) * static_cast<std::size_t>(T), 0);
+    for (int s = 0; s < S; ++s)
+        for (int k = 0; k < T; ++k)
+            for (int z = 0; z < kSizeClasses; ++z) {
+                const auto n = static_cast<double>(n_sz[sz(s, z)]);
+                feasible_sk[static_cast<std::size_t>(s) * static_cast<std::size_t>(T) + static_cast<std::size_t>(k)] +=
+                    static_cast<std::int64_t>(std::min(n, std::floor(sc.sectors[static_cast<std::size_t>(s)].potential(k, z) * n + 0.5)));
+            }
     cumulative.assign(static_cast<std::size_t>(T), 0.0);
     local_content.resize(static_cast<std::size_t>(T));
     for (int k = 0; k < T; ++k) local_content[static_cast<std::size_t>(k)] = sc.technologies[static_cast<std::size_t>(k)].local_content;
     remaining.assign(static_cast<std::size_t>(P), 0.0);
     available.assign(static_cast<std::size_t>(P), 0.0);
+    obliged.assign(static_cast<std::size_t>(P), 0);
+    firm_used.resize(static_cast<std::size_t>(P));
+    audit_first.resize(static_cast<std::size_t>(P));
+    for (int p = 0; p < P; ++p) {
+        const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        if (pol.cap_scope == CapScope::firm && pol.cap_per_firm > 0) {
+            firm_used[static_cast<std::size_t>(p)].assign(f.count, 0.0);
+            firm_caps = true;
+        }
+        if (pol.type == PolicyType::audit_mandate && !pol.compliance.years.empty())
+            audit_first[static_cast<std::size_t>(p)].assign(f.count, kNever);
+    }
 
     lay_out_blocks();
     rec.allocate(static_cast<std::size_t>(steps), SZK(), SZ(), static_cast<std::size_t>(T),
                  static_cast<std::size_t>(P));
+    if (f.step_offset > 0) install_base();
 }
 
 // Firms, output and output x intensity factor per (sector, size). The sums are taken
@@ -137,7 +161,8 @@ void Model::State::reference_cost() {
         for (int z = 0; z < kSizeClasses; ++z) {
             const std::size_t c = sz(s, z);
             ref_cost_sz[c] = sec.nonenergy_cost * out0_sz[c] +
-                             x_sz[c] * (sec.electricity_intensity * pe + sec.heat_intensity * pf);
+                             x_sz[c] * (sec.electricity_intensity[static_cast<std::size_t>(z)] * pe +
+                                        sec.heat_intensity[static_cast<std::size_t>(z)] * pf);
         }
     }
 }
@@ -163,6 +188,7 @@ void Model::State::lay_out_blocks() {
     flows.assign(flow_at[mine], Flow{});
     block_apps.resize(mine);
     block_pending.resize(mine);
+    block_policy.assign(mine * static_cast<std::size_t>(P), detail::PolicyFlow{});
     if (bass) bass_open.resize(mine * static_cast<std::size_t>(T));
     block_keys.resize(mine);
     block_eligible.resize(mine);
@@ -177,8 +203,84 @@ void Model::State::Rec::allocate(std::size_t steps, std::size_t nszk, std::size_
     for (auto* v : {&capex, &local_content}) v->assign(steps * techs, 0.0);
     for (auto* v : {&elec_price, &grid_ef, &carbon_price}) v->assign(steps, 0.0);
     for (auto* v : {&labelled, &assisted, &audited}) v->assign(steps, 0);
-    for (auto* v : {&budget_available, &budget_used}) v->assign(steps * policies, 0.0);
-    for (auto* v : {&served, &unserved, &limited_by}) v->assign(steps * policies, 0);
+    for (auto* v : {&budget_available, &budget_used, &cost}) v->assign(steps * policies, 0.0);
+    for (auto* v : {&served, &unserved, &obliged, &limited_by}) v->assign(steps * policies, 0);
+}
+
+// The installed base (generate_firms equipped its firms, with their ages): what it
+// adds to the stocks at the start, and, by the step at which it reaches its
+// lifetime, what retires. Sized like an adoption at the start (start-year demand and
+// capex, the firm's own money). Summed block by block in block order, every block's
+// firms in firm order, so the sums are the same for any thread count and any split
+// over ranks. Not counted in the domestic capacity that drives learning: it was
+// installed before the run.
+void Model::State::install_base() {
+    const auto uT = static_cast<std::size_t>(T);
+    int longest = 0;
+    for (const auto& k : sc.technologies) longest = std::max(longest, k.lifetime * spy);
+    // slots: retiring at step r < R, then one for equipment that outlives the run
+    const auto R = static_cast<std::size_t>(std::min(steps, longest));
+    const std::uint64_t mine = own.last - own.first;
+    std::vector<std::size_t> at(mine + 1, 0);  // where each own block's slots start
+    for (std::uint64_t j = 0; j < mine; ++j) at[j + 1] = at[j] + (R + 1) * cell_n[own.first + j];
+    std::vector<Flow> part(at[mine]);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+        const auto ub = static_cast<std::uint64_t>(b);
+        Flow* const slots = part.data() + at[ub - own.first];
+        for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
+            const std::uint64_t li = i - f.first;
+            const int s = f.sector[li], z = f.size_class[li];
+            const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+            const double scale = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]);
+            const bool credit = f.flags[li] & firm_flag::credit;
+            for (int k = 0; k < T; ++k) {
+                const std::uint16_t a = f.adopted_step[f.at(li, k)];
+                if (a >= f.step_offset) continue;  // not equipped (kNotAdopted, kInfeasible)
+                const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
+                const bool heat = tech.acts_on == Carrier::heat;
+                const double kwh = tech.savings_fraction * scale *
+                                   (heat ? sec.heat_intensity : sec.electricity_intensity)[static_cast<std::size_t>(z)];
+                const double capex = kwh * tech.capex / tech.yield + tech.transaction_cost;
+                const double h = sec.hurdle_rate[static_cast<std::size_t>(z)] + (credit ? 0.0 : sc.decision.no_credit_premium);
+                // in service for lifetime steps from its installation, a - offset steps before the start
+                const int retire = tech.lifetime * spy - f.step_offset + a;
+                const std::size_t slot = std::min(static_cast<std::size_t>(std::max(retire, 0)), R);
+                Flow& fl = slots[slot * cell_n[ub] + (szk(s, z, k) - cell_lo[ub])];
+                fl.adopt(kwh, capex, 0.0, 0.0, capex / finance::annuity_factor(h, tech.lifetime));
+            }
+        }
+    }
+    const std::vector<Flow> all = split() ? gather(part.data(), part.size()) : std::move(part);
+    std::vector<Flow> total((R + 1) * SZK());
+    {
+        const Flow* in = all.data();
+        for (std::uint64_t b = split() ? 0 : own.first; b < (split() ? blocks : own.last); ++b)
+            for (std::size_t r = 0; r <= R; ++r)
+                for (std::uint32_t j = 0; j < cell_n[b]; ++j) total[r * SZK() + cell_lo[b] + j].add(*in++);
+    }
+    initial_vintage.assign(R * SZK(), Vintage{});
+    for (std::size_t r = 0; r <= R; ++r)
+        for (std::size_t c = 0; c < SZK(); ++c) {
+            const Flow& fl = total[r * SZK() + c];
+            if (fl.adopters == 0) continue;
+            const Technology& tech = sc.technologies[c % uT];
+            Vintage v;
+            v.count = fl.adopters;
+            v.capacity = fl.kwh / tech.yield;
+            v.displaced = fl.kwh;
+            v.extra = fl.kwh * tech.extra_electricity;
+            v.opex = v.capacity * tech.opex;
+            v.capital = fl.capital_yr;
+            adopters[c] += v.count;
+            aware[c] += v.count;
+            capacity[c] += v.capacity;
+            displaced[c] += v.displaced;
+            extra_elec[c] += v.extra;
+            opex_yr[c] += v.opex;
+            capital_yr[c] += v.capital;
+            if (r < R) initial_vintage[r * SZK() + c] = v;
+        }
 }
 
 // One step: the phases of docs/model.md ("A step") in order, each timed.
@@ -214,6 +316,18 @@ void Model::State::do_step() {
 void Model::State::retire() {
     if (bass) return;
     const std::size_t nszk = SZK();
+    // the installed base, by the step it reaches its lifetime
+    if (static_cast<std::size_t>(t) * nszk < initial_vintage.size())
+        for (std::size_t c = 0; c < nszk; ++c) {
+            const Vintage& v = initial_vintage[static_cast<std::size_t>(t) * nszk + c];
+            if (v.count == 0) continue;
+            adopters[c] -= v.count;
+            capacity[c] -= v.capacity;
+            displaced[c] -= v.displaced;
+            extra_elec[c] -= v.extra;
+            opex_yr[c] -= v.opex;
+            capital_yr[c] -= v.capital;
+        }
     for (int k = 0; k < T; ++k) {
         const int life = sc.technologies[static_cast<std::size_t>(k)].lifetime * spy;
         if (t - life < 0) continue;
@@ -281,11 +395,11 @@ void Model::State::tables_prices(StepTables& tab) const {
     }
 }
 
-// What a kWh displaced is worth and costs, per (sector, technology); annuity factors
-// per (sector, size, technology, credit): the hurdle rate rises for firms without credit.
+// What a kWh displaced is worth and costs, per (sector, size, technology): the
+// intensity is the size class's; annuity factors per (sector, size, technology,
+// credit): the hurdle rate rises for firms without credit.
 void Model::State::tables_economics(StepTables& tab) const {
-    const auto uT = static_cast<std::size_t>(T);
-    tab.unit.assign(static_cast<std::size_t>(S) * uT, Unit{});
+    tab.unit.assign(SZK(), Unit{});
     for (int s = 0; s < S; ++s) {
         const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
         const double g = growth[static_cast<std::size_t>(s)];
@@ -296,11 +410,14 @@ void Model::State::tables_economics(StepTables& tab) const {
             const double value = heat ? pf + tab.carbon_h * eff : tab.pe + tab.carbon_e * tab.efe;
             const double extra_cost = tech.extra_electricity * (tab.pe + tab.carbon_e * tab.efe);
             const double co2 = (heat ? eff : tab.efe) - tech.extra_electricity * tab.efe;
-            Unit& u = tab.unit[static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k)];
-            u.saving = value - extra_cost - tech.opex / tech.yield;
-            u.cost = tab.capex[static_cast<std::size_t>(k)] / tech.yield;
-            u.co2 = co2;
-            u.demand = g * (heat ? sec.heat_intensity : sec.electricity_intensity);
+            for (int z = 0; z < kSizeClasses; ++z) {
+                Unit& u = tab.unit[szk(s, z, k)];
+                u.saving = value - extra_cost - tech.opex / tech.yield;
+                u.cost = tab.capex[static_cast<std::size_t>(k)] / tech.yield;
+                u.co2 = co2;
+                u.demand = g * (heat ? sec.heat_intensity : sec.electricity_intensity)[static_cast<std::size_t>(z)];
+                u.fixed = tech.transaction_cost;
+            }
         }
     }
     tab.af.assign(SZK() * 2, 0.0);
@@ -324,9 +441,10 @@ void Model::State::tables_instruments(StepTables& tab) const {
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
         if (!pol.active(tab.year)) continue;
         if (is_budgeted(pol.type)) tab.programmes.push_back(p);
+        if (pol.has_envelope()) tab.credit_lines.push_back(p);
         if (pol.type == PolicyType::technical_assistance) tab.ta_lift = std::max(tab.ta_lift, pol.awareness_lift);
         if (pol.type == PolicyType::concessional_loan) {
-            Loan l{&pol, std::vector<double>(SZ())};
+            Loan l{&pol, p, std::vector<double>(SZ())};
             for (int s = 0; s < S; ++s)
                 for (int z = 0; z < kSizeClasses; ++z)
                     l.value[sz(s, z)] = finance::concessional_loan_value(
@@ -368,9 +486,9 @@ void Model::State::tables_draws(StepTables& tab) const {
     const auto uT = static_cast<std::size_t>(T);
     tab.aware_thr.assign(static_cast<std::size_t>(S) * uT, {});
     for (int s = 0; s < S; ++s) {
-        std::int64_t firms = 0;
-        for (int z = 0; z < kSizeClasses; ++z) firms += n_sz[sz(s, z)];
         for (int k = 0; k < T; ++k) {
+            // peers: the firms for which the technology is feasible (all, by default)
+            const std::int64_t firms = feasible_sk[static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k)];
             std::int64_t a = 0;
             for (int z = 0; z < kSizeClasses; ++z) a += adopters[szk(s, z, k)];
             const double share = firms > 0 ? static_cast<double>(a) / static_cast<double>(firms) : 0.0;
@@ -412,13 +530,21 @@ double StepTables::adoption_probability(double outlay, double annual_saving, dou
     return finance::step_probability(annual, dt);
 }
 
-// The first concessional loan open to a firm with credit in `cell`, for a project of
-// `project_capex`; nullptr if none.
-const Loan* StepTables::first_loan(std::size_t cell, bool labelled, double project_capex) const {
+// The active loan of policy `policy` (a credit line whose application was served).
+const Loan* StepTables::loan_of(int policy) const {
+    for (const Loan& l : loans)
+        if (l.index == policy) return &l;
+    return nullptr;
+}
+
+// The first concessional loan open to a firm with credit in `cell` ((sector, size)
+// `size_cell`), for a project of `project_capex`, among those that raise its NPV (a
+// rate below its hurdle rate); nullptr if none.
+const Loan* StepTables::first_loan(std::size_t cell, std::size_t size_cell, bool labelled, double project_capex) const {
     for (std::uint32_t j = loan_begin[cell]; j < loan_begin[cell + 1]; ++j) {
         const Loan& l = loans[loan_list[j]];
         const Eligibility& e = l.pol->eligible;
-        if ((!e.labelled_only || labelled) && project_capex >= e.min_project_capex) return &l;
+        if ((!e.labelled_only || labelled) && project_capex >= e.min_project_capex && l.value[size_cell] > 0) return &l;
     }
     return nullptr;
 }
@@ -429,7 +555,10 @@ void Model::State::yearly(int year) {
     for (int p = 0; p < P; ++p) {
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
         const auto up = static_cast<std::size_t>(p);
-        available[up] = is_budgeted(pol.type) && pol.active(year) ? pol.annual_budget : 0.0;
+        available[up] = !pol.active(year)       ? 0.0
+                        : is_budgeted(pol.type) ? pol.annual_budget
+                        : pol.has_envelope()    ? pol.annual_lending
+                                                : 0.0;
         remaining[up] = available[up];
         if (pol.type == PolicyType::green_investment_fund && pol.active(year) && pol.local_content_lift > 0) {
             for (int k = 0; k < T; ++k) {
@@ -446,9 +575,9 @@ void Model::State::yearly(int year) {
     }
     for (int p = 0; p < P; ++p) {
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
+        obliged[static_cast<std::size_t>(p)] = 0;
         if (pol.type != PolicyType::audit_mandate || !pol.active(year)) continue;
-        if ((year - pol.start_year) % pol.period != 0) continue;
-        audit(p);
+        audit(p, year, (year - pol.start_year) % pol.period == 0);
     }
 }
 
@@ -537,28 +666,59 @@ void Model::State::select_candidates(int p, int year) {
     }
 }
 
-// An audit mandate: every eligible firm above the threshold becomes aware of every
-// technology.
-void Model::State::audit(int p) {
+// An audit mandate, every year it is active: the eligible firms above the threshold
+// are obliged. Without a compliance curve they are all audited in the start year and
+// every `period` years after (`audit_year`); with one, a firm has its first audit in
+// the first year in which the curve passes the point it drew (once, from the seed),
+// and again every `period` years after that. An audit makes the firm aware of every
+// technology that is feasible for it.
+void Model::State::audit(int p, int year, bool audit_year) {
     const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
     const double threshold = pol.threshold_toe * kKwhPerToe;
-    std::int64_t count = 0;
-#pragma omp parallel for schedule(static) reduction(+ : count)
+    const bool curve = !pol.compliance.years.empty();
+    const double share = curve ? pol.compliance.at(year) : 1.0;
+    const auto since_start = static_cast<std::uint16_t>(year - sc.run.start_year);
+    std::uint16_t* const first_audit = curve ? audit_first[static_cast<std::size_t>(p)].data() : nullptr;
+    // per (sector, size): eligible, and the kWh per MAD of output (both carriers)
+    std::vector<std::uint8_t> cell_ok(SZ());
+    std::vector<double> kwh_per_mad(SZ());
+    for (int s = 0; s < S; ++s)
+        for (int z = 0; z < kSizeClasses; ++z) {
+            const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
+            cell_ok[sz(s, z)] = contains(pol.eligible.size_classes, z) && contains(pol.eligible.sectors, s);
+            kwh_per_mad[sz(s, z)] =
+                sec.electricity_intensity[static_cast<std::size_t>(z)] + sec.heat_intensity[static_cast<std::size_t>(z)];
+        }
+    std::int64_t count = 0, above = 0;
+#pragma omp parallel for schedule(static) reduction(+ : count, above)
     for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
         const auto ub = static_cast<std::uint64_t>(b);
         Flow* const flow = block_flows(ub);
         for (std::uint64_t i = ub * kFirmBlock; i < block_end(ub); ++i) {
             const std::uint64_t li = i - f.first;
             const int s = f.sector[li], z = f.size_class[li];
-            if (!contains(pol.eligible.size_classes, z) || !contains(pol.eligible.sectors, s)) continue;
+            const std::size_t c = sz(s, z);
+            if (!cell_ok[c]) continue;
             if (pol.eligible.labelled_only && !(f.flags[li] & firm_flag::labelled)) continue;
-            const Sector& sec = sc.sectors[static_cast<std::size_t>(s)];
             const double energy = static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]) *
-                                  growth[static_cast<std::size_t>(s)] *
-                                  (sec.electricity_intensity + sec.heat_intensity);
+                                  growth[static_cast<std::size_t>(s)] * kwh_per_mad[c];
             if (energy < threshold) continue;
+            ++above;
+            bool audited = audit_year;
+            if (curve) {
+                if (first_audit[li] == kNever) {
+                    const auto w = philox_words(sc.run.seed, sc.run.run_index, static_cast<std::uint32_t>(i), kInitStep,
+                                                purpose_word(Purpose::audit, static_cast<std::uint32_t>(p)));
+                    audited = u01(w[0]) < share;
+                    if (audited) first_audit[li] = since_start;
+                } else {
+                    audited = (since_start - first_audit[li]) % pol.period == 0;
+                }
+            }
+            if (!audited) continue;
             ++count;
             for (int k = 0; k < T; ++k) {
+                if (f.adopted_step[f.at(li, k)] == kInfeasible) continue;
                 auto& st = f.status[f.at(li, k)];
                 if (!(st & tech_status::aware)) {
                     st |= tech_status::aware;
@@ -568,10 +728,15 @@ void Model::State::audit(int p) {
         }
     }
     if (split()) {
-        const auto counts = gather(&count, 1);
-        count = 0;
-        for (auto c : counts) count += c;
+        const std::array<std::int64_t, 2> mine{count, above};
+        const auto all = gather(mine.data(), 2);
+        count = above = 0;
+        for (std::size_t r = 0; r < all.size(); r += 2) {
+            count += all[r];
+            above += all[r + 1];
+        }
     }
+    obliged[static_cast<std::size_t>(p)] = above;
     rec.audited[static_cast<std::size_t>(t)] += count;
     rec.served[static_cast<std::size_t>(t) * static_cast<std::size_t>(P) + static_cast<std::size_t>(p)] += count;
 }
@@ -602,7 +767,11 @@ void Model::State::firm_block(std::uint64_t b, const StepTables& tab) {
     // Locals, so that writes through the byte columns do not force the compiler
     // to reload the model's members in the inner loop.
     const int nT = T;
-    const int tnow = t;
+    const int tnow = t + f.step_offset;  // as adopted_step counts
+    detail::PolicyFlow* const policy_flow = block_policy.data() + slot * static_cast<std::size_t>(P);
+    // what a firm asks this step of the programmes that cap per firm (firm_caps only)
+    thread_local std::vector<double> asked;
+    asked.assign(firm_caps ? static_cast<std::size_t>(P) : 0, 0.0);
     std::uint16_t* const adopted_col = f.adopted_step.data();
     std::uint8_t* const status_col = f.status.data();
     const std::uint64_t first = f.first;
@@ -641,7 +810,8 @@ void Model::State::firm_block(std::uint64_t b, const StepTables& tab) {
                             &draws[m * kDrawChunk * 4]);
         }
         const std::uint8_t fl = flags_col[li];
-        const FirmView firm{static_cast<std::uint32_t>(i), sector_col[li], size_col[li],
+        if (firm_caps) std::fill(asked.begin(), asked.end(), 0.0);
+        const FirmView firm{static_cast<std::uint32_t>(i), li, sector_col[li], size_col[li],
                             (fl & firm_flag::credit) ? 1 : 0, (fl & firm_flag::labelled) != 0,
                             static_cast<double>(output_col[li]) * static_cast<double>(intensity_col[li])};
         const std::size_t helped = (fl & firm_flag::assisted) ? 1 : 0;
@@ -665,76 +835,159 @@ void Model::State::firm_block(std::uint64_t b, const StepTables& tab) {
                 ++flow[cell].aware;
             }
             if (w[1] >= ceiling_thr) continue;
-            decide(tab, firm, k, u01(w[1]), adopted[k], flow[cell], apps, pending);
+            decide(tab, firm, k, u01(w[1]), adopted[k], flow[cell], apps, pending, policy_flow, asked);
         }
     }
 }
 
 // Economics and decision of an aware firm for technology k, with its decision
-// uniform u (under the ceiling): it applies to the first programme it is eligible
+// uniform u (under the ceiling). It applies to the first programme it is eligible
 // for under which it would adopt (settled in step 6), or else adopts without
-// support if u < P(no support), or does neither.
-inline void Model::State::decide(const StepTables& tab, const FirmView& firm, int k, double u,
-                                 std::uint16_t& adopted, Flow& flow, std::vector<Application>& apps,
-                                 std::vector<Pending>& pending) const {
-    const std::size_t sk = static_cast<std::size_t>(firm.sector) * static_cast<std::size_t>(T) + static_cast<std::size_t>(k);
+// support if u < P(no support), or does neither. Its loan is the first concessional
+// loan open to it that raises its NPV: part of every option when the loan has no
+// lending envelope; when it has one (a credit line), the firm applies for it too,
+// with the programme (a package) or alone, and the option without it is its own.
+inline void Model::State::decide(const StepTables& tab, const FirmView& firm, int k, double u, std::uint16_t& adopted,
+                          Flow& flow, std::vector<Application>& apps, std::vector<Pending>& pending,
+                          detail::PolicyFlow* policy_flow, std::vector<double>& asked) {
     const std::size_t cell = szk(firm.sector, firm.size, k);
+    const std::size_t size_cell = sz(firm.sector, firm.size);
     const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
-    const Unit& un = tab.unit[sk];
+    const Unit& un = tab.unit[cell];
     const Project project = size_project(tech.savings_fraction, firm.scale, un);
     if (project.kwh <= 0) return;
     const double saving = project.kwh * un.saving;
     const double af_h = tab.af[cell * 2 + static_cast<std::size_t>(firm.credit)];
-    const Loan* const loan = firm.credit ? tab.first_loan(cell, firm.labelled, project.capex) : nullptr;
-    // Probability of adopting with `support`, and the financing it implies.
+    const Loan* const loan = firm.credit ? tab.first_loan(cell, size_cell, firm.labelled, project.capex) : nullptr;
+    const bool credit_line = loan && loan->pol->has_envelope();
+    // What is left of a cap: the cap itself per project, or what the firm has not
+    // yet received (or asked this step) when it holds for all its projects.
+    auto cap_left = [&](const Policy& pol, int p) {
+        if (pol.cap_scope == CapScope::project || pol.cap_per_firm <= 0) return pol.cap_per_firm;
+        const auto up = static_cast<std::size_t>(p);
+        return std::max(0.0, pol.cap_per_firm - firm_used[up][firm.local] - asked[up]);
+    };
+    // Probability of adopting with `support` (and the loan, if `borrow`, lending at
+    // most `most`), and the financing it implies.
     struct Terms {
         double probability, loan, gain, capital_yr;
     };
-    auto terms = [&](double support) {
+    auto terms = [&](double support, bool borrow, double most = std::numeric_limits<double>::infinity()) {
         const double outlay = project.capex - support;
         double lent = 0, gain = 0;
-        if (loan) {
+        if (borrow) {
             lent = loan->pol->loan_share * outlay;
-            if (loan->pol->cap_per_firm > 0) lent = std::min(lent, loan->pol->cap_per_firm);
-            gain = lent * loan->value[sz(firm.sector, firm.size)];
+            const double cap = cap_left(*loan->pol, loan->index);
+            if (cap > 0) lent = std::min(lent, cap);
+            else if (loan->pol->cap_scope == CapScope::firm && loan->pol->cap_per_firm > 0) lent = 0;
+            lent = std::min(lent, most);
+            gain = lent * loan->value[size_cell];
         }
         return Terms{tab.adoption_probability(outlay, saving, af_h, gain), lent, gain, (outlay - gain) / af_h};
     };
-    const Terms plain = terms(0.0);
+    auto ask = [&](int p, double amount) {
+        if (firm_caps && !firm_used[static_cast<std::size_t>(p)].empty()) asked[static_cast<std::size_t>(p)] += amount;
+    };
+    const auto now = static_cast<std::uint16_t>(t + f.step_offset);
+    const Terms plain = terms(0.0, loan != nullptr && !credit_line);
+    // the lottery keys: their own draw, needed only by applicants
+    auto application = [&](int p, double amount, std::uint32_t key_hi, std::uint32_t key_lo) {
+        Application app;
+        app.firm = firm.id;
+        app.tech = static_cast<std::uint8_t>(k);
+        app.programme = static_cast<std::uint16_t>(p);
+        app.support = amount;
+        app.co2_per_mad = amount > 0 ? project.kwh * un.co2 * tech.lifetime / amount : std::numeric_limits<double>::infinity();
+        app.key = key64(key_hi, key_lo);
+        return app;
+    };
+    auto lottery = [&] {
+        return philox_words(sc.run.seed, sc.run.run_index, firm.id, static_cast<std::uint32_t>(t),
+                            purpose_word(Purpose::lottery, static_cast<std::uint32_t>(k)));
+    };
     for (std::uint32_t j = tab.prog_begin[cell]; j < tab.prog_begin[cell + 1]; ++j) {
         const int p = tab.prog_list[j];
         const Policy& pol = sc.policies[static_cast<std::size_t>(p)];
         if (pol.eligible.labelled_only && !firm.labelled) continue;
         if (project.capex < pol.eligible.min_project_capex) continue;
+        if (pol.requires_loan >= 0 && (loan == nullptr || loan->index != pol.requires_loan)) continue;
         double support = pol.rate * project.capex;
-        if (pol.cap_per_firm > 0) support = std::min(support, pol.cap_per_firm);
-        const Terms with = terms(support);
+        const double cap = cap_left(pol, p);
+        if (cap > 0) support = std::min(support, cap);
+        else if (pol.cap_scope == CapScope::firm && pol.cap_per_firm > 0) continue;  // the firm's cap is used up
+        const Terms with = terms(support, loan != nullptr);
         if (u >= with.probability) continue;
+        const auto lw = lottery();
         Pending pend;
         pend.loan = with.loan;
         pend.capital_yr = with.capital_yr;
-        pend.refused_loan = plain.loan;
-        pend.refused_capital_yr = plain.capital_yr;
-        pend.adopt_if_refused = u < plain.probability;
-        // the lottery key: its own draw, needed only by applicants
-        const auto lw = philox_words(sc.run.seed, sc.run.run_index, firm.id, static_cast<std::uint32_t>(t),
-                                     purpose_word(Purpose::lottery, static_cast<std::uint32_t>(k)));
-        Application app;
-        app.firm = firm.id;
-        app.tech = static_cast<std::uint8_t>(k);
-        app.programme = static_cast<std::uint16_t>(p);
-        app.support = support;
-        app.co2_per_mad = support > 0 ? project.kwh * un.co2 * tech.lifetime / support
-                                      : std::numeric_limits<double>::infinity();
-        app.key = key64(lw[0], lw[1]);
-        apps.push_back(app);
+        ask(p, support);
+        if (!credit_line) {
+            pend.refused_loan = plain.loan;
+            pend.refused_capital_yr = plain.capital_yr;
+            pend.adopt_if_refused = u < plain.probability;
+            apps.push_back(application(p, support, lw[0], lw[1]));
+            pending.push_back(pend);
+            if (loan) ask(loan->index, std::max(with.loan, plain.loan));
+            return;
+        }
+        // a package: the programme's application, then the credit line's
+        const Terms grant_only = terms(support, false);
+        const bool keep = pol.requires_loan < 0 && u < grant_only.probability;
+        Application head = application(p, support, lw[0], lw[1]);
+        head.package = true;
+        head.keep_without_loan = keep;
+        pend.role = Pending::Role::package_head;
+        pend.refused_loan = 0;
+        pend.refused_capital_yr = grant_only.capital_yr;
+        pend.adopt_if_refused = keep;
+        // the loan alone, if the grant is refused: at most what the line allotted
+        const Terms loan_alone = terms(0.0, true, with.loan);
+        Pending tail;
+        tail.role = Pending::Role::package_tail;
+        tail.loan = loan_alone.loan;
+        tail.capital_yr = loan_alone.capital_yr;
+        tail.adopt_if_served = u < loan_alone.probability;
+        tail.refused_loan = 0;
+        tail.refused_capital_yr = plain.capital_yr;
+        tail.adopt_if_refused = u < plain.probability;
+        apps.push_back(head);
         pending.push_back(pend);
+        apps.push_back(application(loan->index, with.loan, lw[2], lw[3]));
+        pending.push_back(tail);
+        ask(loan->index, with.loan);
         return;
     }
-    if (u < plain.probability) {
-        adopted = static_cast<std::uint16_t>(t);
-        flow.adopt(project.kwh, project.capex, plain.loan, plain.gain, plain.capital_yr);
+    if (credit_line) {
+        const Terms with = terms(0.0, true);
+        if (u < with.probability && with.loan > 0) {
+            const auto lw = lottery();
+            Pending pend;
+            pend.role = Pending::Role::loan_only;
+            pend.loan = with.loan;
+            pend.capital_yr = with.capital_yr;
+            pend.refused_loan = 0;
+            pend.refused_capital_yr = plain.capital_yr;
+            pend.adopt_if_refused = u < plain.probability;
+            apps.push_back(application(loan->index, with.loan, lw[2], lw[3]));
+            pending.push_back(pend);
+            ask(loan->index, with.loan);
+            return;
+        }
     }
+    if (u < plain.probability) {
+        adopted = now;
+        flow.adopt(project.kwh, project.capex, plain.loan, plain.gain, plain.capital_yr);
+        if (plain.loan > 0) take_loan(loan, firm.local, plain.loan, policy_flow);
+    }
+}
+
+// A loan taken: the lending of its policy over the step, and what the firm has
+// received when the cap holds for all its projects.
+void Model::State::take_loan(const Loan* loan, std::uint64_t local, double lent, detail::PolicyFlow* policy_flow) {
+    const auto up = static_cast<std::size_t>(loan->index);
+    policy_flow[up].lent += lent;
+    if (!firm_used[up].empty()) firm_used[up][local] += lent;
 }
 
 // Step 4 in bass mode, one block: each firm that has not adopted a technology adopts
@@ -801,7 +1054,7 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const StepTables& tab)
         const float* const intensity = f.intensity.data() + begin;
         std::uint16_t* const adopted = f.adopted_step.data() + begin * uT + static_cast<std::size_t>(k);
         std::uint8_t* const status = f.status.data() + begin * uT + static_cast<std::size_t>(k);
-        const auto now = static_cast<std::uint16_t>(t);
+        const auto now = static_cast<std::uint16_t>(t + f.step_offset);
         const double sf = tech.savings_fraction;
         // Adopters are scattered over the block, each a handful of cache misses:
         // ask for the lines of an adopter a few places ahead while this one is done.
@@ -820,17 +1073,17 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const StepTables& tab)
             }
             const std::size_t i = chosen[j];
             const int s = one_cell ? s_first : sector[i];
-            const std::size_t sk = static_cast<std::size_t>(s) * uT + static_cast<std::size_t>(k);
-            Flow& c = one_cell ? flow[cell_lo[b] + static_cast<std::size_t>(k)]
-                               : flow[(static_cast<std::size_t>(s) * kSizeClasses + size[i]) * uT + static_cast<std::size_t>(k)];
+            const std::size_t cell = one_cell ? cell_lo[b] + static_cast<std::size_t>(k)
+                                              : (static_cast<std::size_t>(s) * kSizeClasses + size[i]) * uT + static_cast<std::size_t>(k);
+            Flow& c = flow[cell];
             adopted[i * uT] = now;
             if (!(status[i * uT] & tech_status::aware)) {
                 status[i * uT] |= tech_status::aware;
                 ++c.aware;
             }
             // not size_project: its product rounds in another order, and bass outputs would move
-            const double kwh = sf * static_cast<double>(output[i]) * static_cast<double>(intensity[i]) * unit[sk].demand;
-            c.adopt(kwh, kwh * unit[sk].cost, 0.0, 0.0, 0.0);
+            const double kwh = sf * static_cast<double>(output[i]) * static_cast<double>(intensity[i]) * unit[cell].demand;
+            c.adopt(kwh, kwh * unit[cell].cost + unit[cell].fixed, 0.0, 0.0, 0.0);
         }
         open.resize(keep);
     }
@@ -841,10 +1094,14 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const StepTables& tab)
 //    order) and receives everyone's in rank order = block order, so all ranks
 //    hold the same list and make the same allocation.
 //    In one process the applications stay in their blocks' lists.
+//    Credit lines (loans with a lending envelope) are served first; a package whose
+//    loan was refused then withdraws its application to the grant, unless the firm
+//    would invest with the grant alone; then grants and the fund.
 BudgetQueue Model::State::budgets(const StepTables& tab) {
     BudgetQueue queue;
     std::vector<std::span<Application>> lists;
-    if (split() && !tab.programmes.empty()) {
+    const bool any = !tab.programmes.empty() || !tab.credit_lines.empty();
+    if (split() && any) {
         std::vector<Application> mine;
         for (const auto& v : block_apps) mine.insert(mine.end(), v.begin(), v.end());
         queue.all = gather(mine.data(), mine.size(), &queue.own_at);
@@ -854,73 +1111,187 @@ BudgetQueue Model::State::budgets(const StepTables& tab) {
     }
     // Programmes are independent (each its applications and its budget): one thread
     // per programme.
-    const auto& programmes = tab.programmes;
-    std::vector<AllocationOutcome> outcomes(programmes.size());
-#pragma omp parallel for schedule(dynamic, 1) if (programmes.size() > 1)
-    for (std::size_t j = 0; j < programmes.size(); ++j) {
-        const auto up = static_cast<std::size_t>(programmes[j]);
-        outcomes[j] = allocate_budget(lists, static_cast<std::uint16_t>(up), sc.policies[up].order, remaining[up]);
-    }
     const auto ts = static_cast<std::size_t>(t), uP = static_cast<std::size_t>(P);
-    for (std::size_t j = 0; j < programmes.size(); ++j) {
-        const auto up = static_cast<std::size_t>(programmes[j]);
-        const AllocationOutcome& out = outcomes[j];
-        remaining[up] -= out.spent;
-        rec.budget_used[ts * uP + up] = out.spent;
-        rec.served[ts * uP + up] += static_cast<std::int64_t>(out.served);
-        rec.unserved[ts * uP + up] = static_cast<std::int64_t>(out.unserved);
-        const PolicyLimit limit = out.unserved > 0                             ? PolicyLimit::budget
-                                  : sc.policies[up].eligible.labelled_only ? PolicyLimit::label
-                                                                           : PolicyLimit::demand;
-        rec.limited_by[ts * uP + up] = static_cast<std::int64_t>(limit);
+    auto serve = [&](const std::vector<int>& programmes) {
+        std::vector<AllocationOutcome> outcomes(programmes.size());
+#pragma omp parallel for schedule(dynamic, 1) if (programmes.size() > 1)
+        for (std::size_t j = 0; j < programmes.size(); ++j) {
+            const auto up = static_cast<std::size_t>(programmes[j]);
+            outcomes[j] = allocate_budget(lists, static_cast<std::uint16_t>(up), sc.policies[up].order, remaining[up]);
+        }
+        for (std::size_t j = 0; j < programmes.size(); ++j) {
+            const auto up = static_cast<std::size_t>(programmes[j]);
+            const AllocationOutcome& out = outcomes[j];
+            remaining[up] -= out.spent;
+            rec.budget_used[ts * uP + up] = out.spent;
+            rec.served[ts * uP + up] += static_cast<std::int64_t>(out.served);
+            rec.unserved[ts * uP + up] = static_cast<std::int64_t>(out.unserved);
+            const PolicyLimit limit = out.unserved > 0                             ? PolicyLimit::budget
+                                      : sc.policies[up].eligible.labelled_only ? PolicyLimit::label
+                                                                               : PolicyLimit::demand;
+            rec.limited_by[ts * uP + up] = static_cast<std::int64_t>(limit);
+        }
+    };
+    if (!tab.credit_lines.empty()) {
+        serve(tab.credit_lines);
+        for (auto& list : lists)
+            for (std::size_t i = 0; i + 1 < list.size(); ++i)
+                if (list[i].package && !list[i + 1].served && !list[i].keep_without_loan) list[i].programme = kWithdrawn;
     }
+    serve(tab.programmes);
     for (std::size_t up = 0; up < uP; ++up) rec.budget_available[ts * uP + up] = available[up];
     return queue;
 }
 
 // 6. Settlement of the applications, in their blocks (in parallel): a served
 //    applicant adopts with its support, a refused one decides without
-//    (adopt_if_refused).
+//    (adopt_if_refused); a package by what each of its two applications got. Then
+//    what the step's loans lent, per policy.
 void Model::State::settle(const StepTables& tab, const BudgetQueue& queue) {
-    if (tab.programmes.empty()) return;
-    // split runs: where each own block's applications start in `queue.all`
-    std::vector<std::size_t> app_at(block_apps.size(), queue.own_at);
-    for (std::size_t slot = 1; slot < block_apps.size(); ++slot) app_at[slot] = app_at[slot - 1] + block_apps[slot - 1].size();
-    const auto uT = static_cast<std::size_t>(T);
+    if (!tab.programmes.empty() || !tab.credit_lines.empty()) {
+        // split runs: where each own block's applications start in `queue.all`
+        std::vector<std::size_t> app_at(block_apps.size(), queue.own_at);
+        for (std::size_t slot = 1; slot < block_apps.size(); ++slot) app_at[slot] = app_at[slot - 1] + block_apps[slot - 1].size();
 #pragma omp parallel for schedule(dynamic, 4)
-    for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
-        const auto ub = static_cast<std::uint64_t>(b);
-        const std::size_t slot = ub - own.first;
-        Flow* const flow = block_flows(ub);
-        const auto& pending = block_pending[slot];
-        for (std::size_t j = 0; j < pending.size(); ++j) {
-            const Application& app = split() ? queue.all[app_at[slot] + j] : block_apps[slot][j];
-            const Pending& pend = pending[j];
-            if (!app.served && !pend.adopt_if_refused) continue;
-            const std::uint64_t li = app.firm - f.first;
-            f.adopted_step[f.at(li, app.tech)] = static_cast<std::uint16_t>(t);
-            const int s = f.sector[li];
-            Flow& c = flow[szk(s, f.size_class[li], app.tech)];
-            // the project, as the firm pass sized it
-            const Project project =
-                size_project(sc.technologies[app.tech].savings_fraction,
-                             static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]),
-                             tab.unit[static_cast<std::size_t>(s) * uT + app.tech]);
-            // the loan's value, as the firm pass computed it (the labels do not change within a step)
-            const std::size_t cell = szk(s, f.size_class[li], app.tech);
-            const bool labelled = (f.flags[li] & firm_flag::labelled) != 0;
-            if (app.served) {
-                c.adopt(project.kwh, project.capex, pend.loan,
-                        tab.loan_value(cell, static_cast<int>(sz(s, f.size_class[li])), labelled, project.capex, pend.loan),
-                        pend.capital_yr);
-                (tab.is_grant[app.programme] ? c.grant : c.fund) += app.support;
-            } else {
-                c.adopt(project.kwh, project.capex, pend.refused_loan,
-                        tab.loan_value(cell, static_cast<int>(sz(s, f.size_class[li])), labelled, project.capex,
-                                       pend.refused_loan),
-                        pend.refused_capital_yr);
-            }
+        for (std::int64_t b = static_cast<std::int64_t>(own.first); b < static_cast<std::int64_t>(own.last); ++b) {
+            const auto ub = static_cast<std::uint64_t>(b);
+            settle_block(ub, tab, queue, app_at[ub - own.first]);
         }
+    }
+    sum_policy_flows();
+}
+
+void Model::State::settle_block(std::uint64_t b, const StepTables& tab, const BudgetQueue& queue, std::size_t first_app) {
+    const std::size_t slot = b - own.first;
+    Flow* const flow = block_flows(b);
+    detail::PolicyFlow* const policy_flow = block_policy.data() + slot * static_cast<std::size_t>(P);
+    const auto& pending = block_pending[slot];
+    const auto now = static_cast<std::uint16_t>(t + f.step_offset);
+    auto app_at = [&](std::size_t j) -> const Application& {
+        return split() ? queue.all[first_app + j] : block_apps[slot][j];
+    };
+    for (std::size_t j = 0; j < pending.size(); ++j) {
+        const Application& app = app_at(j);
+        const Pending& pend = pending[j];
+        const std::uint64_t li = app.firm - f.first;
+        // what the project gets: support from the programme (or none), a loan
+        double support = 0, lent = 0, capital = 0;
+        int programme = -1, line = -1;
+        bool adopts = false;
+        switch (pend.role) {
+        case Pending::Role::single:
+            adopts = app.served || pend.adopt_if_refused;
+            if (app.served) {
+                support = app.support;
+                programme = app.programme;
+                lent = pend.loan;
+                capital = pend.capital_yr;
+            } else {
+                lent = pend.refused_loan;
+                capital = pend.refused_capital_yr;
+            }
+            break;
+        case Pending::Role::loan_only:
+            adopts = app.served || pend.adopt_if_refused;
+            lent = app.served ? pend.loan : 0.0;
+            capital = app.served ? pend.capital_yr : pend.refused_capital_yr;
+            line = app.served ? app.programme : -1;
+            break;
+        case Pending::Role::package_head: {
+            const Application& loan_app = app_at(j + 1);
+            const Pending& tail = pending[j + 1];
+            ++j;  // the package is settled whole
+            const bool grant = app.served, borrowed = loan_app.served;
+            if (grant && borrowed) {
+                adopts = true;
+                lent = pend.loan;
+                capital = pend.capital_yr;
+            } else if (grant) {  // kept without the loan
+                adopts = true;
+                capital = pend.refused_capital_yr;
+            } else if (borrowed) {
+                adopts = tail.adopt_if_served;
+                lent = tail.loan;
+                capital = tail.capital_yr;
+                if (!adopts) {  // the line's allotment goes back to the envelope
+                    auto& pf = policy_flow[loan_app.programme];
+                    pf.returned += loan_app.support;
+                    ++pf.returned_count;
+                }
+            } else {
+                adopts = tail.adopt_if_refused;
+                capital = tail.refused_capital_yr;
+            }
+            if (grant) {
+                support = app.support;
+                programme = app.programme;
+            }
+            if (borrowed && adopts) line = loan_app.programme;
+            break;
+        }
+        case Pending::Role::package_tail: break;  // settled with its head
+        }
+        if (!adopts) continue;
+        f.adopted_step[f.at(li, app.tech)] = now;
+        const int s = f.sector[li];
+        const std::size_t cell = szk(s, f.size_class[li], app.tech);
+        Flow& c = flow[cell];
+        // the project, as the firm pass sized it
+        const Project project =
+            size_project(sc.technologies[app.tech].savings_fraction,
+                         static_cast<double>(f.output[li]) * static_cast<double>(f.intensity[li]), tab.unit[cell]);
+        // the loan: a credit line's is `line`; a loan without an envelope is the firm's
+        // first open one, as the firm pass found it (labels do not change within a step)
+        const std::size_t size_cell = sz(s, f.size_class[li]);
+        const Loan* loan = lent <= 0  ? nullptr
+                           : line >= 0 ? tab.loan_of(line)
+                                       : tab.first_loan(cell, size_cell, (f.flags[li] & firm_flag::labelled) != 0,
+                                                        project.capex);
+        c.adopt(project.kwh, project.capex, lent, loan ? lent * loan->value[size_cell] : 0.0, capital);
+        if (programme >= 0) {
+            (tab.is_grant[static_cast<std::size_t>(programme)] ? c.grant : c.fund) += support;
+            if (!firm_used[static_cast<std::size_t>(programme)].empty())
+                firm_used[static_cast<std::size_t>(programme)][li] += support;
+        }
+        if (loan) take_loan(loan, li, lent, policy_flow);
+    }
+}
+
+// The blocks' per-policy sums, in block order (from every rank in a split run): the
+// lending of each loan; for a credit line, its allotments not taken go back to its
+// envelope and out of what it served.
+void Model::State::sum_policy_flows() {
+    if (P == 0) return;
+    const auto uP = static_cast<std::size_t>(P), ts = static_cast<std::size_t>(t);
+    const std::vector<detail::PolicyFlow> all = split() ? gather(block_policy.data(), block_policy.size()) : block_policy;
+    std::vector<detail::PolicyFlow> total(uP);
+    for (std::size_t b = 0; b < all.size() / uP; ++b)
+        for (std::size_t p = 0; p < uP; ++p) {
+            total[p].lent += all[b * uP + p].lent;
+            total[p].returned += all[b * uP + p].returned;
+            total[p].returned_count += all[b * uP + p].returned_count;
+        }
+    std::fill(block_policy.begin(), block_policy.end(), detail::PolicyFlow{});
+    for (std::size_t p = 0; p < uP; ++p) {
+        const Policy& pol = sc.policies[p];
+        if (total[p].returned_count > 0) {
+            remaining[p] += total[p].returned;
+            rec.budget_used[ts * uP + p] -= total[p].returned;
+            rec.served[ts * uP + p] -= total[p].returned_count;
+        }
+        // what the programme costs this step: its transfers, per firm served, administration
+        double cost = 0;
+        switch (pol.type) {
+        case PolicyType::capex_grant:
+        case PolicyType::green_investment_fund: cost = rec.budget_used[ts * uP + p] * (1.0 + pol.admin_cost_share); break;
+        case PolicyType::concessional_loan: cost = total[p].lent * pol.admin_cost_share; break;
+        case PolicyType::technical_assistance:
+        case PolicyType::tpme_label:
+            cost = static_cast<double>(rec.served[ts * uP + p]) * pol.cost_per_firm * (1.0 + pol.admin_cost_share);
+            break;
+        default: break;
+        }
+        rec.cost[ts * uP + p] = cost;
     }
 }
 
@@ -947,6 +1318,7 @@ void Model::State::record(const StepTables& tab) {
     rec.carbon_price[ts] = std::max(tab.carbon_e, tab.carbon_h);
     rec.labelled[ts] = labelled;
     rec.assisted[ts] = assisted;
+    for (std::size_t p = 0; p < static_cast<std::size_t>(P); ++p) rec.obliged[ts * static_cast<std::size_t>(P) + p] = obliged[p];
     for (int s = 0; s < S; ++s)
         growth[static_cast<std::size_t>(s)] *=
             std::pow(1.0 + sc.sectors[static_cast<std::size_t>(s)].output_growth.at(tab.y), dt);
@@ -1027,8 +1399,9 @@ void Model::State::record_sectors(const StepTables& tab) {
                 equip += opex_yr[c] + capital_yr[c];
             }
             const double out = out0_sz[c2] * g;
-            const double elec = std::max(0.0, x_sz[c2] * g * sec.electricity_intensity - disp_e + extra);
-            const double fuel = std::max(0.0, x_sz[c2] * g * sec.heat_intensity - disp_h);
+            const double elec =
+                std::max(0.0, x_sz[c2] * g * sec.electricity_intensity[static_cast<std::size_t>(z)] - disp_e + extra);
+            const double fuel = std::max(0.0, x_sz[c2] * g * sec.heat_intensity[static_cast<std::size_t>(z)] - disp_h);
             const double co2_e = elec * tab.efe, co2_h = fuel * tab.eff[static_cast<std::size_t>(s)];
             const double energy_cost = elec * tab.pe + fuel * tab.pf[static_cast<std::size_t>(s)];
             const double carbon = co2_e * tab.carbon_e + co2_h * tab.carbon_h;

@@ -215,6 +215,10 @@ void Model::State::add_sector_variables(RunResult& r) const {
              {D::time, D::sector, D::size_class}, cut(rec.energy_cost));
     add_real(r, "co2_emissions_by_size", "CO2 emissions during the step, by size class", "t",
              {D::time, D::sector, D::size_class}, cut(rec.co2));
+    add_real(r, "energy_electricity_by_size", "electricity bought during the step, by size class", "MWh",
+             {D::time, D::sector, D::size_class}, cut(rec.elec));
+    add_real(r, "energy_fuel_by_size", "fuel and heat bought during the step (thermal), by size class", "MWh",
+             {D::time, D::sector, D::size_class}, cut(rec.fuel));
     add_real(r, "production_cost_index_by_size",
              "production cost per unit of output, start of run = 100, by size class", "1",
              {D::time, D::sector, D::size_class},
@@ -255,6 +259,12 @@ void Model::State::add_run_variables(RunResult& r) const {
               "(every application served), 4 capacity (label or assistance capacity reached), 5 eligible firms "
               "(fewer than the capacity)",
               "1", {D::time, D::policy}, first_steps(rec.limited_by, n, uP));
+    add_real(r, "programme_cost",
+             "what the policy cost during the step: grants paid or co-investment committed, cost per firm labelled or "
+             "assisted, and administration (for loans, its share of the amount lent)",
+             "MAD", {D::time, D::policy}, first_steps(rec.cost, n, uP));
+    add_count(r, "firms_obliged", "firms above an audit mandate's threshold in the step's year (end of step)", "1",
+              {D::time, D::policy}, first_steps(rec.obliged, n, uP));
 }
 
 }  // namespace greenshift

@@ -17,6 +17,9 @@ enum class Purpose : std::uint32_t {
     bass_quad = 6,   // bass mode, per (block x 1024 + call, technology, step): four open firms a call
     label = 3,       // TPME label selection key
     assist = 4,      // technical assistance selection key
+    feasibility = 7, // per (cell, technology): the key of the cell's random order (potential, installed base)
+    installed_age = 8,  // per (firm, technology): the age of installed-base equipment
+    audit = 9,       // per (firm, audit mandate): where on the compliance curve the firm complies
 };
 
 inline constexpr std::uint32_t kInitStep = 0xFFFFFFFFu;

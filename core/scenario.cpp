@@ -18,8 +18,15 @@ double Path::at(double year) const {
 
 std::uint64_t bytes_per_firm(const Scenario& s) {
     // The firm columns (firms.hpp), plus a working margin for a step's adoption and
-    // application lists, which hold a small fraction of firms at any one time.
-    return FirmArrays::state_bytes(static_cast<int>(s.technologies.size())) + 8;
+    // application lists, which hold a small fraction of firms at any one time; plus,
+    // per programme that caps per firm, what each firm received, and per audit
+    // mandate with a compliance curve, each firm's first audit.
+    std::uint64_t extra = 0;
+    for (const auto& p : s.policies) {
+        if (p.cap_scope == CapScope::firm && p.cap_per_firm > 0) extra += sizeof(double);
+        if (p.type == PolicyType::audit_mandate && !p.compliance.years.empty()) extra += sizeof(std::uint16_t);
+    }
+    return FirmArrays::state_bytes(static_cast<int>(s.technologies.size())) + 8 + extra;
 }
 
 }  // namespace greenshift

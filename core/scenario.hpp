@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/observations.hpp"
+
 namespace greenshift {
 
 inline constexpr int kSizeClasses = 4;
@@ -66,8 +68,8 @@ struct Sector {
     std::array<std::uint64_t, kSizeClasses> firms{};         // count per size class
     std::array<double, kSizeClasses> output_median{};        // MAD/yr, log-normal median
     std::array<double, kSizeClasses> output_sigma{1, 1, 1, 1};  // log-normal sigma (log units)
-    double electricity_intensity = 0;  // kWh per MAD of output
-    double heat_intensity = 0;         // kWh (thermal) per MAD of output
+    std::array<double, kSizeClasses> electricity_intensity{};  // kWh per MAD of output
+    std::array<double, kSizeClasses> heat_intensity{};         // kWh (thermal) per MAD of output
     double intensity_sigma = 0.3;      // firm-to-firm log-normal spread of both intensities
     std::vector<FuelShare> fuel_mix;   // heat/fuel carriers
     Path output_growth = Path::constant(0.0);  // fraction per year
@@ -75,6 +77,20 @@ struct Sector {
     std::array<double, kSizeClasses> credit_access{1, 1, 1, 1};  // share of firms with credit
     double high_growth_share = 0.1;    // share of TPME that are high-growth (label candidates)
     double nonenergy_cost = 0.85;      // MAD of non-energy cost per MAD of output
+    // Per technology (an index into Scenario::technologies) and size class: the share
+    // of the cell's firms for which the technology is technically feasible, and the
+    // share equipped with it at the start (never above the potential). Empty: every
+    // firm feasible, none equipped.
+    std::vector<std::array<double, kSizeClasses>> technical_potential;
+    std::vector<std::array<double, kSizeClasses>> installed_base;
+
+    double potential(int tech, int size_class) const {
+        return technical_potential.empty() ? 1.0
+                                           : technical_potential[static_cast<std::size_t>(tech)][static_cast<std::size_t>(size_class)];
+    }
+    double base(int tech, int size_class) const {
+        return installed_base.empty() ? 0.0 : installed_base[static_cast<std::size_t>(tech)][static_cast<std::size_t>(size_class)];
+    }
 
     std::uint64_t total_firms() const {
         std::uint64_t n = 0;
@@ -98,6 +114,9 @@ struct Technology {
     double local_content = 0;      // share of capex spent with local suppliers
     double bass_p = 0.01;          // innovation coefficient, per year
     double bass_q = 0.3;           // imitation coefficient, per year
+    double transaction_cost = 0;   // MAD per project whatever its size: audit, engineering, permits
+    int installed_base_max_age = 0;  // years; the installed base's oldest equipment; 0 = lifetime
+    int base_max_age() const { return installed_base_max_age > 0 ? installed_base_max_age : lifetime; }
     // Where the local share of its capex is spent: (input-output sector, share),
     // shares summing to 1. Empty when the scenario has no input-output table.
     std::vector<std::pair<int, double>> suppliers;
@@ -165,6 +184,11 @@ enum class AllocationOrder : std::uint8_t { lottery, co2_per_dirham };
 inline constexpr std::array<std::string_view, 2> kAllocationOrderNames{"lottery", "co2_per_dirham"};
 static_assert(kAllocationOrderNames.size() == static_cast<std::size_t>(AllocationOrder::co2_per_dirham) + 1);
 
+// Whether a programme's cap holds for each project or for all of a firm's projects.
+enum class CapScope : std::uint8_t { project, firm };
+inline constexpr std::array<std::string_view, 2> kCapScopeNames{"project", "firm"};
+static_assert(kCapScopeNames.size() == static_cast<std::size_t>(CapScope::firm) + 1);
+
 struct Policy {
     std::string name;
     PolicyType type = PolicyType::capex_grant;
@@ -176,8 +200,10 @@ struct Policy {
     // against an annual budget, applicants served in `order`
     double rate = 0;
     double cap_per_firm = 0;          // MAD; 0 = no cap
+    CapScope cap_scope = CapScope::project;  // (also for concessional_loan)
     double annual_budget = 0;         // MAD per year
-    AllocationOrder order = AllocationOrder::lottery;
+    AllocationOrder order = AllocationOrder::lottery;  // (also for a loan's lending envelope)
+    int requires_loan = -1;           // the concessional_loan policy the support goes with; -1: none
     // green_investment_fund: local content lift per year and its ceiling
     double local_content_lift = 0;
     double local_content_max = 1;
@@ -186,6 +212,7 @@ struct Policy {
     double loan_share = 0;
     double interest = 0;
     int tenor = 7;
+    double annual_lending = 0;        // lending envelope per year, MAD; 0 = no envelope
 
     // carbon_price: MAD per tCO2; which carriers it applies to
     Path price = Path::constant(0.0);
@@ -197,6 +224,16 @@ struct Policy {
     double awareness_lift = 0;        // added to the awareness hazard, per year
     double threshold_toe = 0;         // audit_mandate: firms using at least this
     int period = 5;                   // audit_mandate: years between audits
+    // audit_mandate: share of the obliged firms audited at least once by a year; no
+    // points = every obliged firm in the start year
+    Path compliance{};
+
+    // What a programme costs besides its transfers: per firm labelled or assisted,
+    // and administration as a share of its spending (of the amount lent, for loans).
+    double cost_per_firm = 0;         // MAD
+    double admin_cost_share = 0;
+
+    bool has_envelope() const { return type == PolicyType::concessional_loan && annual_lending > 0; }
 
     bool active(int year) const { return year >= start_year && year <= end_year; }
 };
@@ -213,6 +250,7 @@ struct Scenario {
     std::vector<Policy> policies;
     Decision decision;
     InputOutput input_output;  // optional
+    std::vector<Observation> references;  // observed figures for the plausibility table
 
     std::uint64_t total_firms() const {
         std::uint64_t n = 0;

@@ -3,6 +3,7 @@
 #include "core/leontief.hpp"
 #include "io/input_error.hpp"
 #include "io/memory_check.hpp"
+#include "io/observations_loader.hpp"
 #include "io/scenario_yaml.hpp"
 #include "io/yaml_reader.hpp"
 
@@ -26,16 +27,19 @@ using Keys = yaml::Names;
 
 constexpr std::string_view kTopKeys[] = {"schema",  "name",         "description", "run",
                                          "electricity", "fuels", "sectors", "technologies",
-                                         "decision", "policies", "input_output"};
+                                         "decision", "policies", "input_output", "references"};
 constexpr std::string_view kRunKeys[] = {"start_year", "end_year", "steps_per_year", "seed"};
 constexpr std::string_view kElectricityKeys[] = {"price", "emission_factor"};
 constexpr std::string_view kFuelKeys[] = {"price", "emission_factor"};
 constexpr std::string_view kSectorKeys[] = {
     "firms",          "output_median", "output_sigma", "electricity_intensity",
     "heat_intensity", "intensity_sigma", "fuel_mix",   "output_growth",
-    "hurdle_rate",    "credit_access", "high_growth_share", "nonenergy_cost"};
-constexpr std::string_view kBySizeSectorKeys[] = {"output_median", "output_sigma", "hurdle_rate",
-                                                  "credit_access"};
+    "hurdle_rate",    "credit_access", "high_growth_share", "nonenergy_cost",
+    "technical_potential", "installed_base"};
+constexpr std::string_view kBySizeSectorKeys[] = {"output_median", "output_sigma", "hurdle_rate", "credit_access",
+                                                  "electricity_intensity", "heat_intensity"};
+// Sector keys that map each technology to a share by size class.
+constexpr std::string_view kPerTechnologySectorKeys[] = {"technical_potential", "installed_base"};
 constexpr auto kSizeKeys = [] {
     std::array<std::string_view, kSizeClasses> keys{};
     for (std::size_t c = 0; c < keys.size(); ++c) keys[c] = kSizeClassNames[c];
@@ -44,7 +48,8 @@ constexpr auto kSizeKeys = [] {
 constexpr std::string_view kTechKeys[] = {
     "acts_on", "unit",          "savings_fraction", "yield",          "extra_electricity",
     "capex",   "opex",          "lifetime",         "learning_rate",  "world_capacity",
-    "local_content", "bass_p",  "bass_q",           "suppliers"};
+    "local_content", "bass_p",  "bass_q",           "suppliers",      "transaction_cost",
+    "installed_base_max_age"};
 constexpr std::string_view kIOKeys[] = {"sectors", "coefficients", "transactions", "total_output", "value_added", "jobs"};
 constexpr std::string_view kDecisionKeys[] = {"rule",     "max_rate", "midpoint",         "steepness",
                                               "mms_curve", "speed",   "no_credit_premium"};
@@ -54,14 +59,17 @@ constexpr std::string_view kPolicyCommonKeys[] = {"type", "start_year", "end_yea
 
 // The keys of each instrument besides the common ones.
 Keys policy_type_keys(PolicyType type) {
-    static constexpr std::string_view grant[] = {"rate", "cap_per_firm", "annual_budget", "order"};
-    static constexpr std::string_view fund[] = {"rate",  "cap_per_firm",       "annual_budget",
-                                                "order", "local_content_lift", "local_content_max"};
-    static constexpr std::string_view loan[] = {"loan_share", "interest", "tenor", "cap_per_firm"};
+    static constexpr std::string_view grant[] = {"rate",  "cap_per_firm", "cap_scope",       "annual_budget",
+                                                 "order", "requires",     "admin_cost_share"};
+    static constexpr std::string_view fund[] = {"rate",  "cap_per_firm",       "cap_scope",         "annual_budget",
+                                                "order", "requires",           "local_content_lift", "local_content_max",
+                                                "admin_cost_share"};
+    static constexpr std::string_view loan[] = {"loan_share", "interest",       "tenor",           "cap_per_firm",
+                                                "cap_scope",  "annual_lending", "order",           "admin_cost_share"};
     static constexpr std::string_view carbon[] = {"price", "applies_to"};
-    static constexpr std::string_view assistance[] = {"capacity", "awareness_lift"};
-    static constexpr std::string_view label[] = {"capacity"};
-    static constexpr std::string_view audit[] = {"threshold_toe", "period"};
+    static constexpr std::string_view assistance[] = {"capacity", "awareness_lift", "cost_per_firm", "admin_cost_share"};
+    static constexpr std::string_view label[] = {"capacity", "cost_per_firm", "admin_cost_share"};
+    static constexpr std::string_view audit[] = {"threshold_toe", "period", "compliance"};
     switch (type) {
     case PolicyType::capex_grant: return grant;
     case PolicyType::green_investment_fund: return fund;
@@ -182,6 +190,7 @@ private:
     void read_fuels(const Node& root, Scenario& s) const;
     void read_sectors(const Node& root, Scenario& s) const;
     void read_technologies(const Node& root, Scenario& s) const;
+    void read_potentials(const Node& root, Scenario& s) const;
     void read_input_output(const Node& root, Scenario& s) const;
     // A map {name: share} over `names` whose shares sum to 1, as (index, share) in the
     // file's order; `what` names an entry in errors ("fuel", "io sector").
@@ -223,8 +232,10 @@ Scenario ScenarioReader::read(const Node& root, const std::string& default_name)
     read_sectors(root, s);
     read_input_output(root, s);  // before the technologies: their suppliers name io sectors
     read_technologies(root, s);
+    read_potentials(root, s);  // after the technologies: they are named per technology
     read_decision(root, s);
     read_policies(root, s);
+    if (const Node* n = root.find("references")) s.references = read_observations(*this, *n, "references", s);
     return s;
 }
 
@@ -300,13 +311,13 @@ void ScenarioReader::read_sectors(const Node& root, Scenario& s) const {
 
         sec.output_median = by_size(require(m, p, "output_median", "MAD/yr by size class"), join(p, "output_median"), kPositive);
         if (const Node* n = m.find("output_sigma")) sec.output_sigma = by_size(*n, join(p, "output_sigma"), Range{0, 5});
-        sec.electricity_intensity =
-            real(require(m, p, "electricity_intensity", "kWh per MAD of output"), join(p, "electricity_intensity"), kNonNeg);
-        if (const Node* n = m.find("heat_intensity")) sec.heat_intensity = real(*n, join(p, "heat_intensity"), kNonNeg);
+        sec.electricity_intensity = by_size(require(m, p, "electricity_intensity", "kWh per MAD of output"),
+                                            join(p, "electricity_intensity"), kNonNeg);
+        if (const Node* n = m.find("heat_intensity")) sec.heat_intensity = by_size(*n, join(p, "heat_intensity"), kNonNeg);
         if (const Node* n = m.find("intensity_sigma")) sec.intensity_sigma = real(*n, join(p, "intensity_sigma"), Range{0, 3});
 
         const Node* mix = m.find("fuel_mix");
-        if (!mix && sec.heat_intensity > 0)
+        if (!mix && *std::max_element(sec.heat_intensity.begin(), sec.heat_intensity.end()) > 0)
             fail(m, p + ": missing required key 'fuel_mix' (needed because heat_intensity > 0)");
         if (mix) {
             for (const auto& [fuel, share] : shares(*mix, join(p, "fuel_mix"), fuel_names, "fuel",
@@ -357,6 +368,10 @@ void ScenarioReader::read_technologies(const Node& root, Scenario& s) const {
         if (const Node* n = m.find("local_content")) t.local_content = real(*n, join(p, "local_content"), kUnit);
         if (const Node* n = m.find("bass_p")) t.bass_p = real(*n, join(p, "bass_p"), kUnit);
         if (const Node* n = m.find("bass_q")) t.bass_q = real(*n, join(p, "bass_q"), Range{0, 10});
+        if (const Node* n = m.find("transaction_cost")) t.transaction_cost = real(*n, join(p, "transaction_cost"), kNonNeg);
+        if (const Node* n = m.find("installed_base_max_age"))
+            t.installed_base_max_age = integer(*n, join(p, "installed_base_max_age"), 1, t.lifetime,
+                                               " (1 year to the technology's lifetime)");
         read_suppliers(m, p, s, t);
         s.technologies.push_back(std::move(t));
     }
@@ -378,6 +393,49 @@ void ScenarioReader::read_technologies(const Node& root, Scenario& s) const {
             fail(at, "technologies: savings_fraction on " + std::string(kCarrierNames[static_cast<std::size_t>(c)]) + " sums to " + round_trip_text(sum) +
                          " (" + terms + "); allowed: at most 1 per carrier, or a firm adopting them all "
                          "would buy negative energy");
+        }
+    }
+}
+
+// Each sector's technical potential and installed base: a map technology -> share by
+// size class; the technologies left out are feasible for every firm and equipped
+// nowhere. The installed base must fit inside the potential, cell by cell.
+void ScenarioReader::read_potentials(const Node& root, Scenario& s) const {
+    const Node& sectors = *root.find("sectors");
+    std::vector<std::string> techs;
+    for (const auto& t : s.technologies) techs.push_back(t.name);
+    for (std::size_t i = 0; i < sectors.entries.size(); ++i) {
+        const yaml::Entry& e = sectors.entries[i];
+        Sector& sec = s.sectors[i];
+        const std::string p = join("sectors", e.key);
+        for (const std::string_view key : kPerTechnologySectorKeys) {
+            const Node* n = e.value.find(key);
+            if (!n) continue;
+            const std::string kp = join(p, key);
+            if (n->kind != Kind::map || n->entries.empty())
+                bad(*n, kp, "expected a map {technology: share}", "a share, or a map {micro, small, medium, large}, per technology");
+            auto& table = key == "technical_potential" ? sec.technical_potential : sec.installed_base;
+            table.assign(techs.size(), key == "technical_potential" ? std::array<double, kSizeClasses>{1, 1, 1, 1}
+                                                                    : std::array<double, kSizeClasses>{});
+            for (const auto& te : n->entries) {
+                const auto it = std::find(techs.begin(), techs.end(), te.key);
+                if (it == techs.end())
+                    fail_at(n->source, te.line, te.column,
+                            join(kp, te.key) + ": unknown technology '" + te.key + "'; " + suggestion(te.key, techs));
+                table[static_cast<std::size_t>(it - techs.begin())] = by_size(te.value, join(kp, te.key), kUnit);
+            }
+        }
+        if (sec.installed_base.empty()) continue;
+        const Node& base = *e.value.find("installed_base");
+        for (const auto& te : base.entries) {
+            const int k = static_cast<int>(std::find(techs.begin(), techs.end(), te.key) - techs.begin());
+            for (int z = 0; z < kSizeClasses; ++z)
+                if (sec.base(k, z) > sec.potential(k, z))
+                    bad(te.value, join(join(p, "installed_base"), te.key),
+                        std::string("the ") + kSizeClassNames[static_cast<std::size_t>(z)] + " installed base " +
+                            round_trip_text(sec.base(k, z)) + " exceeds the technical potential " +
+                            round_trip_text(sec.potential(k, z)),
+                        "allowed: at most the technical_potential of the same technology and size class");
         }
     }
 }
@@ -559,6 +617,21 @@ void ScenarioReader::read_policies(const Node& root, Scenario& s) const {
         check_name(policies, e, "policies", "policy");
         s.policies.push_back(read_policy(e, s));
     }
+    // `requires` names a concessional loan, which may come later in the file
+    std::vector<std::string> loans;
+    for (const auto& pol : s.policies)
+        if (pol.type == PolicyType::concessional_loan) loans.push_back(pol.name);
+    for (std::size_t i = 0; i < policies.entries.size(); ++i) {
+        const Node* n = policies.entries[i].value.find("requires");
+        if (!n) continue;
+        const std::string rp = join(join("policies", policies.entries[i].key), "requires");
+        const std::string loan = string(*n, rp);
+        const auto it = std::find_if(s.policies.begin(), s.policies.end(), [&](const Policy& x) { return x.name == loan; });
+        if (it == s.policies.end() || it->type != PolicyType::concessional_loan)
+            bad(*n, rp, it == s.policies.end() ? "no such policy" : "not a concessional_loan policy",
+                loans.empty() ? std::string("the scenario has no concessional_loan policy") : suggestion(loan, loans));
+        s.policies[i].requires_loan = static_cast<int>(it - s.policies.begin());
+    }
 }
 
 Policy ScenarioReader::read_policy(const yaml::Entry& e, const Scenario& s) const {
@@ -644,8 +717,10 @@ void ScenarioReader::read_instrument(const Node& m, const std::string& p, Policy
     case PolicyType::green_investment_fund:
         pol.rate = real(req("rate", "share of capex paid"), join(p, "rate"), kUnitOpenLow);
         if (const Node* n = opt("cap_per_firm")) pol.cap_per_firm = real(*n, join(p, "cap_per_firm"), kNonNeg);
+        if (const Node* n = opt("cap_scope")) pol.cap_scope = static_cast<CapScope>(choice(*n, join(p, "cap_scope"), kCapScopeNames));
         pol.annual_budget = real(req("annual_budget", "MAD per year"), join(p, "annual_budget"), kPositive);
         if (const Node* n = opt("order")) pol.order = static_cast<AllocationOrder>(choice(*n, join(p, "order"), kAllocationOrderNames));
+        if (const Node* n = opt("admin_cost_share")) pol.admin_cost_share = real(*n, join(p, "admin_cost_share"), kUnit);
         if (pol.type == PolicyType::green_investment_fund) {
             if (const Node* n = opt("local_content_lift"))
                 pol.local_content_lift = real(*n, join(p, "local_content_lift"), kUnit);
@@ -658,6 +733,15 @@ void ScenarioReader::read_instrument(const Node& m, const std::string& p, Policy
         pol.interest = real(req("interest", "annual rate"), join(p, "interest"), kUnit);
         if (const Node* n = opt("tenor")) pol.tenor = integer(*n, join(p, "tenor"), 1, 50);
         if (const Node* n = opt("cap_per_firm")) pol.cap_per_firm = real(*n, join(p, "cap_per_firm"), kNonNeg);
+        if (const Node* n = opt("cap_scope")) pol.cap_scope = static_cast<CapScope>(choice(*n, join(p, "cap_scope"), kCapScopeNames));
+        if (const Node* n = opt("annual_lending")) pol.annual_lending = real(*n, join(p, "annual_lending"), kPositive);
+        if (const Node* n = opt("order")) {
+            if (pol.annual_lending == 0)
+                bad(*n, join(p, "order"), "an order serves a lending envelope, and this loan has none",
+                    "give annual_lending too, or remove the key");
+            pol.order = static_cast<AllocationOrder>(choice(*n, join(p, "order"), kAllocationOrderNames));
+        }
+        if (const Node* n = opt("admin_cost_share")) pol.admin_cost_share = real(*n, join(p, "admin_cost_share"), kUnit);
         break;
     case PolicyType::carbon_price:
         pol.price = path_value(req("price", "MAD per tCO2"), join(p, "price"), kNonNeg);
@@ -670,13 +754,26 @@ void ScenarioReader::read_instrument(const Node& m, const std::string& p, Policy
     case PolicyType::technical_assistance:
         pol.capacity = whole(req("capacity", "firms served per year"), join(p, "capacity"), 1, kMaxFirms - 1);
         pol.awareness_lift = real(req("awareness_lift", "per year"), join(p, "awareness_lift"), Range{0, 10});
+        if (const Node* n = opt("cost_per_firm")) pol.cost_per_firm = real(*n, join(p, "cost_per_firm"), kNonNeg);
+        if (const Node* n = opt("admin_cost_share")) pol.admin_cost_share = real(*n, join(p, "admin_cost_share"), kUnit);
         break;
     case PolicyType::tpme_label:
         pol.capacity = whole(req("capacity", "firms labelled per year"), join(p, "capacity"), 1, kMaxFirms - 1);
+        if (const Node* n = opt("cost_per_firm")) pol.cost_per_firm = real(*n, join(p, "cost_per_firm"), kNonNeg);
+        if (const Node* n = opt("admin_cost_share")) pol.admin_cost_share = real(*n, join(p, "admin_cost_share"), kUnit);
         break;
     case PolicyType::audit_mandate:
         pol.threshold_toe = real(req("threshold_toe", "toe per year"), join(p, "threshold_toe"), kPositive);
         if (const Node* n = opt("period")) pol.period = integer(*n, join(p, "period"), 1, 50);
+        if (const Node* n = opt("compliance")) {
+            const std::string cp = join(p, "compliance");
+            pol.compliance = path_value(*n, cp, kUnit);
+            for (std::size_t i = 1; i < pol.compliance.values.size(); ++i)
+                if (pol.compliance.values[i] < pol.compliance.values[i - 1])
+                    bad(n->entries[i].value, join(cp, n->entries[i].key),
+                        "the share of firms that have complied cannot fall",
+                        "allowed: at least " + round_trip_text(pol.compliance.values[i - 1]) + ", the year before's");
+        }
         break;
     }
 }
@@ -699,7 +796,8 @@ std::vector<std::string> schema_children(const Node& root, const std::vector<std
         if (top == "run") return to_strings(kRunKeys);
         if (top == "electricity") return to_strings(kElectricityKeys);
         if (top == "decision") return to_strings(kDecisionKeys);
-        if (top == "fuels" || top == "sectors" || top == "technologies" || top == "policies") return names(top);
+        if (top == "fuels" || top == "sectors" || top == "technologies" || top == "policies" || top == "references")
+            return names(top);
         if (top == "input_output") return to_strings(kIOKeys);
         return {};
     }
@@ -707,6 +805,7 @@ std::vector<std::string> schema_children(const Node& root, const std::vector<std
         if (top == "fuels") return to_strings(kFuelKeys);
         if (top == "sectors") return to_strings(kSectorKeys);
         if (top == "technologies") return to_strings(kTechKeys);
+        if (top == "references") return to_strings(observation_keys());
         if (top == "policies") {
             const Node* pol = root.find("policies");
             const Node* type = pol ? pol->find(path[1]) : nullptr;
@@ -724,8 +823,16 @@ std::vector<std::string> schema_children(const Node& root, const std::vector<std
             std::find(std::begin(kBySizeSectorKeys), std::end(kBySizeSectorKeys), path[2]) != std::end(kBySizeSectorKeys))
             return to_strings(kSizeKeys);
         if (path[2] == "fuel_mix") return names("fuels");
+        if (std::find(std::begin(kPerTechnologySectorKeys), std::end(kPerTechnologySectorKeys), path[2]) !=
+            std::end(kPerTechnologySectorKeys))
+            return names("technologies");
     }
+    if (d == 4 && top == "sectors" &&
+        std::find(std::begin(kPerTechnologySectorKeys), std::end(kPerTechnologySectorKeys), path[2]) !=
+            std::end(kPerTechnologySectorKeys))
+        return to_strings(kSizeKeys);
     if (d == 3 && top == "policies" && path[2] == "eligible") return to_strings(kEligibleKeys);
+    if (d == 3 && top == "references" && path[2] == "per") return to_strings(observation_aggregate_keys());
     return {};
 }
 

@@ -64,6 +64,13 @@ std::string by_size(const std::array<T, kSizeClasses>& v) {
     return out + "}";
 }
 
+// One number when the four size classes share it, else the map.
+std::string by_size_or_one(const std::array<double, kSizeClasses>& v) {
+    for (std::size_t c = 1; c < v.size(); ++c)
+        if (v[c] != v[0]) return by_size(v);
+    return round_trip_text(v[0]);
+}
+
 template <typename F>
 std::string names(const std::vector<int>& idx, F&& name_of) {
     std::string out = "[";
@@ -116,8 +123,8 @@ void write_sectors(Writer& w, const Scenario& s) {
         w.line(2, "firms", by_size(sec.firms));
         w.line(2, "output_median", by_size(sec.output_median));
         w.line(2, "output_sigma", by_size(sec.output_sigma));
-        w.line(2, "electricity_intensity", round_trip_text(sec.electricity_intensity));
-        w.line(2, "heat_intensity", round_trip_text(sec.heat_intensity));
+        w.line(2, "electricity_intensity", by_size_or_one(sec.electricity_intensity));
+        w.line(2, "heat_intensity", by_size_or_one(sec.heat_intensity));
         w.line(2, "intensity_sigma", round_trip_text(sec.intensity_sigma));
         if (!sec.fuel_mix.empty()) {
             std::string mix = "{";
@@ -131,6 +138,19 @@ void write_sectors(Writer& w, const Scenario& s) {
         w.line(2, "credit_access", by_size(sec.credit_access));
         w.line(2, "high_growth_share", round_trip_text(sec.high_growth_share));
         w.line(2, "nonenergy_cost", round_trip_text(sec.nonenergy_cost));
+        // per technology, only those that differ from the default (1 feasible, 0 equipped)
+        const auto per_technology = [&](const char* key, const std::vector<std::array<double, kSizeClasses>>& table,
+                                        double dflt) {
+            bool any = false;
+            for (std::size_t k = 0; k < table.size(); ++k) {
+                if (table[k] == std::array<double, kSizeClasses>{dflt, dflt, dflt, dflt}) continue;
+                if (!any) w.line(2, key, "");
+                any = true;
+                w.line(3, name(s.technologies.at(k).name), by_size_or_one(table[k]));
+            }
+        };
+        per_technology("technical_potential", sec.technical_potential, 1.0);
+        per_technology("installed_base", sec.installed_base, 0.0);
     }
 }
 
@@ -177,6 +197,8 @@ void write_technologies(Writer& w, const Scenario& s) {
         w.line(2, "local_content", round_trip_text(t.local_content));
         w.line(2, "bass_p", round_trip_text(t.bass_p));
         w.line(2, "bass_q", round_trip_text(t.bass_q));
+        w.line(2, "transaction_cost", round_trip_text(t.transaction_cost));
+        w.line(2, "installed_base_max_age", std::to_string(t.base_max_age()));
         if (!t.suppliers.empty()) {
             std::string sup = "{";
             for (std::size_t i = 0; i < t.suppliers.size(); ++i)
@@ -215,24 +237,33 @@ void write_eligibility(Writer& w, const Scenario& s, const Eligibility& e) {
 }
 
 // The keys of the policy's instrument, in the order docs/scenarios.md lists them.
-void write_instrument(Writer& w, const Policy& p) {
+void write_instrument(Writer& w, const Scenario& s, const Policy& p) {
     switch (p.type) {
     case PolicyType::capex_grant:
     case PolicyType::green_investment_fund:
         w.line(2, "rate", round_trip_text(p.rate));
         w.line(2, "cap_per_firm", round_trip_text(p.cap_per_firm));
+        w.line(2, "cap_scope", std::string(kCapScopeNames[static_cast<std::size_t>(p.cap_scope)]));
         w.line(2, "annual_budget", round_trip_text(p.annual_budget));
         w.line(2, "order", std::string(kAllocationOrderNames[static_cast<std::size_t>(p.order)]));
+        if (p.requires_loan >= 0) w.line(2, "requires", name(s.policies.at(static_cast<std::size_t>(p.requires_loan)).name));
         if (p.type == PolicyType::green_investment_fund) {
             w.line(2, "local_content_lift", round_trip_text(p.local_content_lift));
             w.line(2, "local_content_max", round_trip_text(p.local_content_max));
         }
+        w.line(2, "admin_cost_share", round_trip_text(p.admin_cost_share));
         break;
     case PolicyType::concessional_loan:
         w.line(2, "loan_share", round_trip_text(p.loan_share));
         w.line(2, "interest", round_trip_text(p.interest));
         w.line(2, "tenor", std::to_string(p.tenor));
         w.line(2, "cap_per_firm", round_trip_text(p.cap_per_firm));
+        w.line(2, "cap_scope", std::string(kCapScopeNames[static_cast<std::size_t>(p.cap_scope)]));
+        if (p.has_envelope()) {
+            w.line(2, "annual_lending", round_trip_text(p.annual_lending));
+            w.line(2, "order", std::string(kAllocationOrderNames[static_cast<std::size_t>(p.order)]));
+        }
+        w.line(2, "admin_cost_share", round_trip_text(p.admin_cost_share));
         break;
     case PolicyType::carbon_price: {
         w.line(2, "price", path(p.price));
@@ -245,13 +276,18 @@ void write_instrument(Writer& w, const Policy& p) {
     case PolicyType::technical_assistance:
         w.line(2, "capacity", std::to_string(p.capacity));
         w.line(2, "awareness_lift", round_trip_text(p.awareness_lift));
+        w.line(2, "cost_per_firm", round_trip_text(p.cost_per_firm));
+        w.line(2, "admin_cost_share", round_trip_text(p.admin_cost_share));
         break;
     case PolicyType::tpme_label:
         w.line(2, "capacity", std::to_string(p.capacity));
+        w.line(2, "cost_per_firm", round_trip_text(p.cost_per_firm));
+        w.line(2, "admin_cost_share", round_trip_text(p.admin_cost_share));
         break;
     case PolicyType::audit_mandate:
         w.line(2, "threshold_toe", round_trip_text(p.threshold_toe));
         w.line(2, "period", std::to_string(p.period));
+        if (!p.compliance.years.empty()) w.line(2, "compliance", path(p.compliance, true));
         break;
     }
 }
@@ -265,7 +301,48 @@ void write_policies(Writer& w, const Scenario& s) {
         w.line(2, "start_year", std::to_string(p.start_year));
         w.line(2, "end_year", std::to_string(p.end_year));
         write_eligibility(w, s, p.eligible);
-        write_instrument(w, p);
+        write_instrument(w, s, p);
+    }
+}
+
+// A selection and its years, the keys an observation and its `per` share.
+void write_aggregate(Writer& w, int indent, const Aggregate& a) {
+    const auto list = [](const std::vector<std::string>& v) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + name(v[i]);
+        return out + "]";
+    };
+    w.line(indent, "variable", a.variables.size() == 1 ? name(a.variables[0]) : list(a.variables));
+    if (!a.sectors.empty()) w.line(indent, "sectors", list(a.sectors));
+    if (!a.size_classes.empty()) w.line(indent, "size_classes", list(a.size_classes));
+    if (!a.technologies.empty()) w.line(indent, "technologies", list(a.technologies));
+    if (!a.policies.empty()) w.line(indent, "policies", list(a.policies));
+    if (a.first_year == a.last_year) {
+        w.line(indent, "year", std::to_string(a.first_year));
+    } else {
+        w.line(indent, "years", "[" + std::to_string(a.first_year) + ", " + std::to_string(a.last_year) + "]");
+        w.line(indent, "combine", a.combine == Aggregate::Combine::mean ? "mean" : "sum");
+    }
+}
+
+void write_references(Writer& w, const Scenario& s) {
+    if (s.references.empty()) return;
+    w.line(0, "references", "");
+    for (const auto& o : s.references) {
+        w.line(1, name(o.name), "");
+        write_aggregate(w, 2, o.of);
+        if (o.has_per) {
+            w.line(2, "per", "");
+            write_aggregate(w, 3, o.per);
+        }
+        w.line(2, "value", round_trip_text(o.value));
+        if (!o.unit.empty()) w.line(2, "unit", yaml_quoted(o.unit));
+        if (o.has_interval) w.line(2, "interval", "[" + round_trip_text(o.lo) + ", " + round_trip_text(o.hi) + "]");
+        else w.line(2, "se", round_trip_text(o.se));
+        w.line(2, "level", round_trip_text(o.level));
+        w.line(2, "error", o.error == ErrorModel::lognormal ? "lognormal" : "normal");
+        w.line(2, "source", yaml_quoted(o.source));
+        if (!o.note.empty()) w.line(2, "note", yaml_quoted(o.note));
     }
 }
 
@@ -279,6 +356,7 @@ std::string to_yaml(const Scenario& s) {
     write_technologies(w, s);
     write_decision(w, s.decision);
     write_policies(w, s);
+    write_references(w, s);
     return w.take();
 }
 

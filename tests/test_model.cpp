@@ -54,8 +54,8 @@ TEST(Model, EnergyBoughtIsDemandLessWhatTechnologiesDisplace) {
             const double d_pv = disp.values[(t * 2 + sec) * 3 + 0];
             const double d_eff = disp.values[(t * 2 + sec) * 3 + 1];
             const double d_hp = disp.values[(t * 2 + sec) * 3 + 2];
-            const double gross_e = x[sec] * g[sec] * S.electricity_intensity * dt / 1000.0;
-            const double gross_h = x[sec] * g[sec] * S.heat_intensity * dt / 1000.0;
+            const double gross_e = x[sec] * g[sec] * S.electricity_intensity[0] * dt / 1000.0;
+            const double gross_h = x[sec] * g[sec] * S.heat_intensity[0] * dt / 1000.0;
             EXPECT_NEAR(elec.values[t * 2 + sec], gross_e - d_pv + 0.33 * d_hp, 1e-6 * gross_e);
             EXPECT_NEAR(fuel.values[t * 2 + sec], gross_h - d_eff - d_hp, 1e-6 * gross_h);
         }
@@ -161,7 +161,7 @@ TEST(Model, AuditMakesLargeConsumersAwareOfEveryTechnology) {
     for (std::uint64_t i = 0; i < m.firms().count; ++i) {
         const Sector& sec = s.sectors[m.firms().sector[i]];
         const double kwh = static_cast<double>(m.firms().output[i]) * static_cast<double>(m.firms().intensity[i]) *
-                           (sec.electricity_intensity + sec.heat_intensity);
+                           (sec.electricity_intensity[0] + sec.heat_intensity[0]);
         if (kwh >= 1500 * 11630.0) ++above;
     }
     m.step();

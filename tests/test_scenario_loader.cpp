@@ -84,6 +84,11 @@ void expect_same(const Scenario& a, const Scenario& b) {
         EXPECT_EQ(x.credit_access, y.credit_access);
         EXPECT_EQ(x.high_growth_share, y.high_growth_share);
         EXPECT_EQ(x.nonenergy_cost, y.nonenergy_cost);
+        for (std::size_t k = 0; k < a.technologies.size(); ++k)
+            for (int z = 0; z < kSizeClasses; ++z) {
+                EXPECT_EQ(x.potential(static_cast<int>(k), z), y.potential(static_cast<int>(k), z));
+                EXPECT_EQ(x.base(static_cast<int>(k), z), y.base(static_cast<int>(k), z));
+            }
     }
     ASSERT_EQ(a.technologies.size(), b.technologies.size());
     for (std::size_t i = 0; i < a.technologies.size(); ++i) {
@@ -103,6 +108,8 @@ void expect_same(const Scenario& a, const Scenario& b) {
         EXPECT_EQ(x.local_content, y.local_content);
         EXPECT_EQ(x.bass_p, y.bass_p);
         EXPECT_EQ(x.bass_q, y.bass_q);
+        EXPECT_EQ(x.transaction_cost, y.transaction_cost);
+        EXPECT_EQ(x.base_max_age(), y.base_max_age());
     }
     EXPECT_EQ(a.decision.rule, b.decision.rule);
     EXPECT_EQ(a.decision.max_rate, b.decision.max_rate);
@@ -140,6 +147,40 @@ void expect_same(const Scenario& a, const Scenario& b) {
         EXPECT_EQ(x.awareness_lift, y.awareness_lift);
         EXPECT_EQ(x.threshold_toe, y.threshold_toe);
         EXPECT_EQ(x.period, y.period);
+        EXPECT_EQ(x.cap_scope, y.cap_scope);
+        EXPECT_EQ(x.requires_loan, y.requires_loan);
+        EXPECT_EQ(x.annual_lending, y.annual_lending);
+        EXPECT_EQ(x.cost_per_firm, y.cost_per_firm);
+        EXPECT_EQ(x.admin_cost_share, y.admin_cost_share);
+        expect_same(x.compliance, y.compliance, "compliance");
+    }
+    ASSERT_EQ(a.references.size(), b.references.size());
+    for (std::size_t i = 0; i < a.references.size(); ++i) {
+        const Observation &x = a.references[i], &y = b.references[i];
+        SCOPED_TRACE(x.name);
+        EXPECT_EQ(x.name, y.name);
+        for (const auto& [p, q] : {std::pair{&x.of, &y.of}, std::pair{&x.per, &y.per}}) {
+            EXPECT_EQ(p->variables, q->variables);
+            EXPECT_EQ(p->sectors, q->sectors);
+            EXPECT_EQ(p->size_classes, q->size_classes);
+            EXPECT_EQ(p->technologies, q->technologies);
+            EXPECT_EQ(p->policies, q->policies);
+            EXPECT_EQ(p->first_year, q->first_year);
+            EXPECT_EQ(p->last_year, q->last_year);
+            EXPECT_EQ(p->combine, q->combine);
+        }
+        EXPECT_EQ(x.has_per, y.has_per);
+        EXPECT_EQ(x.value, y.value);
+        EXPECT_EQ(x.unit, y.unit);
+        EXPECT_EQ(x.unit_factor, y.unit_factor);
+        EXPECT_EQ(x.error, y.error);
+        EXPECT_EQ(x.se, y.se);
+        EXPECT_EQ(x.has_interval, y.has_interval);
+        EXPECT_EQ(x.lo, y.lo);
+        EXPECT_EQ(x.hi, y.hi);
+        EXPECT_EQ(x.level, y.level);
+        EXPECT_EQ(x.source, y.source);
+        EXPECT_EQ(x.note, y.note);
     }
 }
 
@@ -188,7 +229,7 @@ TEST(ScenarioLoader, ReadsEveryValueOfTheSmallScenario) {
     EXPECT_EQ(tex.firms, (std::array<std::uint64_t, 4>{1200, 300, 80, 12}));
     EXPECT_EQ(tex.output_median, (std::array<double, 4>{1.5e6, 8e6, 4e7, 3e8}));
     EXPECT_EQ(tex.output_sigma, (std::array<double, 4>{0.9, 0.9, 0.9, 0.9}));  // scalar -> all four
-    EXPECT_EQ(tex.heat_intensity, 0.3);
+    EXPECT_EQ(tex.heat_intensity[0], 0.3);
     ASSERT_EQ(tex.fuel_mix.size(), 2u);
     EXPECT_EQ(tex.fuel_mix[0].fuel, 0);
     EXPECT_EQ(tex.fuel_mix[0].share, 0.25);
@@ -242,7 +283,7 @@ TEST(ScenarioLoader, FillsTheSchemaDefaults) {
     EXPECT_EQ(agri.firms, (std::array<std::uint64_t, 4>{0, 150, 0, 20}));  // omitted classes are 0
     EXPECT_EQ(agri.output_median, (std::array<double, 4>{2e7, 2e7, 2e7, 2e7}));
     EXPECT_EQ(agri.output_sigma, (std::array<double, 4>{1, 1, 1, 1}));
-    EXPECT_EQ(agri.heat_intensity, 0);
+    EXPECT_EQ(agri.heat_intensity[0], 0);
     EXPECT_TRUE(agri.fuel_mix.empty());
     EXPECT_EQ(agri.intensity_sigma, 0.3);
     expect_same(agri.output_growth, Path::constant(0), "output_growth");
@@ -481,7 +522,7 @@ TEST(ScenarioLoader, ToYamlRoundTripsEveryField) {
     Scenario odd = s;
     odd.name = "null: # \"quoted\" \\ name";
     odd.description = "line one\nline two\ttabbed, caf\xc3\xa9";
-    odd.sectors[0].electricity_intensity = 0.1 + 0.2;
+    odd.sectors[0].electricity_intensity.fill(0.1 + 0.2);
     odd.sectors[0].output_median[3] = 1e300;
     odd.technologies[0].yield = 5e-324;
     odd.technologies[0].unit = "m2 (aperture)";
@@ -490,6 +531,154 @@ TEST(ScenarioLoader, ToYamlRoundTripsEveryField) {
     odd.decision.midpoint = -0.0;
     odd.run.seed = std::numeric_limits<std::uint64_t>::max();
     expect_same(odd, load_scenario_text(to_yaml(odd), "odd.yaml"));
+}
+
+// The keys of issue 13: intensity by size, potential and installed base, transaction
+// costs, credit lines, tied grants, caps per firm, compliance curves, instrument costs
+// and references.
+const std::string kFidelity = kMinimal + R"(    transaction_cost: 30000
+    installed_base_max_age: 3
+  heat_pump:
+    acts_on: heat
+    savings_fraction: 0.2
+    yield: 4000
+    capex: 7500
+    lifetime: 20
+    unit: kWth
+fuels:
+  oil: {price: 0.4, emission_factor: 0.279}
+policies:
+  grant:
+    type: capex_grant
+    rate: 0.1
+    annual_budget: 1e7
+    requires: line
+    cap_per_firm: 5e6
+    cap_scope: firm
+    admin_cost_share: 0.06
+  line:
+    type: concessional_loan
+    loan_share: 0.8
+    interest: 0.06
+    annual_lending: 1.6e8
+    order: co2_per_dirham
+    cap_per_firm: 5e7
+    cap_scope: firm
+  ta:
+    type: technical_assistance
+    capacity: 100
+    awareness_lift: 0.2
+    cost_per_firm: 100000
+    admin_cost_share: 0.1
+  audits:
+    type: audit_mandate
+    threshold_toe: 1500
+    compliance: {2019: 0, 2021: 0.15, 2025: 0.5}
+references:
+  pv_2019:
+    variable: installed_capacity
+    technologies: [rooftop_pv]
+    year: 2019
+    value: 10
+    unit: MW
+    interval: [5, 30]
+    error: lognormal
+    source: "IRESEN aggregate, La Vie Eco 2020"
+  energy_2018:
+    variable: [energy_electricity, energy_fuel]
+    year: 2018
+    value: 3.3
+    unit: Mtoe
+    se: 0.17
+    source: "IEA 2018"
+    note: "TFC x industry share"
+  tpme_share:
+    variable: [energy_electricity_by_size, energy_fuel_by_size]
+    size_classes: [micro, small, medium]
+    years: [2017, 2019]
+    per: {size_classes: [micro, small, medium, large]}
+    value: 0.24
+    se: 0.07
+    source: "C16"
+  adopters_per_firm:
+    variable: adopters_by_size
+    technologies: [rooftop_pv]
+    size_classes: [large]
+    year: 2020
+    per: {variable: firms}
+    value: 0.01
+    se: 0.005
+    source: "assumption"
+)";
+
+TEST(ScenarioLoader, ReadsTheFidelityKeys) {
+    std::string text = kFidelity;
+    // by-size intensities, potential and base per technology
+    const std::string flat = "    electricity_intensity: 0.1\n";
+    text.replace(text.find(flat), flat.size(),
+                 "    electricity_intensity: {micro: 0.2, small: 0.15, medium: 0.1, large: 0.08}\n"
+                 "    heat_intensity: 0.3\n"
+                 "    fuel_mix: {oil: 1}\n"
+                 "    technical_potential: {rooftop_pv: {micro: 0.5, small: 0.75, medium: 0.85, large: 0.9}, heat_pump: 0.4}\n"
+                 "    installed_base: {rooftop_pv: {micro: 0.001, small: 0.0, medium: 0.01, large: 0.05}}\n");
+    const Scenario s = load_scenario_text(text, "fidelity.yaml");
+    const Sector& sec = s.sectors[0];
+    EXPECT_EQ(sec.electricity_intensity, (std::array<double, 4>{0.2, 0.15, 0.1, 0.08}));
+    EXPECT_EQ(sec.heat_intensity, (std::array<double, 4>{0.3, 0.3, 0.3, 0.3}));
+    EXPECT_EQ(sec.potential(0, 1), 0.75);
+    EXPECT_EQ(sec.potential(1, 3), 0.4);
+    EXPECT_EQ(sec.base(0, 3), 0.05);
+    EXPECT_EQ(sec.base(1, 3), 0.0);
+    EXPECT_EQ(s.technologies[0].transaction_cost, 30000);
+    EXPECT_EQ(s.technologies[0].base_max_age(), 3);
+    EXPECT_EQ(s.technologies[1].base_max_age(), 20);  // the lifetime by default
+    const Policy& grant = s.policies[0];
+    EXPECT_EQ(grant.requires_loan, 1);  // a loan written after the grant
+    EXPECT_EQ(grant.cap_scope, CapScope::firm);
+    EXPECT_EQ(grant.admin_cost_share, 0.06);
+    EXPECT_EQ(s.policies[1].annual_lending, 1.6e8);
+    EXPECT_TRUE(s.policies[1].has_envelope());
+    EXPECT_EQ(s.policies[1].order, AllocationOrder::co2_per_dirham);
+    EXPECT_EQ(s.policies[2].cost_per_firm, 100000);
+    expect_same(s.policies[3].compliance, Path{{2019, 2021, 2025}, {0, 0.15, 0.5}}, "compliance");
+    ASSERT_EQ(s.references.size(), 4u);
+    const Observation& pv = s.references[0];
+    EXPECT_EQ(pv.of.variables, std::vector<std::string>{"installed_capacity"});
+    EXPECT_EQ(pv.unit_factor, 1000.0);  // MW in kW
+    EXPECT_TRUE(pv.has_interval);
+    EXPECT_EQ(pv.error, ErrorModel::lognormal);
+    const Observation& energy = s.references[1];
+    EXPECT_EQ(energy.of.variables.size(), 2u);
+    EXPECT_DOUBLE_EQ(energy.unit_factor, 11.63e6);  // Mtoe in MWh
+    EXPECT_EQ(energy.note, "TFC x industry share");
+    const Observation& share = s.references[2];
+    EXPECT_TRUE(share.has_per);
+    EXPECT_EQ(share.of.first_year, 2017);
+    EXPECT_EQ(share.of.last_year, 2019);
+    EXPECT_EQ(share.of.combine, Aggregate::Combine::sum);  // flows
+    EXPECT_EQ(share.per.variables, share.of.variables);  // inherited
+    EXPECT_EQ(share.per.size_classes.size(), 4u);
+    EXPECT_EQ(share.per.last_year, 2019);
+    const Observation& per_firm = s.references[3];
+    EXPECT_EQ(per_firm.per.variables, std::vector<std::string>{"firms"});
+    EXPECT_EQ(per_firm.per.size_classes, std::vector<std::string>{"large"});  // firms has a size class
+    EXPECT_TRUE(per_firm.per.technologies.empty());  // firms has no technology: dropped
+    // the round trip keeps every new field
+    expect_same(s, load_scenario_text(to_yaml(s), "fidelity.yaml"));
+    const std::string once = to_yaml(s);
+    EXPECT_EQ(once, to_yaml(load_scenario_text(once, "again.yaml")));
+    // --set reaches them
+    const Scenario t = load_scenario_text(
+        text, "fidelity.yaml",
+        {"sectors.textile.technical_potential.rooftop_pv.large=0.7", "sectors.textile.technical_potential.heat_pump=0.6",
+         "references.pv_2019.value=12",
+         "policies.line.annual_lending=1e8", "sectors.textile.electricity_intensity.micro=0.3"});
+    EXPECT_EQ(t.sectors[0].potential(0, 3), 0.7);
+    EXPECT_EQ(t.sectors[0].potential(0, 0), 0.5);
+    EXPECT_EQ(t.sectors[0].potential(1, 0), 0.6);
+    EXPECT_EQ(t.references[0].value, 12);
+    EXPECT_EQ(t.policies[1].annual_lending, 1e8);
+    EXPECT_EQ(t.sectors[0].electricity_intensity[0], 0.3);
 }
 
 TEST(ScenarioLoader, ToYamlOfTheResolvedScenarioIsStable) {

@@ -95,6 +95,15 @@ TEST_P(SplitRun, EveryRankEndsWithTheSerialResultBitwise) {
     EXPECT_GT(fixtures::total(serial, "firms_audited"), 0);
 }
 
+TEST_P(SplitRun, InstalledBasePotentialCreditLinesAndAuditCurveToo) {
+    const Scenario s = fixtures::fidelity_scenario(5000);
+    static const RunResult serial = simulate(s);
+    for (const auto& r : run_split(s, GetParam(), 1)) EXPECT_EQ(fixtures::bitwise_difference(serial, r), "");
+    EXPECT_GT(fixtures::total(serial, "loan_volume"), 0);
+    EXPECT_GT(fixtures::total(serial, "firms_obliged"), 0);
+    EXPECT_GT(fixtures::total(serial, "applications_unserved"), 0);
+}
+
 TEST_P(SplitRun, BassModeToo) {
     const Scenario s = fixtures::bass_scenario(50'000, 0.03, 0.38, 4, 10);
     const RunResult serial = simulate(s);

@@ -17,7 +17,7 @@ Scenario bass_scenario(std::uint64_t firms, double p, double q, int steps_per_ye
     sec.firms = {firms, 0, 0, 0};
     sec.output_median = {1e6, 1e6, 1e6, 1e6};
     sec.output_sigma = {0.5, 0.5, 0.5, 0.5};
-    sec.electricity_intensity = 0.1;
+    sec.electricity_intensity.fill(0.1);
     sec.hurdle_rate = {0.2, 0.2, 0.2, 0.2};
     sec.credit_access = {1, 1, 1, 1};
     s.sectors.push_back(sec);
@@ -51,8 +51,8 @@ Scenario full_scenario(std::uint64_t n) {
         sec.firms = {n, n, n, n};
         sec.output_median = {1.5e6, 6e6, 2.5e7, 3e8};
         sec.output_sigma = {0.8, 0.7, 0.7, 0.9};
-        sec.electricity_intensity = i == 0 ? 0.12 : 0.05;
-        sec.heat_intensity = i == 0 ? 0.2 : 0.9;
+        sec.electricity_intensity.fill(i == 0 ? 0.12 : 0.05);
+        sec.heat_intensity.fill(i == 0 ? 0.2 : 0.9);
         sec.intensity_sigma = 0.3;
         sec.fuel_mix = {{0, 0.7}, {1, 0.3}};
         sec.output_growth = Path{{2017, 2026}, {0.03, 0.02}};
@@ -165,6 +165,52 @@ Scenario full_scenario(std::uint64_t n) {
     audit.threshold_toe = 1500;
     audit.period = 5;
     s.policies.push_back(audit);
+    return s;
+}
+
+Scenario fidelity_scenario(std::uint64_t n) {
+    Scenario s = full_scenario(n);
+    for (auto& sec : s.sectors) {
+        sec.electricity_intensity = {0.15, 0.12, 0.1, 0.08};
+        sec.technical_potential.assign(3, {0.6, 0.7, 0.8, 0.9});
+        sec.technical_potential[2] = {0.3, 0.3, 0.5, 0.5};
+        sec.installed_base.assign(3, {0.01, 0.02, 0.05, 0.1});
+    }
+    s.technologies[0].installed_base_max_age = 3;
+    s.technologies[0].transaction_cost = 20000;
+    s.technologies[2].transaction_cost = 50000;
+    for (auto& p : s.policies) {
+        switch (p.type) {
+        case PolicyType::concessional_loan:
+            p.annual_lending = 2e5 * static_cast<double>(n);
+            p.cap_scope = CapScope::firm;
+            p.eligible.size_classes = {1, 2, 3};
+            break;
+        case PolicyType::capex_grant:
+            p.cap_scope = CapScope::firm;
+            p.admin_cost_share = 0.05;
+            break;
+        case PolicyType::technical_assistance:
+        case PolicyType::tpme_label: p.cost_per_firm = 50000; break;
+        case PolicyType::audit_mandate:
+            p.compliance = Path{{2019, 2021, 2025}, {0.0, 0.3, 0.7}};
+            p.period = 3;
+            p.threshold_toe = 50;
+            break;
+        default: break;
+        }
+    }
+    // a grant tied to the credit line
+    Policy tied;
+    tied.name = "line_grant";
+    tied.type = PolicyType::capex_grant;
+    tied.start_year = 2018;
+    tied.end_year = 2025;
+    tied.rate = 0.1;
+    tied.annual_budget = 3e4 * static_cast<double>(n);
+    for (std::size_t p = 0; p < s.policies.size(); ++p)
+        if (s.policies[p].type == PolicyType::concessional_loan) tied.requires_loan = static_cast<int>(p);
+    s.policies.push_back(tied);
     return s;
 }
 

@@ -17,6 +17,12 @@ Scenario bass_scenario(std::uint64_t firms, double p, double q, int steps_per_ye
 // of policy switched on; `firms_per_class` firms in each (sector, size class).
 Scenario full_scenario(std::uint64_t firms_per_class);
 
+// full_scenario with what issue 13 added: intensity by size class, technical
+// potential, an installed base, transaction costs, a credit line with a lending
+// envelope and a grant tied to it, caps per firm, an audit compliance curve and
+// instrument costs.
+Scenario fidelity_scenario(std::uint64_t firms_per_class);
+
 // Same economy without any policy.
 Scenario without_policies(Scenario s);
 

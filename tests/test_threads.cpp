@@ -29,6 +29,14 @@ TEST_P(ThreadCount, FullModelIsBitwiseEqualToOneThread) {
     EXPECT_GT(fixtures::total(serial, "grant_spent"), 0);
 }
 
+TEST_P(ThreadCount, InstalledBasePotentialCreditLinesAndAuditCurveAreBitwiseEqualToOneThread) {
+    const Scenario s = fixtures::fidelity_scenario(7000);
+    static const RunResult serial = run_with_threads(s, 1);
+    EXPECT_EQ(fixtures::bitwise_difference(serial, run_with_threads(s, GetParam())), "");
+    EXPECT_GT(fixtures::total(serial, "loan_volume"), 0);
+    EXPECT_GT(fixtures::total(serial, "applications_unserved"), 0);
+}
+
 TEST_P(ThreadCount, BassModeIsBitwiseEqualToOneThread) {
     const Scenario s = fixtures::bass_scenario(100'000, 0.03, 0.38, 4, 12);
     static const RunResult serial = run_with_threads(s, 1);

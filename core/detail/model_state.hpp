@@ -61,18 +61,32 @@ struct Flow {
 // if served; if refused, the firm decides again without support (same project, its
 // own loan and capital cost). The project itself (energy displaced, capex) is
 // recomputed from the firm's columns when the application is settled.
+//
+// A project that asks a credit line (a loan with a lending envelope) for its loan
+// applies to it as well: a `package` is the application to the grant (or fund)
+// followed by the application to the credit line, and each outcome has its terms:
+//   head (the grant's):  both served -> loan, capital_yr; the grant alone (the loan
+//                        refused) -> refused_capital_yr, if adopt_if_refused;
+//   tail (the loan's):   the loan alone (the grant refused) -> loan, capital_yr, if
+//                        adopt_if_served; neither -> refused_*, if adopt_if_refused.
+// A project that asks only the credit line applies alone (role loan_only).
 struct Pending {
+    enum class Role : std::uint8_t { single, package_head, package_tail, loan_only };
     double loan = 0, capital_yr = 0;                  // if served
     double refused_loan = 0, refused_capital_yr = 0;  // if refused
     bool adopt_if_refused = false;
+    bool adopt_if_served = true;  // package tail: with the loan alone
+    Role role = Role::single;
 };
+static_assert(sizeof(Pending) == 40);
 
-// What a kWh displaced is worth and costs in a (sector, technology), this step.
+// What a kWh displaced is worth and costs in a (sector, size, technology), this step.
 struct Unit {
     double saving;   // MAD per kWh/yr displaced, net of opex and extra electricity
     double cost;     // capex per kWh/yr displaced
     double co2;      // tCO2 avoided per kWh/yr displaced
     double demand;   // kWh/yr of the carrier per MAD of output x intensity factor, at this step
+    double fixed;    // MAD per project whatever its size (transaction cost)
 };
 
 // What the adoptions of one step and cell add to the stocks, kept to be removed
@@ -92,12 +106,13 @@ struct Project {
 // `scale` is the firm's output x intensity factor.
 inline Project size_project(double savings_fraction, double scale, const Unit& u) {
     const double kwh = savings_fraction * scale * u.demand;
-    return {kwh, kwh * u.cost};
+    return {kwh, kwh * u.cost + u.fixed};
 }
 
 // An active concessional loan and what it is worth to a firm with credit.
 struct Loan {
     const Policy* pol;
+    int index;                  // into Scenario::policies
     std::vector<double> value;  // per (sector, size): 1 - PV(payments)
 };
 
@@ -112,11 +127,12 @@ struct StepTables {
     double carbon_e = 0, carbon_h = 0;  // carbon price on each carrier, MAD/tCO2
     std::vector<double> pf, eff;        // per sector: mix-weighted fuel price (MAD/kWh), factor (tCO2/kWh)
     std::vector<double> capex;          // per technology, after learning
-    std::vector<Unit> unit;             // [sector, technology]
+    std::vector<Unit> unit;             // [sector, size, technology]
     std::vector<double> af;             // annuity factor at the hurdle rate, [sector, size, technology][credit]
     // instruments
     std::vector<Loan> loans;            // active concessional loans
-    std::vector<int> programmes;        // active budgeted programmes
+    std::vector<int> programmes;        // active budgeted programmes (grants, fund)
+    std::vector<int> credit_lines;      // active concessional loans with a lending envelope
     std::vector<std::uint8_t> is_grant;  // per policy: a capex grant (else fund co-investment)
     double ta_lift = 0;                 // largest awareness lift of the active technical assistance
     // the programmes and loans a (sector, size, technology) cell c may use:
@@ -132,13 +148,8 @@ struct StepTables {
     double dt = 1;
 
     double adoption_probability(double outlay, double annual_saving, double af_h, double loan_gain) const;
-    const Loan* first_loan(std::size_t cell, bool labelled, double project_capex) const;
-    // What a loan of `lent` from first_loan is worth to the firm (its grant-equivalent):
-    // lent x (1 - AF(hurdle, tenor) / AF(interest, tenor)); 0 without a loan.
-    double loan_value(std::size_t cell, int sz, bool labelled, double project_capex, double lent) const {
-        const Loan* l = lent > 0 ? first_loan(cell, labelled, project_capex) : nullptr;
-        return l != nullptr ? lent * l->value[static_cast<std::size_t>(sz)] : 0.0;
-    }
+    const Loan* first_loan(std::size_t cell, std::size_t size_cell, bool labelled, double project_capex) const;
+    const Loan* loan_of(int policy) const;
 };
 
 // Step 5's queue in a split run: every rank's applications in rank order (in one
@@ -151,10 +162,19 @@ struct BudgetQueue {
 // What the firm pass knows of the firm it is on.
 struct FirmView {
     std::uint32_t id;  // firm number
+    std::uint64_t local;  // its index in the arrays held here
     int sector, size;
     int credit;        // 1 with access to credit
     bool labelled;
     double scale;      // output x intensity factor
+};
+
+// Per-policy sums of a block over a step: what its loans lent, and what credit lines
+// allotted to it but its firms did not take (a package whose grant was refused).
+struct PolicyFlow {
+    double lent = 0;
+    double returned = 0;
+    std::int64_t returned_count = 0;
 };
 
 // Flat byte packing of trivially copyable records, for the exchange between ranks.
@@ -211,11 +231,21 @@ struct Model::State {
     std::vector<std::int64_t> adopters, aware;
     std::vector<double> capacity, displaced, extra_elec, opex_yr, capital_yr;
     std::vector<Vintage> vintage;           // [step][szk]
+    std::vector<Vintage> initial_vintage;   // [step][szk]: the installed base, by the step it retires
+    std::vector<std::int64_t> feasible_sk;  // [sector, technology]: firms for which it is feasible
     std::vector<double> cumulative;         // per technology, domestic, never decreases
     std::vector<double> local_content;      // per technology
     std::vector<double> remaining;          // per policy, budget left this year
     std::vector<double> available;          // per policy, budget of the current year
     std::int64_t labelled = 0, assisted = 0;
+    // Per policy, per firm held here: what a firm received from a programme whose cap
+    // holds for all its projects (empty for the others); the year of a firm's first
+    // audit under a compliance curve, as years since the start (kNever: none yet).
+    std::vector<std::vector<double>> firm_used;
+    std::vector<std::vector<std::uint16_t>> audit_first;
+    static constexpr std::uint16_t kNever = 0xFFFF;
+    std::vector<std::int64_t> obliged;      // per policy: firms above an audit mandate's threshold this year
+    bool firm_caps = false;                 // some programme caps per firm
 
     // per-step scratch, one slot per block
     // Firms are numbered by (sector, size class), so a block's firms fall in a
@@ -226,6 +256,7 @@ struct Model::State {
     std::vector<Flow> flows;           // own blocks' flows over the current step
     std::vector<std::vector<Application>> block_apps;
     std::vector<std::vector<Pending>> block_pending;
+    std::vector<detail::PolicyFlow> block_policy;  // own blocks x policies, over the current step
     // bass mode: per (own block, technology), the firms (index in the block) that
     // have not adopted yet, in firm order; built at the first step
     std::vector<std::vector<std::uint16_t>> bass_open;
@@ -243,8 +274,8 @@ struct Model::State {
         std::vector<double> capex, local_content;                   // k
         std::vector<double> elec_price, grid_ef, carbon_price;      // t
         std::vector<std::int64_t> labelled, assisted, audited;      // t
-        std::vector<double> budget_available, budget_used;          // p
-        std::vector<std::int64_t> served, unserved;                 // p
+        std::vector<double> budget_available, budget_used, cost;    // p
+        std::vector<std::int64_t> served, unserved, obliged;        // p
         std::vector<std::int64_t> limited_by;                       // p: a PolicyLimit
         void allocate(std::size_t steps, std::size_t nszk, std::size_t nsz, std::size_t techs, std::size_t policies);
     } rec;
@@ -263,6 +294,7 @@ struct Model::State {
     void sum_cells();       // n_sz, out0_sz, x_sz
     void reference_cost();  // ref_cost_sz
     void lay_out_blocks();  // cell_lo, cell_n and the blocks' scratch
+    void install_base();    // the stocks and retirements of the installed base
     bool split() const { return comm->size() > 1; }
     std::uint64_t block_end(std::uint64_t b) const { return std::min((b + 1) * kFirmBlock, firms_total); }
     // Every rank's `n` records at `mine`, concatenated in rank order; `at`, if given,
@@ -294,14 +326,18 @@ struct Model::State {
     void yearly(int year);                                // 3
     void select(int p, int year);
     void select_candidates(int p, int year);
-    void audit(int p);
+    void audit(int p, int year, bool audit_year);
     void firm_pass(const StepTables& tab);                // 4
     void firm_block(std::uint64_t b, const StepTables& tab);
     void decide(const StepTables& tab, const FirmView& firm, int k, double u, std::uint16_t& adopted, Flow& flow,
-                std::vector<Application>& apps, std::vector<Pending>& pending) const;
+                std::vector<Application>& apps, std::vector<Pending>& pending, detail::PolicyFlow* policy_flow,
+                std::vector<double>& asked);
     void bass_pass(std::uint64_t b, Flow* flow, const StepTables& tab);
     BudgetQueue budgets(const StepTables& tab);           // 5
     void settle(const StepTables& tab, const BudgetQueue& queue);  // 6
+    void settle_block(std::uint64_t b, const StepTables& tab, const BudgetQueue& queue, std::size_t first_app);
+    void take_loan(const detail::Loan* loan, std::uint64_t local, double lent, detail::PolicyFlow* policy_flow);
+    void sum_policy_flows();
     void record(const StepTables& tab);                   // 7
     std::vector<Flow> sum_flows();
     void add_flows(const std::vector<Flow>& total);

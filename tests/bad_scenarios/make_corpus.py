@@ -233,6 +233,93 @@ case("io_transactions_zero_output", sub(BASE_IO, """  coefficients:
   total_output: {textile: 100, construction: @@0, services: 50}
 """), ["input_output.total_output.construction: out of range, got '0'; allowed: > 0"])
 
+# issue 13: installed base, potential, finance, audit curve, references
+case("installed_base_above_potential", sub(BASE, "    hurdle_rate: 0.2\n",
+     "    hurdle_rate: 0.2\n    technical_potential: {rooftop_pv: 0.3}\n    installed_base: {rooftop_pv: @@{micro: 0.4, small: 0.1, medium: 0, large: 0}}\n"),
+     ["sectors.textile.installed_base.rooftop_pv: the micro installed base 0.4 exceeds the technical potential 0.3",
+      "allowed: at most the technical_potential of the same technology and size class"])
+case("potential_unknown_technology", sub(BASE, "    hurdle_rate: 0.2\n",
+     "    hurdle_rate: 0.2\n    technical_potential:\n      @@rooftop_p: 0.5\n"),
+     ["sectors.textile.technical_potential.rooftop_p: unknown technology 'rooftop_p'", "did you mean 'rooftop_pv'?"])
+case("potential_above_one", sub(BASE, "    hurdle_rate: 0.2\n",
+     "    hurdle_rate: 0.2\n    technical_potential: {rooftop_pv: @@1.5}\n"),
+     ["sectors.textile.technical_potential.rooftop_pv: out of range, got '1.5'; allowed: [0, 1]"])
+case("installed_base_older_than_lifetime", sub(BASE, "    lifetime: 25\n", "    lifetime: 25\n    installed_base_max_age: @@30\n"),
+     ["technologies.rooftop_pv.installed_base_max_age: out of range, got '30'; allowed: integers from 1 to 25 (1 year to the technology's lifetime)"])
+case("requires_not_a_loan", BASE + """policies:
+  grant:
+    type: capex_grant
+    rate: 0.1
+    annual_budget: 1e6
+    requires: @@other
+  other:
+    type: capex_grant
+    rate: 0.2
+    annual_budget: 1e6
+""", ["policies.grant.requires: not a concessional_loan policy, got 'other'", "the scenario has no concessional_loan policy"])
+case("requires_unknown_loan", BASE + """policies:
+  line:
+    type: concessional_loan
+    loan_share: 0.8
+    interest: 0.05
+  grant:
+    type: capex_grant
+    rate: 0.1
+    annual_budget: 1e6
+    requires: @@lines
+""", ["policies.grant.requires: no such policy, got 'lines'", "did you mean 'line'?"])
+case("loan_order_without_envelope", BASE + """policies:
+  line:
+    type: concessional_loan
+    loan_share: 0.8
+    interest: 0.05
+    order: @@lottery
+""", ["policies.line.order: an order serves a lending envelope, and this loan has none", "give annual_lending too"])
+case("cap_scope_unknown", BASE + """policies:
+  grant:
+    type: capex_grant
+    rate: 0.1
+    annual_budget: 1e6
+    cap_scope: @@borrower
+""", ["policies.grant.cap_scope: not a recognised value, got 'borrower'", "allowed: project, firm"])
+case("compliance_falls", BASE + """policies:
+  audits:
+    type: audit_mandate
+    threshold_toe: 1500
+    compliance: {2019: 0.1, 2021: 0.3, 2023: @@0.2}
+""", ["policies.audits.compliance.2023: the share of firms that have complied cannot fall", "allowed: at least 0.3"])
+case("cost_per_firm_on_a_grant", BASE + """policies:
+  grant:
+    type: capex_grant
+    rate: 0.1
+    annual_budget: 1e6
+    @@cost_per_firm: 1000
+""", ["policies.grant.cost_per_firm: 'cost_per_firm' is not a key of a capex_grant policy (it is one of technical_assistance, tpme_label)"])
+REF = """references:
+  pv:
+    variable: installed_capacity
+    year: 2019
+    value: 10
+    se: 2
+    source: "a source"
+"""
+case("reference_unknown_variable", BASE + sub(REF, "variable: installed_capacity", "variable: @@installed_capacty"),
+     ["references.pv.variable: not an output variable an observation can use, got 'installed_capacty'", "did you mean 'installed_capacity'?"])
+case("reference_size_class_on_adopters", BASE + sub(REF, "    year: 2019\n", "    year: 2019\n    size_classes: @@[micro]\n").replace("installed_capacity", "adopters"),
+     ["references.pv.size_classes: 'adopters' has no size class dimension", "use adopters_by_size"])
+case("reference_year_outside_run", BASE + sub(REF, "year: 2019", "year: @@2035"),
+     ["references.pv.year: out of range, got '2035'; allowed: integers from 2017 to 2030 (the run's years, 2017 to 2030)"])
+case("reference_unit_not_convertible", BASE + sub(REF, "    se: 2\n", "    se: 2\n    unit: @@m2\n"),
+     ["references.pv.unit: cannot be converted into the variables' unit 'kW', got 'm2'", "allowed: kW with an SI prefix (k, M, G, T)"])
+case("reference_without_source", BASE + sub(REF, '    source: "a source"\n', ""),
+     ["references.pv: missing required key 'source' (title, publisher, year, address)"], where=None)
+case("reference_se_and_interval", BASE + sub(REF, "    se: 2\n", "    se: 2\n    @@interval: [5, 30]\n"),
+     ["references.pv: give one of 'se' (a standard error) and 'interval' ([lo, hi] at 'level'), not both"])
+case("reference_interval_misses_value", BASE + sub(REF, "    se: 2\n", "    interval: @@[12, 30]\n"),
+     ["references.pv.interval: the interval must hold the value", "lo <= value <= hi"])
+case("reference_mixes_units", BASE + sub(REF, "variable: installed_capacity", "variable: [energy_fuel, @@co2_emissions]").replace("installed_capacity", "x"),
+     ["references.pv.variable[1]: its units (t) differ from energy_fuel's (MWh)"])
+
 os.makedirs(out, exist_ok=True)
 for name, text, messages, where, max_memory, comment in cases:
     if where is not False and where is not None:

@@ -96,6 +96,39 @@ expect 1 "another seed gives other draws" -- "$py" "$src/tests/python/compare_ru
 expect 0 "run with --set" -- "$exe" run "$bass" -o "$tmp/set.h5" -q --set run.end_year=2020
 expect 0 "--set changed the horizon" -- "$py" -c "import h5py,sys; f=h5py.File('$tmp/set.h5'); y=f['year'][:]; sys.exit(0 if y.max()==2020 else 1)"
 
+# check-plausibility: the scenario's references beside the run; exit 5 when one is out
+cp "$bass" "$tmp/bass-refs.yaml"
+cat >>"$tmp/bass-refs.yaml" <<'EOF'
+references:
+  adopters_2020:
+    variable: adopters
+    year: 2020
+    value: 23.3
+    unit: k
+    interval: [21, 25.5]
+    source: "Bass (1969) closed form F(4) = 0.233 at p = 0.03, q = 0.38, times 100,000 firms"
+  all_firms:
+    variable: firms
+    value: 100000
+    se: 1
+    source: "the scenario's firm count"
+EOF
+expect 3 "a unit the variable cannot take" -- "$exe" check-plausibility "$tmp/bass-refs.yaml" --set references.all_firms.unit=kWh
+contains "$tmp/err" "references.all_firms.unit: cannot be converted into the variables' unit '1'" "the unit error names the reference"
+expect 0 "check-plausibility of a scenario inside its references" -- "$exe" check-plausibility "$tmp/bass-refs.yaml" --threads 2
+contains "$tmp/out" "2 references, 2 in range, 0 out of range" "the table counts what is in range"
+contains "$tmp/out" "Bass (1969) closed form" "the table lists the sources"
+expect 5 "check-plausibility with a reference out of range" -- "$exe" check-plausibility "$tmp/bass-refs.yaml" \
+    --set 'references.adopters_2020.interval=[10, 20]' --set references.adopters_2020.value=15
+contains "$tmp/out" "HIGH" "the out-of-range figure is flagged"
+expect 0 "run the scenario with references" -- "$exe" run "$tmp/bass-refs.yaml" -o "$tmp/bass-refs.h5" -q
+expect 0 "check-plausibility of a run file" -- "$exe" check-plausibility "$tmp/bass-refs.h5" --csv
+contains "$tmp/out" "reference,when,observed,band_lo,band_hi,level,simulated,unit,verdict,source" "--csv writes a header"
+contains "$tmp/out" "adopters_2020,2020,23.3,21,25.5,0.9," "--csv writes the rows"
+expect 2 "--set applies to a scenario, not to a run file" -- "$exe" check-plausibility "$tmp/bass-refs.h5" --set run.seed=1
+expect 0 "a scenario without references has nothing to check" -- "$exe" check-plausibility "$tmp/bass.h5"
+contains "$tmp/err" "no references" "says there is nothing to check"
+
 # SIGTERM stops a run between steps with the documented code and writes nothing
 # (the full model at 10^6 firms with monthly steps: seconds of work, so the signal lands mid-run)
 "$exe" run "$src/scenarios/stress-1m.yaml" -o "$tmp/killed.h5" -q --threads 1 --set run.steps_per_year=12 2>"$tmp/err" &
