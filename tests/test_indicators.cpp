@@ -125,7 +125,8 @@ TEST(Budgets, ANonBindingBudgetIsFlaggedWithItsReason) {
     for (Policy& p : s.policies)
         if (p.name == "grant") p.eligible.labelled_only = false;
     const RunResult open = simulate(s);
-    for (const budgets::Year& y : budgets::of_run(open)[g])
+    const auto open_years = budgets::of_run(open);  // held: a range-for over [g] of a temporary reads freed memory
+    for (const budgets::Year& y : open_years[g])
         if (y.year >= 2018 && y.year <= 2024) EXPECT_EQ(y.limit, budgets::Limit::demand) << y.year;
     EXPECT_NE(note_for(open, "grant").find("the eligible firms asked for less"), std::string::npos);
 }
