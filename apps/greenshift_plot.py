@@ -22,10 +22,10 @@ OUTPUT_NAME = os.environ.get("GREENSHIFT_OUTPUT_NAME")
 # Every figure has this size in pixels (tests/cli/test_plot_report.sh checks it).
 WIDTH_IN, HEIGHT_IN, DPI = 10, 6, 100
 FIGURES = [
-    ("adoption", "Adoption S-curves by sector"),
-    ("co2", "CO2 emissions: baseline and programme"),
-    ("grant_budget", "Grant budget: available and used, by year"),
-    ("cost_per_tco2", "Grant cost per tonne of CO2 avoided, by variant"),
+    ("adoption", "Adoption per technology: share of all firms with it installed"),
+    ("co2", "CO2 avoided against the baseline, per year and cumulated (paired effect)"),
+    ("budgets", "Budgets per programme: the year's budget and what was spent"),
+    ("cost_per_tco2", "Public cost per tonne of CO2 avoided, by instrument"),
     ("jobs", "Jobs in the supplier sectors, direct and indirect"),
     ("by_size", "The promises by firm size"),
 ]
@@ -160,6 +160,9 @@ class Data:
     def has(self, name):
         return name in self.g
 
+    def policy_type_of(self, policy):
+        return self.policy_type[self.policy.index(policy)] if policy in self.policy and self.policy_type else ""
+
     def var(self, name):
         """(runs, ...) float array of a run variable."""
         x = self.np.asarray(self.g[name][:], dtype=float)
@@ -214,126 +217,219 @@ def colour(d, variant):
     return COLOURS[d.variants.index(variant) % len(COLOURS)] if variant in d.variants else "#333333"
 
 
+def variant_label(d, v):
+    """A variant as a legend names it: its name, and what it is compared with when it has a
+    baseline; a baseline is said to be one unless its name says so already."""
+    if v in d.baseline_of:
+        return f"{label_of(v)} (against {label_of(d.baseline_of[v])})"
+    if v in d.baseline_of.values() and "baseline" not in v.lower():
+        return f"{label_of(v)} (baseline)"
+    return label_of(v)
+
+
+def legend_below(fig, axes, bottom=0.14, ncol=None):
+    """One legend for the figure, below the plots, where it covers no data."""
+    seen = {}
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(lab, h)
+    if not seen:
+        return
+    n = len(seen)
+    fig.legend(list(seen.values()), list(seen.keys()), loc="lower center", ncol=ncol or min(n, 4), fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, 0.005))
+    fig.subplots_adjust(bottom=bottom)
+
+
 def fig_adoption(d):
+    """Per technology, the share of all firms with it installed: each technology on its own,
+    variants as lines (median and p5-p95 band across runs)."""
     np = d.np
-    fig = new_figure("Adoption S-curves by sector: mean share of firms with each technology"
-                     + (" (median, p5-p95)" if d.batch else ""))
+    fig = new_figure("Adoption per technology: share of all firms with it installed"
+                     + (" (median, p5-p95 across runs)" if d.batch else ""))
     if not d.has("adopters") or not d.has("firms"):
         note(fig, "no adoption data in this file")
         return fig
-    adopters = d.var("adopters")                  # run, time, sector, technology
-    firms = d.var("firms").sum(axis=-1)           # run, sector
-    K = max(len(d.technology), 1)
-    share = 100 * adopters.sum(axis=-1) / (firms[:, None, :] * K)  # run, time, sector
-    S = len(d.sector)
-    cols = 3 if S > 4 else max(S, 1)
-    rows = (S + cols - 1) // cols
-    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
-    for s in range(rows * cols):
-        ax = axes[s // cols][s % cols]
-        if s >= S:
+    adopters = d.var("adopters").sum(axis=2)       # run, time, technology
+    firms = d.var("firms").sum(axis=(-1, -2))      # run
+    share = 100 * adopters / firms[:, None, None]
+    K = len(d.technology)
+    cols = 3 if K > 4 else max(K, 1)
+    rows = (K + cols - 1) // cols
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
+    used = []
+    for k in range(rows * cols):
+        ax = axes[k // cols][k % cols]
+        if k >= K:
             ax.axis("off")
             continue
+        used.append(ax)
         for v in d.variants:
-            x = share[d.runs_of(v), :, s]
+            x = share[d.runs_of(v), :, k]
             med, lo, hi = band(np, x)
-            ax.plot(d.t, med, color=colour(d, v), lw=1.6, label=label_of(v))
+            ax.plot(d.t, med, color=colour(d, v), lw=1.6, label=variant_label(d, v))
             if d.batch and x.shape[0] > 1:
                 ax.fill_between(d.t, lo, hi, color=colour(d, v), alpha=0.18, lw=0)
-        ax.set_title(label_of(d.sector[s].replace("_", " ")), fontsize=9)
+        ax.set_title(label_of(d.technology[k].replace("_", " ")), fontsize=9)
         ax.tick_params(labelsize=7)
+        ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("% of firms", fontsize=8)
-    axes[0][0].legend(fontsize=7, loc="upper left")
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.06, hspace=0.35, wspace=0.12)
+        if k % cols == 0:
+            ax.set_ylabel("% of firms", fontsize=8)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, hspace=0.35, wspace=0.22)
+    legend_below(fig, used, bottom=0.12)
     return fig
 
 
 def fig_co2(d):
+    """CO2 avoided: the paired effect (baseline - programme, run by run, same firms and draws)
+    per year and cumulated, with its band; a run file shows its emissions."""
     np = d.np
-    fig = new_figure("CO2 emissions of industry, baseline and programme" + (" (median, p5-p95)" if d.batch else ""))
-    ax = fig.add_subplot(1, 1, 1)
-    if not d.has("co2_emissions"):
-        note(fig, "no CO2 data in this file")
+    if not d.paired or "co2_avoided" not in d.effects:
+        fig = new_figure("CO2 emissions of industry (scope 1 + 2)")
+        ax = fig.add_subplot(1, 1, 1)
+        if not d.has("co2_emissions"):
+            note(fig, "no CO2 data in this file")
+            return fig
+        co2 = d.annual(d.var("co2_emissions").sum(axis=-1)[:, :, None])[:, :, 0] / 1e6
+        for v in d.variants:
+            med, lo, hi = band(np, co2[d.runs_of(v)])
+            ax.plot(d.years, med, color=colour(d, v), lw=1.8, label=variant_label(d, v))
+            if d.batch and len(d.runs_of(v)) > 1:
+                ax.fill_between(d.years, lo, hi, color=colour(d, v), alpha=0.18, lw=0)
+        ax.set_ylabel("Mt CO2 per year")
+        ax.grid(alpha=0.3)
+        fig.text(0.5, 0.02, "No baseline in this file: CO2 avoided needs a batch with a paired baseline, or "
+                 "greenshift compare BASELINE.h5 RUN.h5", ha="center", fontsize=9, color="#555555")
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.16)
+        legend_below(fig, [ax], bottom=0.16)
         return fig
-    co2 = d.annual(d.var("co2_emissions").sum(axis=-1)[:, :, None])[:, :, 0] / 1e6  # Mt per year
-    for v in d.variants:
-        x = co2[d.runs_of(v)]
-        med, lo, hi = band(np, x)
-        base = v in d.baseline_of.values()
-        ax.plot(d.years, med, color=colour(d, v), lw=2.2 if base else 1.8, ls="--" if base else "-",
-                label=label_of(v) + (" (baseline)" if base else ""))
-        if d.batch and x.shape[0] > 1:
-            ax.fill_between(d.years, lo, hi, color=colour(d, v), alpha=0.18, lw=0)
-    ax.set_ylabel("Mt CO2 per year (scope 1 + 2)")
-    ax.set_xlabel("year")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1)
+    fig = new_figure("CO2 avoided against the baseline: paired effect, median and p5-p95 across runs")
+    avoided = d.annual(d.effect("co2_avoided").sum(axis=-1)[:, :, None])[:, :, 0]  # effect row, year
+    ax1, ax2 = fig.subplots(1, 2)
+    for v in d.paired:
+        r = d.effect_rows(v)
+        yearly = avoided[r] / 1e3                      # kt per year
+        cumulative = np.cumsum(avoided[r], axis=1) / 1e6  # Mt
+        for ax, x in ((ax1, yearly), (ax2, cumulative)):
+            med, lo, hi = band(np, x)
+            ax.plot(d.years, med, color=colour(d, v), lw=1.8, label=variant_label(d, v))
+            if len(r) > 1:
+                ax.fill_between(d.years, lo, hi, color=colour(d, v), alpha=0.2, lw=0)
+    ax1.set_title("per year", fontsize=10)
+    ax1.set_ylabel("kt CO2 avoided per year")
+    ax2.set_title("cumulated since the start", fontsize=10)
+    ax2.set_ylabel("Mt CO2 avoided")
+    for ax in (ax1, ax2):
+        ax.axhline(0, color="#333333", lw=0.6)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("year")
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.88, wspace=0.25)
+    legend_below(fig, [ax1, ax2], bottom=0.18)
     return fig
 
 
-def fig_grant_budget(d):
+def fig_budgets(d):
+    """Per budgeted programme (each instrument on its own): the year's budget and what was
+    spent (median, p5-p95 across runs), variants side by side."""
     np = d.np
-    fig = new_figure("Programme budgets (capex grants and green fund): available and used, by year")
+    fig = new_figure("Budgets per programme: budget and amount spent, by year")
     budgeted = [p for p, t in enumerate(d.policy_type) if t in ("capex_grant", "green_investment_fund")]
     if not budgeted or not d.has("budget_used"):
         note(fig, "no budgeted programme in this file")
         return fig
-    used = d.annual(d.var("budget_used")[:, :, budgeted].sum(axis=-1)[:, :, None])[:, :, 0] / 1e6
-    avail = d.annual(d.var("budget_available")[:, :, budgeted].sum(axis=-1)[:, :, None], flow=False)[:, :, 0] / 1e6
-    shown = [v for v in d.variants if np.nanmax(avail[d.runs_of(v)]) > 0]
-    if not shown:
+    used_all = d.annual(d.var("budget_used")) / 1e6                     # run, year, policy
+    avail_all = d.annual(d.var("budget_available"), flow=False) / 1e6
+    panels = [p for p in budgeted if np.nanmax(avail_all[:, :, p]) > 0]
+    if not panels:
         note(fig, "no budget was available in any variant")
         return fig
-    ax = fig.add_subplot(1, 1, 1)
-    w = 0.8 / len(shown)
+    cols = min(len(panels), 3)
+    rows = (len(panels) + cols - 1) // cols
+    axes = fig.subplots(rows, cols, squeeze=False)
+    used_axes = []
     yrs = np.array(d.years, dtype=float)
-    for i, v in enumerate(shown):
-        r = d.runs_of(v)
-        med, lo, hi = band(np, used[r])
-        av = np.nanmedian(avail[r], axis=0)
-        x = yrs - 0.4 + w * (i + 0.5)
-        ax.bar(x, av, width=w, color="none", edgecolor=colour(d, v), lw=1.2, label=f"{label_of(v)}: available")
-        ax.bar(x, med, width=w, color=colour(d, v), alpha=0.75, label=f"{label_of(v)}: used"
-               + (" (median, p5-p95)" if d.batch and len(r) > 1 else ""))
-        if d.batch and len(r) > 1:
-            ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#222222", lw=0.8, capsize=1.5)
-    ax.set_ylabel("million MAD per year")
-    ax.set_xlabel("year")
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1)
+    for j in range(rows * cols):
+        ax = axes[j // cols][j % cols]
+        if j >= len(panels):
+            ax.axis("off")
+            continue
+        p = panels[j]
+        used_axes.append(ax)
+        shown = [v for v in d.variants if np.nanmax(avail_all[d.runs_of(v), :, p]) > 0]
+        w = 0.8 / max(len(shown), 1)
+        active = np.nanmax(avail_all[:, :, p], axis=0) > 0
+        for i, v in enumerate(shown):
+            r = d.runs_of(v)
+            med, lo, hi = band(np, used_all[r, :, p])
+            av = np.nanmedian(avail_all[r, :, p], axis=0)
+            x = yrs - 0.4 + w * (i + 0.5)
+            ax.bar(x[active], av[active], width=w, color="none", edgecolor=colour(d, v), lw=1.0)
+            ax.bar(x[active], med[active], width=w, color=colour(d, v), alpha=0.75, label=variant_label(d, v))
+            if d.batch and len(r) > 1:
+                ax.errorbar(x[active], med[active], yerr=[(med - lo)[active], (hi - med)[active]], fmt="none",
+                            ecolor="#222222", lw=0.7, capsize=1.2)
+        ax.set_title(f"{label_of(d.policy[p])} ({d.policy_type[p].replace('_', ' ')})", fontsize=9)
+        ax.set_xlim(yrs[active].min() - 0.6, yrs[active].max() + 0.6)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3, axis="y")
+        if j % cols == 0:
+            ax.set_ylabel("million MAD per year", fontsize=8)
+    fig.text(0.5, 0.075, "outline: the year's budget; filled: spent" + (" (median; bar: p5-p95 across runs)"
+                                                                          if d.batch else ""),
+             ha="center", fontsize=8, color="#555555")
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, hspace=0.4, wspace=0.25)
+    legend_below(fig, used_axes, bottom=0.16)
     return fig
 
 
+INSTRUMENTS = [("grants", "capex grants", "#1b6ca8"), ("fund", "green fund co-investment", "#2e8b57"),
+               ("loan_subsidy", "loan interest subsidy", "#edae49"), ("assistance", "technical assistance", "#6a4c93"),
+               ("label", "label", "#00798c")]
+
+
 def fig_cost_per_tco2(d):
+    """Public cost per tonne of CO2 avoided, per instrument: the instruments' means stacked
+    (means add up to the mean total), the total's p5-p95 as a whisker."""
     np = d.np
-    fig = new_figure("Grant cost per tonne of CO2 avoided, by variant (runs: box = p25-p75, whiskers = p5-p95)")
+    fig = new_figure("Public cost per tonne of CO2 avoided, by instrument")
     if not d.paired:
-        note(fig, "a run file has no baseline: cost per tCO2 needs a batch with a paired baseline")
+        note(fig, "a run file has no baseline: cost per tCO2 needs a batch with a paired baseline "
+                  "(or greenshift compare)")
         return fig
     ax = fig.add_subplot(1, 1, 1)
-    data, labels, cols = [], [], []
-    for v in d.paired:
-        for name, lab in (("grant_cost_per_tco2", "over the horizon"), ("grant_cost_per_tco2_lifetime", "over lifetime")):
-            x = d.indicator(v, name)
-            if x.size:
-                data.append(x)
-                labels.append(f"{label_of(v)}\n{lab}")
-                cols.append(colour(d, v))
-    if not data:
+    y = np.arange(len(d.paired))
+    drawn = False
+    for i, v in enumerate(d.paired):
+        left = 0.0
+        for key, what, col in INSTRUMENTS:
+            x = d.indicator(v, "cost_per_tco2_" + key)
+            if x.size == 0:
+                continue
+            m = float(np.mean(x))
+            if m != 0:
+                ax.barh(i, m, left=left, color=col, height=0.5, label=what)
+                drawn = True
+            left += m
+        total = d.indicator(v, "cost_per_tco2_total")
+        if total.size:
+            med, lo, hi = np.median(total), np.percentile(total, 5), np.percentile(total, 95)
+            ax.errorbar([med], [i], xerr=[[med - lo], [hi - med]], fmt="o", color="#222222", ms=4, capsize=4,
+                        label="total: median and p5-p95")
+        life = d.indicator(v, "cost_per_tco2_lifetime_total")
+        if life.size:
+            ax.plot([np.median(life)], [i + 0.32], marker="v", color="#d1495b", ls="none",
+                    label="total per tonne over the equipment's life (median)")
+    if not drawn:
         note(fig, "no run avoided at least 1 t of CO2")
         return fig
-    bp = ax.boxplot(data, whis=(5, 95), showfliers=False, patch_artist=True)
-    for patch, c in zip(bp["boxes"], cols):
-        patch.set_facecolor(c)
-        patch.set_alpha(0.5)
-    ax.set_xticks(range(1, len(labels) + 1))
-    ax.set_xticklabels(labels, fontsize=9)
-    ax.set_ylabel("MAD of public support per tCO2 avoided")
-    ax.grid(alpha=0.3, axis="y")
-    fig.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.14)
+    ax.set_yticks(y)
+    ax.set_yticklabels([variant_label(d, v) for v in d.paired], fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlabel("MAD of public money per tonne of CO2 avoided over the horizon (bars: mean per instrument)")
+    ax.grid(alpha=0.3, axis="x")
+    fig.subplots_adjust(left=0.24, right=0.97, top=0.9)
+    legend_below(fig, [ax], bottom=0.2, ncol=3)
     return fig
 
 
@@ -350,8 +446,7 @@ def fig_jobs(d):
         total_all = d.effect("jobs_total_added").sum(axis=1)
         for v in d.paired:
             r = d.effect_rows(v)
-            panels.append((f"{label_of(v)} against {label_of(d.baseline_of.get(v, 'baseline'))}", direct_all[r],
-                           total_all[r]))
+            panels.append((variant_label(d, v), direct_all[r], total_all[r]))
     elif d.has("jobs_direct"):
         for v in d.variants:
             r = d.runs_of(v)
@@ -368,15 +463,16 @@ def fig_jobs(d):
         ax.barh(y, im, left=dm, color="#edae49", label="indirect (their suppliers)")
         if direct.shape[0] > 1:
             tm, lo, hi = band(np, total)
-            ax.errorbar(tm, y, xerr=[tm - lo, hi - tm], fmt="none", ecolor="#222222", lw=0.8, capsize=2)
+            ax.errorbar(tm, y, xerr=[tm - lo, hi - tm], fmt="none", ecolor="#222222", lw=0.8, capsize=2,
+                        label="total: p5-p95 across runs")
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3, axis="x")
-        ax.set_xlabel("job-years" + (" (median; bar = p5-p95 of total)" if direct.shape[0] > 1 else ""), fontsize=8)
+        ax.set_xlabel("job-years" + (" (median)" if direct.shape[0] > 1 else ""), fontsize=8)
     axes[0].set_yticks(y)
     axes[0].set_yticklabels([label_of(s.replace("_", " ")) for s in d.io_sector], fontsize=8)
     axes[0].invert_yaxis()
-    axes[0].legend(fontsize=8, loc="lower right")
-    fig.subplots_adjust(left=0.2, right=0.98, top=0.88, bottom=0.1, wspace=0.08)
+    fig.subplots_adjust(left=0.2, right=0.98, top=0.88, wspace=0.08)
+    legend_below(fig, list(axes), bottom=0.16)
     return fig
 
 
@@ -387,7 +483,8 @@ def fig_by_size(d):
         note(fig, "a run file has no baseline: effects by firm size need a batch with a paired baseline")
         return fig
     panels = [("co2_avoided_", 1e-3, "kt CO2 avoided over the horizon"),
-              ("production_cost_change_", 1.0, "production cost index change at the end\n(points, negative = cheaper)"),
+              ("production_cost_pct_", 1.0, "production cost at the end, % change\nagainst the baseline "
+                                            "(negative = cheaper)"),
               ("jobs_total_added_by_", 1.0, "job-years called for by the firms'\ngreen investments (direct + indirect)")]
     axes = fig.subplots(1, 3, squeeze=False)[0]
     Z = len(d.size_class)
@@ -404,7 +501,7 @@ def fig_by_size(d):
                 hi.append(np.nanpercentile(x, 95))
             med, lo, hi = map(np.array, (med, lo, hi))
             x = np.arange(Z) - 0.4 + w * (i + 0.5)
-            ax.bar(x, med, width=w, color=colour(d, v), alpha=0.8, label=label_of(v))
+            ax.bar(x, med, width=w, color=colour(d, v), alpha=0.8, label=variant_label(d, v))
             ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#222222", lw=0.8, capsize=2)
         ax.set_xticks(range(Z))
         ax.set_xticklabels([label_of(z) for z in d.size_class], fontsize=9)
@@ -412,12 +509,12 @@ def fig_by_size(d):
         ax.axhline(0, color="#333333", lw=0.6)
         ax.grid(alpha=0.3, axis="y")
         ax.tick_params(labelsize=8)
-    axes[0].legend(fontsize=8)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.84, bottom=0.08, wspace=0.3)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.84, wspace=0.3)
+    legend_below(fig, list(axes), bottom=0.14)
     return fig
 
 
-MAKERS = {"adoption": fig_adoption, "co2": fig_co2, "grant_budget": fig_grant_budget,
+MAKERS = {"adoption": fig_adoption, "co2": fig_co2, "budgets": fig_budgets,
           "cost_per_tco2": fig_cost_per_tco2, "jobs": fig_jobs, "by_size": fig_by_size}
 
 
@@ -561,94 +658,193 @@ td.name,th.name{text-align:left}td.u{text-align:left;color:#666}
 """
 
 
-def summary_table(d):
-    """variant -> [(indicator, units, mean, p5, p50, p95, long_name)] from /summary, or None."""
-    if not d.batch or "summary" not in d.f:
-        return None
-    g = d.f["summary"]
-    variants = Data.strings(g, "variant")
-    ind = Data.strings(g, "indicator")
-    units = Data.strings(g, "indicator_units")
-    longn = Data.strings(g, "indicator_long_name")
-    stats = Data.strings(g, "statistic")
-    val = d.np.asarray(g["value"][:], dtype=float)
-    col = {s: stats.index(s) for s in ("mean", "p5", "p50", "p95")}
-    return {v: [(ind[i], units[i], val[k, i, col["mean"]], val[k, i, col["p5"]], val[k, i, col["p50"]],
-                 val[k, i, col["p95"]], longn[i]) for i in range(len(ind))] for k, v in enumerate(variants)}
+class Summary:
+    """/summary of a batch file and the words of its indicator table (batch/indicators.hpp:
+    label, section, display units): every number the report prints is read from the file."""
+
+    def __init__(self, d):
+        np = d.np
+        g = d.f["summary"]
+        s = Data.strings
+        self.variants = s(g, "variant")
+        self.names = s(g, "indicator")
+        n = len(self.names)
+
+        def words(name, otherwise):
+            x = s(g, name)
+            return x if len(x) == n else otherwise
+        self.units = words("indicator_units", [""] * n)
+        self.long_names = words("indicator_long_name", [""] * n)
+        self.labels = words("indicator_label", list(self.names))
+        self.groups = words("indicator_group", [""] * n)
+        self.display_units = words("indicator_display_units", list(self.units))
+        self.scale = np.asarray(g["indicator_display_scale"][:], dtype=float) if "indicator_display_scale" in g \
+            else np.ones(n)
+        self.headline = np.asarray(g["indicator_headline"][:], dtype=bool) if "indicator_headline" in g \
+            else np.zeros(n, dtype=bool)
+        stats = s(g, "statistic")
+        val = np.asarray(g["value"][:], dtype=float)
+        self.value = {v: {st: val[k, :, stats.index(st)] for st in ("mean", "p5", "p50", "p95")}
+                      for k, v in enumerate(self.variants)}
+        self.shares = {v: np.asarray(g["variance_share"][k], dtype=float) for k, v in enumerate(self.variants)} \
+            if "variance_share" in g else {}
+        a = d.f.attrs
+        self.samples = int(a.get("sample_count", 0))
+        self.replicates = int(a.get("replicate_count", 0))
+        self.population = text(a.get("population", b""))
+        self.budgets = {v: [] for v in self.variants}
+        if "budgets" in d.f:
+            b = d.f["budgets"]
+            bv = s(b, "variant")
+            notes = s(b, "summary")
+            per = len(notes) // max(len(bv), 1)
+            for k, v in enumerate(bv):
+                if v in self.budgets:
+                    self.budgets[v] = [x for x in notes[k * per:(k + 1) * per] if x]
+
+    def has(self, name):
+        return name in self.names
+
+    def get(self, variant, name, stat="p50"):
+        return float(self.value[variant][stat][self.names.index(name)]) if name in self.names else float("nan")
+
+    def say(self, variant, name):
+        """'4.78 Mt (90% interval 3.25 to 6.47 Mt)': the median and interval in words."""
+        if name not in self.names:
+            return "n/a"
+        u = self.units[self.names.index(name)]
+        p50, p5, p95 = (self.get(variant, name, st) for st in ("p50", "p5", "p95"))
+        return f"{human(p50, u)} (90% interval {human(p5, u)} to {human(p95, u)})"
 
 
-def promises(d, table):
-    """One paragraph per promise, numbers filled in: median and 90% interval."""
+def summary_of(d):
+    return Summary(d) if d.batch and "summary" in d.f else None
+
+
+def percent_words(x):
+    """-0.0452 -> '0.045% lower', 0.01 -> '0.01% higher' (no double negative)."""
+    import math
+    if math.isnan(x):
+        return "n/a"
+    if x == 0:
+        return "unchanged"
+    return f"{abs(x):.2g}% {'lower' if x < 0 else 'higher'}"
+
+
+def promises(d, sm):
+    """The report's paragraphs, numbers filled in: medians and 90% intervals."""
     paras = []
-    if table is None:
+    if sm is None:
         return ["This is a single run without a baseline: the promises are measured against a baseline "
-                "in a batch (greenshift batch, a variant with <code>baseline:</code>). The figures show the "
-                "run's own trajectories."]
+                "in a batch (greenshift batch, a variant with <code>baseline:</code>), or against another run "
+                "with <code>greenshift compare BASELINE.h5 THIS.h5 -o COMPARISON.h5</code>. The figures show "
+                "the run's own trajectories."]
     first, last = (d.years[0], d.years[-1]) if d.years else ("?", "?")
-    for v, rows in table.items():
-        r = {x[0]: x for x in rows}
-
-        def g(name, unit=""):
-            if name not in r:
-                return "n/a"
-            _, u, mean, p5, p50, p95, _ = r[name]
-            unit = unit or u
-            return f"{human(p50, unit)} (90% interval {human(p5, unit)} to {human(p95, unit)})"
+    for v in sm.variants:
+        def g(name):
+            return sm.say(v, name)
 
         def num(name):
-            return r[name][4] if name in r else float("nan")
+            return sm.get(v, name)
         base = d.baseline_of.get(v, "the baseline")
-        sizes = [z for z in d.size_class if "co2_avoided_" + z in r]
-        by_size = ", ".join(f"{z} {human(num('co2_avoided_' + z), 't')}" for z in sizes)
-        sectors = sorted(d.sector, key=lambda s: -num("co2_avoided_" + s) if "co2_avoided_" + s in r else 0)
+        sizes = [z for z in d.size_class if sm.has("co2_avoided_" + z)]
+        by_size = ", ".join(f"{html.escape(z)} {human(num('co2_avoided_' + z), 't')}" for z in sizes)
+        sectors = sorted([s for s in d.sector if sm.has("co2_avoided_" + s)], key=lambda s: -num("co2_avoided_" + s))
         paras.append(
             f"<b>{html.escape(v)} against {html.escape(base)}. Less CO2.</b> Over {first}-{last} the programme "
-            f"avoids {g('co2_avoided', 't')} of CO2; counting the rest of the service life of the equipment it "
-            f"added, {g('co2_avoided_lifetime', 't')}. Each tonne costs {g('grant_cost_per_tco2', 'MAD/t')} of "
-            f"public support over the horizon, {g('grant_cost_per_tco2_lifetime', 'MAD/t')} over the equipment's "
-            f"lifetime. By firm size (medians): {by_size}. Most is avoided in "
-            f"{', '.join(s.replace('_', ' ') for s in sectors[:3])}.")
-        cost = ", ".join(f"{z} {cell(num('production_cost_change_' + z))}" for z in d.size_class
-                         if "production_cost_change_" + z in r)
-        secs = sorted([s for s in d.sector if "production_cost_change_" + s in r],
-                      key=lambda s: num("production_cost_change_" + s))
+            f"avoids {g('co2_avoided')} of CO2; counting the rest of the service life of the equipment it "
+            f"added, {g('co2_avoided_lifetime')}. By firm size (medians): {by_size}. Most is avoided in "
+            f"{', '.join(html.escape(s.replace('_', ' ')) for s in sectors[:3])}.")
+        # What it costs, instrument by instrument.
+        parts = []
+        for key, what in (("grants", "capex grants"), ("fund", "green fund co-investment"),
+                          ("loan_subsidy", "the interest subsidy of the concessional loans (their grant-equivalent)")):
+            if not sm.has("public_cost_" + key):
+                continue
+            members = [n[len("public_cost_of_"):] for n in sm.names if n.startswith("public_cost_of_")
+                       and d.policy_type_of(n[len("public_cost_of_"):]) == {"grants": "capex_grant",
+                                                                            "fund": "green_investment_fund"}.get(key)]
+            detail = ""
+            if len(members) > 1:
+                detail = " (" + ", ".join(f"{html.escape(m)} {human(num('public_cost_of_' + m), 'MAD')}"
+                                          for m in members) + ")"
+            parts.append(f"{what} {human(num('public_cost_' + key), 'MAD')}{detail}")
+        for key, what in (("assistance", "technical assistance"), ("label", "the label")):
+            if sm.has("public_cost_" + key) and num("public_cost_" + key) != 0:
+                parts.append(f"{what} {human(num('public_cost_' + key), 'MAD')}")
+        uncosted = [w for k, w in (("assistance", "technical assistance"), ("label", "the label"))
+                    if sm.has("public_cost_" + k) and num("public_cost_" + k) == 0]
+        per_t = ", ".join(f"{w} {human(num('cost_per_tco2_' + k), 'MAD/t')}"
+                          for k, w in (("grants", "grants"), ("fund", "fund"), ("loan_subsidy", "loans"))
+                          if sm.has("cost_per_tco2_" + k))
         paras.append(
-            f"<b>{html.escape(v)}. Lower production costs.</b> Firms save {g('energy_cost_saved', 'MAD')} of "
-            f"energy costs over the horizon. In {last} the production cost index (start = 100, equipment "
-            f"charges included) is lower than in the baseline by these points (median; negative = cheaper): "
-            f"{cost}; the largest drops are in {', '.join(s.replace('_', ' ') for s in secs[:3])} "
-            f"({', '.join(cell(num('production_cost_change_' + s)) for s in secs[:3])}).")
+            f"<b>{html.escape(v)}. What it costs.</b> Public cost over {first}-{last}: {g('public_cost_total')}, "
+            f"of which (medians) {'; '.join(parts)}"
+            + (f"; {' and '.join(uncosted)} cost nothing in this scenario (it gives them no cost per firm)"
+               if uncosted else "")
+            + f". Per tonne of CO2 avoided: {g('cost_per_tco2_total')} in all ({per_t}); "
+            f"over the equipment's life, {g('cost_per_tco2_lifetime_total')}."
+            + ("<br>Budgets: " + "<br>".join(html.escape(x) for x in sm.budgets.get(v, [])) if sm.budgets.get(v)
+               else ""))
+        cost = ", ".join(f"{html.escape(z)} firms {percent_words(num('production_cost_pct_' + z))}"
+                         for z in d.size_class if sm.has("production_cost_pct_" + z))
+        secs = sorted([s for s in d.sector if sm.has("production_cost_pct_" + s)],
+                      key=lambda s: num("production_cost_pct_" + s))
+        paras.append(
+            f"<b>{html.escape(v)}. Lower production costs.</b> Firms save {g('energy_cost_saved')} on their "
+            f"energy bills over the horizon. At the end of {last} their production cost per unit of output "
+            f"(energy, carbon and equipment charges included) compares with the baseline's as follows "
+            f"(medians): {cost}; most in "
+            + ", ".join(f"{html.escape(s.replace('_', ' '))} ({percent_words(num('production_cost_pct_' + s))})"
+                        for s in secs[:3]) + ".")
         io_part = ""
-        if "jobs_direct_added" in r:
+        if sm.has("jobs_direct_added"):
             io_sorted = sorted(d.io_sector, key=lambda s: -num("supplier_output_added_" + s))
             io_part = (
-                f" Local suppliers sell {g('supplier_demand_added', 'MAD')} more to green investments"
+                f" Local suppliers sell {g('supplier_demand_added')} more to green investments"
                 + (" (more than the extra investment itself: the green fund's local-content lift raises the local "
                    "share of all green investment, including what firms would have bought anyway)"
                    if num('supplier_demand_added') > num('investment_mobilised') else "")
                 + f"; counting their own suppliers, output grows by "
                 f"{human(sum(num('supplier_output_added_' + s) for s in d.io_sector), 'MAD')} (sum of the sector "
-                f"medians), mostly in {', '.join(s.replace('_', ' ') for s in io_sorted[:3])}. That is "
-                f"{g('jobs_direct_added', 'job-years')} of direct jobs and {g('jobs_indirect_added', 'job-years')} "
-                f"of indirect jobs, and {g('value_added_direct_added', 'MAD')} + "
-                f"{g('value_added_indirect_added', 'MAD')} of value added (direct + indirect).")
+                f"medians), mostly in {', '.join(html.escape(s.replace('_', ' ')) for s in io_sorted[:3])}. That is "
+                f"{g('jobs_direct_added')} of direct jobs and {g('jobs_indirect_added')} of indirect jobs over "
+                f"{first}-{last} — on average {human(num('jobs_direct_per_year'))} direct and "
+                f"{human(num('jobs_indirect_per_year'))} indirect jobs a year — and "
+                f"{g('value_added_direct_added')} + {g('value_added_indirect_added')} of value added (direct + "
+                f"indirect).")
         paras.append(
             f"<b>{html.escape(v)}. New investment and business for local firms.</b> The programme mobilises "
-            f"{g('investment_mobilised', 'MAD')} of extra green investment, with "
-            f"{g('grant_spent', 'MAD')} of grants and fund co-investment and {g('loan_volume_added', 'MAD')} "
-            f"of concessional loans; private outlay changes by {g('investment_private_added', 'MAD')} "
-            f"(leverage {g('private_investment_per_grant', 'MAD/MAD')} private MAD per grant MAD; negative "
-            f"where grants pay for what firms would have bought anyway). {num('tpme_labelled'):,.0f} TPME "
-            f"are labelled and {g('firms_served_grants', '1')} firm applications are served by the budgeted "
-            f"programmes." + io_part)
+            f"{g('investment_mobilised')} of extra green investment and {g('loan_volume_added')} of concessional "
+            f"loans; firms' own outlay changes by {g('investment_private_added')} (leverage {g('leverage')} "
+            f"private MAD per MAD of grants and fund; negative where support pays for what firms would have bought "
+            f"anyway). {num('tpme_labelled'):,.0f} TPME are labelled and {g('firms_served_grants')} applications "
+            f"are served by the grant and fund programmes." + io_part)
+        paras.append(f"<b>{html.escape(v)}. How sure.</b> " + spread_words(sm, v))
     return paras
+
+
+def spread_words(sm, v):
+    """Where the intervals come from: the uncertain parameters or the model's randomness."""
+    if sm.replicates < 2 or v not in sm.shares:
+        return ("Each run draws its own firm population and random numbers, so the 90% intervals mix the "
+                "uncertain parameters with that noise (one replicate per sample: the two cannot be told apart; "
+                "a batch with <code>replicates: 2</code> or more splits them).")
+    noise = "random draws (one firm population)" if sm.population == "fixed" else "firm population and random draws"
+    rows = []
+    for i, name in enumerate(sm.names):
+        a, b = sm.shares[v][i]
+        if sm.headline[i] and a == a:
+            rows.append(f"{html.escape(sm.labels[i])}: {100 * a:.0f}% uncertain parameters, {100 * b:.0f}% {noise}")
+    return (f"Spread of the key results split by the law of total variance over {sm.samples} samples x "
+            f"{sm.replicates} replicates: " + "; ".join(rows) + ".")
 
 
 def cmd_report(src, target, force):
     check_target(target, force)
     d = Data(src)
     pngs = render(d, "report")
-    table = summary_table(d)
+    sm = summary_of(d)
     title = d.attrs.get("scenario_name", "greenshift")
     parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
              f"<title>greenshift report: {html.escape(title)}</title>", f"<style>{CSS}</style></head><body>",
@@ -658,8 +854,8 @@ def cmd_report(src, target, force):
                  f", written by greenshift {d.attrs.get('program_version', '?')} (commit {d.attrs.get('git_commit', '?')}) "
                  f"on {d.attrs.get('created_utc', '?')}. Intervals are the 5th-95th percentiles across runs; "
                  "effects are against the paired baseline (same firms, same random numbers).") + "</p>",
-             "<h2>The three promises</h2>"]
-    for p in promises(d, table):
+             "<h2>The three promises, and what they cost</h2>"]
+    for p in promises(d, sm):
         parts.append(f"<p class=\"promise\">{p}</p>")
     parts.append("<h2>Figures</h2>")
     for name, caption in FIGURES:
@@ -667,26 +863,37 @@ def cmd_report(src, target, force):
         parts.append(f"<figure id=\"fig-{name}\"><img alt=\"{html.escape(caption)}\" "
                      f"src=\"data:image/png;base64,{b64}\"><figcaption>{html.escape(caption)}</figcaption></figure>")
     parts.append("<h2>Indicators</h2>")
-    if table is None:
+    if sm is None:
         parts.append("<p>No indicator table: a single run has no baseline. Totals over the horizon:</p>")
         parts.append("<table id=\"indicators\"><tr><th class=\"name\">variable</th><th>units</th><th>total</th></tr>")
         for name in ("co2_emissions", "energy_cost", "investment_total", "grant_spent", "fund_investment",
-                     "loan_volume", "supplier_demand", "supplier_output", "jobs_direct", "jobs_total"):
+                     "loan_volume", "loan_subsidy", "supplier_demand", "supplier_output", "jobs_direct", "jobs_total"):
             if d.has(name):
                 u = text(d.g[name].attrs.get("units", b""))
                 parts.append(f"<tr><td class=\"name\">{name}</td><td class=\"u\">{html.escape(u)}</td>"
                              f"<td>{cell(float(d.var(name).sum()))}</td></tr>")
         parts.append("</table>")
     else:
-        parts.append("<table id=\"indicators\"><tr><th class=\"name\">variant</th><th class=\"name\">indicator</th>"
-                     "<th class=\"name\">units</th><th>mean</th><th>p5</th><th>median</th><th>p95</th></tr>")
-        for v, rows in table.items():
-            for name, u, mean, p5, p50, p95, longn in rows:
-                parts.append(f"<tr title=\"{html.escape(longn)}\"><td class=\"name\">{html.escape(v)}</td>"
-                             f"<td class=\"name\">{html.escape(name)}</td><td class=\"u\">{html.escape(u)}</td>"
-                             f"<td>{cell(mean)}</td><td>{cell(p5)}</td><td>{cell(p50)}</td><td>{cell(p95)}</td></tr>")
-        parts.append("</table><p class=\"meta\">Definitions: docs/output.md, \"Batch files\". n/a: a ratio "
-                     "undefined in every run (less than 1 t avoided or 1 MAD granted).</p>")
+        parts.append("<table id=\"indicators\">")
+        for v in sm.variants:
+            parts.append(f"<tr><th class=\"name\" colspan=\"7\">{html.escape(v)} against "
+                         f"{html.escape(d.baseline_of.get(v, 'its baseline'))}</th></tr>")
+            group = None
+            for i, name in enumerate(sm.names):
+                if sm.groups[i] != group:
+                    group = sm.groups[i]
+                    parts.append(f"<tr><th class=\"name\">{html.escape(group or 'indicator')}</th><th>median</th>"
+                                 "<th>p5</th><th>p95</th><th>mean</th><th class=\"name\">units</th>"
+                                 "<th class=\"name\">identifier</th></tr>")
+                x = {st: float(sm.value[v][st][i]) * sm.scale[i] for st in ("p50", "p5", "p95", "mean")}
+                parts.append(f"<tr title=\"{html.escape(sm.long_names[i])}\"><td class=\"name\">"
+                             f"{html.escape(sm.labels[i])}</td><td>{cell(x['p50'])}</td><td>{cell(x['p5'])}</td>"
+                             f"<td>{cell(x['p95'])}</td><td>{cell(x['mean'])}</td>"
+                             f"<td class=\"u\">{html.escape(sm.display_units[i])}</td>"
+                             f"<td class=\"u\"><code>{html.escape(name)}</code></td></tr>")
+        parts.append("</table><p class=\"meta\">Definitions: docs/output.md, \"Indicators\" (hover a row for its "
+                     "definition). n/a: a ratio undefined in every run (less than 1 t avoided or 1 MAD of support)."
+                     "</p>")
     parts.append("</body></html>\n")
     publish("\n".join(parts).encode("utf-8"), target, force)
     print(target)

@@ -71,7 +71,7 @@ const Examples kExamples[] = {
      "  greenshift plot out/cop22-batch.h5 -o out/figures/ --force     # replace earlier figures\n"
      "  greenshift plot out/morocco-cop22.h5 -o out/run-figures/        # one run: single lines\n"
      "\n"
-     "Writes adoption.png, co2.png, grant_budget.png, cost_per_tco2.png, jobs.png and by_size.png\n"
+     "Writes adoption.png, co2.png, budgets.png, cost_per_tco2.png, jobs.png and by_size.png\n"
      "(docs/output.md, \"Figures and report\"). Names of scenarios, variants, sectors and\n"
      "technologies are shown as written (no markup), shortened when too long for a figure.\n"},
     {"report",

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "batch/ensemble.hpp"
+#include "batch/indicators.hpp"
 #include "batch/expand.hpp"
 #include "batch/runner.hpp"
 #include "io/batch_loader.hpp"
@@ -667,12 +668,12 @@ std::vector<std::shared_ptr<const RunResult>> compute_runs(const BatchPlan& plan
 // as the batch file's /effects/indicators and /summary), with each replicate's value.
 json indicators_json(const std::vector<const RunResult*>& base, const std::vector<const RunResult*>& prog) {
     const std::size_t R = prog.size();
-    const std::vector<ensemble::Indicator> defs = ensemble::indicator_definitions(prog[0]->coords);
+    const std::vector<indicators::Definition> defs = indicators::definitions(prog[0]->coords);
     const std::size_t I = defs.size();
     std::vector<double> rows;
     rows.reserve(R * I);
     for (std::size_t k = 0; k < R; ++k) {
-        const std::vector<double> x = ensemble::indicators(*prog[k], *base[k]);
+        const std::vector<double> x = indicators::values(*prog[k], *base[k]);
         rows.insert(rows.end(), x.begin(), x.end());
     }
     const auto& sstats = ensemble::summary_statistics();
@@ -681,7 +682,7 @@ json indicators_json(const std::vector<const RunResult*>& base, const std::vecto
     json indicators = json::array();
     for (std::size_t i = 0; i < I; ++i) {
         json row = {{"name", defs[i].name}, {"units", defs[i].units}, {"long_name", defs[i].long_name},
-                    {"valid", valid[i]}};
+                    {"label", defs[i].label}, {"unit_words", defs[i].unit_words}, {"valid", valid[i]}};
         for (std::size_t s = 0; s < sstats.size(); ++s) row[sstats[s].name] = st[s * I + i];
         json per = json::array();
         for (std::size_t k = 0; k < R; ++k) per.push_back(rows[k * I + i]);

@@ -11,6 +11,7 @@
 #include "batch/budgets.hpp"
 #include "batch/chunk_io.hpp"
 #include "batch/ensemble.hpp"
+#include "batch/indicators.hpp"
 #include "batch/sensitivity.hpp"
 #include "io/batch_writer.hpp"
 #include "io/input_error.hpp"
@@ -442,20 +443,41 @@ std::vector<hdf5::Dataset> create_statistics_group(const hdf5::File& file, const
     return out;
 }
 
-// The `indicator` axis of /effects and /summary.
+// The `indicator` axis of /effects, /summary and /sensitivity, with the indicator
+// table's words as auxiliary coordinates (batch/indicators.hpp).
+constexpr const char* kIndicatorCoordinates =
+    "indicator_units indicator_long_name indicator_label indicator_group indicator_unit_words "
+    "indicator_display_scale indicator_display_units indicator_headline";
+
 struct IndicatorAxis {
-    std::vector<std::string> names, units, long_names;
-    explicit IndicatorAxis(const Coordinates& all) {
-        for (const auto& d : ensemble::indicator_definitions(all)) {
-            names.push_back(d.name);
-            units.push_back(d.units);
-            long_names.push_back(d.long_name);
-        }
+    std::vector<indicators::Definition> rows;
+    std::vector<std::string> names;
+    explicit IndicatorAxis(const Coordinates& all) : rows(indicators::definitions(all)) {
+        for (const auto& d : rows) names.push_back(d.name);
     }
     hdf5::Dataset write(const hdf5::Location& g) const {
         hdf5::Dataset scale = string_scale(g, "indicator", names, "key indicator of the programme");
-        auxiliary_strings(g, "indicator_units", units, "units of the indicator", scale);
-        auxiliary_strings(g, "indicator_long_name", long_names, "what the indicator measures", scale);
+        const auto text = [&](const char* name, std::string indicators::Definition::*member, const char* long_name) {
+            std::vector<std::string> x;
+            for (const auto& d : rows) x.push_back(d.*member);
+            auxiliary_strings(g, name, x, long_name, scale);
+        };
+        text("indicator_units", &indicators::Definition::units, "units of the indicator");
+        text("indicator_long_name", &indicators::Definition::long_name, "what the indicator measures");
+        text("indicator_label", &indicators::Definition::label, "the indicator in plain language");
+        text("indicator_group", &indicators::Definition::group, "the section of the table the indicator belongs to");
+        text("indicator_unit_words", &indicators::Definition::unit_words, "the indicator's units in words");
+        std::vector<double> scales;
+        std::vector<std::uint8_t> headline;
+        for (const auto& d : rows) {
+            scales.push_back(d.display_scale);
+            headline.push_back(d.headline ? 1 : 0);
+        }
+        auxiliary(g, "indicator_display_scale", scales,
+                  "factor from the stored value to the value in indicator_display_units", scale);
+        text("indicator_display_units", &indicators::Definition::display_units,
+             "the units, in words, of value x indicator_display_scale");
+        auxiliary(g, "indicator_headline", headline, "1: one of the key results, 0: detail", scale);
         return scale;
     }
 };
@@ -489,7 +511,7 @@ public:
             else
                 writer.write_row(data_.at(x.name), e, x.values);
         }
-        writer.write_row(indicator_data_, e, ensemble::indicators(variant, baseline));
+        writer.write_row(indicator_data_, e, indicators::values(variant, baseline));
     }
 
     const std::vector<Variable>& schema() const { return schema_; }
@@ -507,7 +529,7 @@ private:
         indicator_data_ = create_rows<double>(group_, "indicators", rows, {indicators_.names.size()});
         hdf5::write_attribute(indicator_data_, "long_name", "key indicators of the run against its baseline");
         hdf5::write_attribute(indicator_data_, "coordinates",
-                              "variant sample replicate seed baseline_run indicator_units indicator_long_name");
+                              std::string("variant sample replicate seed baseline_run ") + kIndicatorCoordinates);
         hdf5::attach_dimension_scale(indicator_data_, scales_.leading[0], 0);
         hdf5::attach_dimension_scale(indicator_data_, indicator_scale_, 1);
     }
@@ -727,10 +749,10 @@ void write_summary(const hdf5::File& file, const BatchPlan& plan, const std::vec
     const hdf5::Dataset valid = create_rows<std::int64_t>(g, "valid_runs", paired_names.size(), {I});
     hdf5::write_attribute(value, "long_name",
                           "indicator value: mean and percentiles across runs (units in indicator_units)");
-    hdf5::write_attribute(value, "coordinates", "indicator_units indicator_long_name");
+    hdf5::write_attribute(value, "coordinates", kIndicatorCoordinates);
     hdf5::write_attribute(valid, "long_name", "runs where the indicator is defined (not NaN)");
     hdf5::write_attribute(valid, "units", "1");
-    hdf5::write_attribute(valid, "coordinates", "indicator_units indicator_long_name");
+    hdf5::write_attribute(valid, "coordinates", kIndicatorCoordinates);
     for (const hdf5::Dataset* d : {&value, &valid}) {
         hdf5::attach_dimension_scale(*d, variant, 0);
         hdf5::attach_dimension_scale(*d, indicator, 1);
@@ -746,7 +768,7 @@ void write_summary(const hdf5::File& file, const BatchPlan& plan, const std::vec
                           "stochastic part (law of total variance over samples and their replicates; NaN with one "
                           "replicate per sample)");
     hdf5::write_attribute(shares, "units", "1");
-    hdf5::write_attribute(shares, "coordinates", "indicator_units indicator_long_name");
+    hdf5::write_attribute(shares, "coordinates", kIndicatorCoordinates);
     hdf5::attach_dimension_scale(shares, variant, 0);
     hdf5::attach_dimension_scale(shares, indicator, 1);
     hdf5::attach_dimension_scale(shares, source, 2);

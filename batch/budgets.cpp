@@ -90,11 +90,16 @@ std::string year_list(const std::vector<int>& years) {
 
 std::string type_words(PolicyType t) {
     switch (t) {
-        case PolicyType::capex_grant: return "capex grant";
-        case PolicyType::green_investment_fund: return "green fund";
-        case PolicyType::tpme_label: return "label";
-        case PolicyType::technical_assistance: return "technical assistance";
-        default: return std::string(kPolicyTypeNames[static_cast<std::size_t>(t)]);
+        case PolicyType::capex_grant:
+            return "capex grant";
+        case PolicyType::green_investment_fund:
+            return "green fund";
+        case PolicyType::tpme_label:
+            return "label";
+        case PolicyType::technical_assistance:
+            return "technical assistance";
+        default:
+            return std::string(kPolicyTypeNames[static_cast<std::size_t>(t)]);
     }
 }
 
@@ -209,8 +214,11 @@ std::vector<std::string> describe(const Table& table, const std::vector<std::str
     for (std::size_t p = 0; p < policy.size() && p < table.policies.size(); ++p) {
         bool known = false;
         const PolicyType type = p < policy_type.size() ? type_of(policy_type[p], known) : PolicyType::carbon_price;
-        if (!known || !(is_budgeted(type) || has_capacity(type))) continue;
         const auto& years = table.policies[p];
+        // A concessional loan with a lending envelope (a credit line) has a budget too.
+        const bool credit_line = known && type == PolicyType::concessional_loan &&
+                                 std::any_of(years.begin(), years.end(), [](const Aggregate& a) { return a.budget > 0; });
+        if (!known || !(is_budgeted(type) || has_capacity(type) || credit_line)) continue;
         // The active years, by how often the budget (or capacity) bound in them.
         std::vector<int> active, always, never;
         std::vector<std::pair<int, double>> sometimes;
@@ -223,15 +231,19 @@ std::vector<std::string> describe(const Table& table, const std::vector<std::str
             active.push_back(a.year);
             last = k;
             budget += a.budget;
-            if (a.binding >= 1) always.push_back(a.year);
-            else if (a.binding > 0) sometimes.emplace_back(a.year, a.binding);
-            else never.push_back(a.year);
+            if (a.binding >= 1)
+                always.push_back(a.year);
+            else if (a.binding > 0)
+                sometimes.emplace_back(a.year, a.binding);
+            else
+                never.push_back(a.year);
             if (!binds(a.limit)) ++loose[static_cast<std::size_t>(a.limit)];
             if (a.limit == Limit::capacity && std::isnan(capacity)) capacity = a.served[2];
         }
         if (active.empty()) continue;
-        const std::string span = active.size() == 1 ? std::to_string(active.front())
-                                                    : std::to_string(active.front()) + "-" + std::to_string(active.back());
+        const std::string span = active.size() == 1
+                                     ? std::to_string(active.front())
+                                     : std::to_string(active.front()) + "-" + std::to_string(active.back());
         // Why it did not bind, where it did not: the most frequent reason.
         Limit reason = Limit::none;
         std::size_t best = 0;
@@ -239,8 +251,9 @@ std::vector<std::string> describe(const Table& table, const std::vector<std::str
             if (loose[l] > best) best = loose[l], reason = static_cast<Limit>(l);
         std::string why;
         if (table.served_total[p][3] == 0) {
-            why = "no application reached it (a firm applies to the first programme it is eligible for, in the "
-                  "scenario's order)";
+            why =
+                "no application reached it (a firm applies to the first programme it is eligible for, in the "
+                "scenario's order)";
         } else {
             switch (reason) {
                 case Limit::label:
@@ -248,17 +261,23 @@ std::vector<std::string> describe(const Table& table, const std::vector<std::str
                           readable(table.labelled.empty() ? kNaN : table.labelled[last]) +
                           " were labelled by the end of " + std::to_string(active.back());
                     break;
-                case Limit::demand: why = "every application was served: the eligible firms asked for less"; break;
-                case Limit::eligible: why = "fewer firms were eligible than its capacity"; break;
-                default: why = "what limited it is not recorded in this file"; break;
+                case Limit::demand:
+                    why = "every application was served: the eligible firms asked for less";
+                    break;
+                case Limit::eligible:
+                    why = "fewer firms were eligible than its capacity";
+                    break;
+                default:
+                    why = "what limited it is not recorded in this file";
+                    break;
             }
         }
-        const bool money = is_budgeted(type);
+        const bool money = is_budgeted(type) || credit_line;
         const std::string bound = money ? "binding" : "at its capacity (" + readable(capacity) + " a year)";
-        std::string s = policy[p] + " (" + type_words(type) + "): ";
+        std::string s = policy[p] + " (" + (credit_line ? std::string("credit line") : type_words(type)) + "): ";
         if (money)
-            s += readable(table.spent_total[p][2] * 1e-6) + " of " + readable(budget * 1e-6) + " million MAD spent over " +
-                 span + median + "; ";
+            s += readable(table.spent_total[p][2] * 1e-6) + " of " + readable(budget * 1e-6) + " million MAD " +
+                 (credit_line ? "lent" : "spent") + " over " + span + median + "; ";
         else
             s += readable(table.served_total[p][2]) + " firms served over " + span + median + "; ";
         if (always.empty() && sometimes.empty()) {
@@ -275,8 +294,11 @@ std::vector<std::string> describe(const Table& table, const std::vector<std::str
                 for (std::size_t i = 0; i < sometimes.size(); ++i) {
                     char pct[32];
                     std::snprintf(pct, sizeof pct, "%.0f%%", 100 * sometimes[i].second);
-                    s += (i == 0 ? "" : i + 1 == sometimes.size() ? " and " : ", ") +
-                         std::to_string(sometimes[i].first) + " (" + pct + (i + 1 == sometimes.size() ? " of runs)" : ")");
+                    s += (i == 0                      ? ""
+                          : i + 1 == sometimes.size() ? " and "
+                                                      : ", ") +
+                         std::to_string(sometimes[i].first) + " (" + pct +
+                         (i + 1 == sometimes.size() ? " of runs)" : ")");
                 }
             }
             if (!never.empty()) s += "; not in " + year_list(never) + ": " + why;

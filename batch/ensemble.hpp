@@ -1,6 +1,5 @@
-// Statistics across the runs of a batch, and what a programme buys against its
-// baseline: per-run differences (effects) and the key indicators of the summary
-// table. Pure functions of run results, so that a batch file's derived data depends
+// Statistics across the runs of a batch, and what a programme changes against its
+// baseline: per-run differences (effects; the indicators are in batch/indicators.hpp). Pure functions of run results, so that a batch file's derived data depends
 // only on the runs, never on the order in which they finished.
 #pragma once
 
@@ -50,7 +49,7 @@ std::vector<double> column_statistics(const std::vector<double>& values, std::si
 std::vector<double> variance_shares(const std::vector<double>& values, std::size_t rows, std::size_t columns,
                                     const std::vector<std::uint32_t>& sample_of_row, bool has_parameters);
 
-// The run variables that effects() and indicators() read.
+// The run variables that effects() and indicators::values() read.
 const std::vector<std::string>& paired_variables();
 // Read as well when the runs have them (input-output variables exist only with an
 // input_output table; per-policy ones only with policies); what depends on them is
@@ -73,22 +72,5 @@ const std::vector<std::string>& optional_paired_variables();
 //   value_added_total_added, jobs_direct_added, jobs_total_added (time, io_sector)
 //   jobs_total_by_size_added (time, sector, size_class)   variant - baseline
 std::vector<Variable> effects(const RunResult& variant, const RunResult& baseline);
-
-// One row of the summary table.
-struct Indicator {
-    std::string name;
-    std::string units;
-    std::string long_name;
-};
-
-// Below these denominators a ratio is reported as NaN (undefined), not as a huge
-// or negative number: less than a tonne avoided, less than a dirham of support.
-inline constexpr double kMinTonnesForRatio = 1.0;
-inline constexpr double kMinGrantForRatio = 1.0;
-
-// The indicators for runs with these coordinates, in table order.
-std::vector<Indicator> indicator_definitions(const Coordinates& coords);
-// Their values for one variant run and its baseline run (same order).
-std::vector<double> indicators(const RunResult& variant, const RunResult& baseline);
 
 }  // namespace greenshift::ensemble

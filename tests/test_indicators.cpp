@@ -1,7 +1,9 @@
-// What the outputs say about budgets, loans and uncertainty: the loans'
-// grant-equivalent against its closed form; a budget that does not bind flagged with
-// its reason; the split of the spread into parameter and stochastic
-// parts against a hand-solved case and a known mixture; a fixed firm population.
+// The indicator table and what the outputs say about budgets, loans and uncertainty:
+// instruments that add up to the total public cost, checked against the run variables
+// they come from; the loans' grant-equivalent against its closed form; a budget that
+// does not bind flagged with its reason; the split of the spread into parameter and
+// stochastic parts against a hand-solved case and a known mixture; a fixed firm
+// population.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 
 #include "batch/budgets.hpp"
 #include "batch/ensemble.hpp"
+#include "batch/indicators.hpp"
 #include "core/model.hpp"
 #include "test_support.hpp"
 
@@ -34,6 +37,25 @@ double total(const RunResult& r, const std::string& name) {
     return s;
 }
 
+// The indicators of a programme run and its baseline, by name.
+struct Table {
+    std::vector<indicators::Definition> defs;
+    std::vector<double> values;
+    double at(const std::string& name) const {
+        for (std::size_t i = 0; i < defs.size(); ++i)
+            if (defs[i].name == name) return values[i];
+        ADD_FAILURE() << "no indicator " << name;
+        return std::nan("");
+    }
+    bool has(const std::string& name) const {
+        return std::any_of(defs.begin(), defs.end(), [&](const auto& d) { return d.name == name; });
+    }
+};
+
+Table table_of(const RunResult& v, const RunResult& b) {
+    return {indicators::definitions(v.coords), indicators::values(v, b)};
+}
+
 // Per-policy sums of a (time, policy) variable.
 std::vector<double> per_policy(const RunResult& r, const std::string& name) {
     const std::size_t P = r.coords.policy.size();
@@ -44,6 +66,170 @@ std::vector<double> per_policy(const RunResult& r, const std::string& name) {
 }
 
 }  // namespace
+
+// --- the indicator table ---
+
+TEST(Indicators, EveryRowHasAUniqueNameALabelAndUnitsInWords) {
+    const Scenario s = fixtures::full_scenario(10);
+    const RunResult v = simulate(s);
+    const auto defs = indicators::definitions(v.coords);
+    std::set<std::string> names;
+    for (const auto& d : defs) {
+        EXPECT_TRUE(names.insert(d.name).second) << "twice: " << d.name;
+        EXPECT_FALSE(d.label.empty()) << d.name;
+        EXPECT_FALSE(d.group.empty()) << d.name;
+        EXPECT_FALSE(d.unit_words.empty()) << d.name;
+        EXPECT_FALSE(d.display_units.empty()) << d.name;
+        EXPECT_GT(d.display_scale, 0) << d.name;
+        EXPECT_NE(d.label, d.name) << "a label says it in words";
+    }
+    EXPECT_EQ(defs.size(), indicators::values(v, simulate(fixtures::without_policies(s))).size());
+}
+
+namespace {
+
+// A baseline on a programme's policy axis, as a batch stacks it: every policy there,
+// none active.
+RunResult idle_baseline(Scenario s) {
+    for (Policy& p : s.policies) p.start_year = p.end_year = 1900;
+    return simulate(s);
+}
+
+// The policies' indices by type.
+std::vector<std::size_t> of_type(const RunResult& r, const char* type) {
+    std::vector<std::size_t> out;
+    for (std::size_t p = 0; p < r.coords.policy.size(); ++p)
+        if (r.coords.policy_type[p] == type) out.push_back(p);
+    return out;
+}
+
+}  // namespace
+
+TEST(Indicators, InstrumentsAddUpToTheTotalPublicCost) {
+    const Scenario programme = fixtures::full_scenario(60);
+    const RunResult v = simulate(programme), b = simulate(fixtures::without_policies(programme));
+    const RunResult b_on_axis = idle_baseline(programme);
+    const Table t = table_of(v, b_on_axis);
+
+    // Without costs in the scenario, a grant or a fund costs the budget it committed.
+    const std::vector<double> used = per_policy(v, "budget_used");
+    const auto& c = v.coords;
+    double grants = 0, fund = 0;
+    for (const std::size_t p : of_type(v, "capex_grant")) {
+        EXPECT_DOUBLE_EQ(t.at("public_cost_of_" + c.policy[p]), used[p]);
+        grants += used[p];
+    }
+    for (const std::size_t p : of_type(v, "green_investment_fund")) {
+        EXPECT_DOUBLE_EQ(t.at("public_cost_of_" + c.policy[p]), used[p]);
+        fund += used[p];
+    }
+    for (const std::size_t p : of_type(v, "concessional_loan"))
+        EXPECT_FALSE(t.has("public_cost_of_" + c.policy[p])) << "a loan's subsidy is not recorded per policy";
+    EXPECT_GT(grants, 0);
+    EXPECT_GT(fund, 0);
+    EXPECT_DOUBLE_EQ(t.at("public_cost_grants"), grants);
+    EXPECT_DOUBLE_EQ(t.at("public_cost_fund"), fund);
+    // The budgets committed are the grants and the co-investment the firms received.
+    EXPECT_NEAR(grants, total(v, "grant_spent"), 1e-9 * grants);
+    EXPECT_NEAR(fund, total(v, "fund_investment"), 1e-9 * fund);
+    // No cost per firm in the scenario: 0, on their own lines.
+    EXPECT_EQ(t.at("public_cost_assistance"), 0.0);
+    EXPECT_EQ(t.at("public_cost_label"), 0.0);
+    const double loans = t.at("public_cost_loan_subsidy");
+    EXPECT_NEAR(loans, total(v, "loan_subsidy") - total(b_on_axis, "loan_subsidy"), 1e-9 * std::abs(loans));
+    EXPECT_GT(loans, 0);
+
+    const double sum = t.at("public_cost_grants") + t.at("public_cost_fund") + t.at("public_cost_loan_subsidy") +
+                       t.at("public_cost_assistance") + t.at("public_cost_label");
+    EXPECT_DOUBLE_EQ(t.at("public_cost_total"), sum);
+
+    // Per tonne: each instrument's cost over the whole programme's CO2; they add up too.
+    const double co2 = t.at("co2_avoided");
+    ASSERT_GT(co2, 1);
+    EXPECT_NEAR(co2, total(b_on_axis, "co2_emissions") - total(v, "co2_emissions"), 1e-9 * co2);
+    double per_tonne = 0;
+    for (const char* k : {"grants", "fund", "loan_subsidy", "assistance", "label"}) {
+        EXPECT_DOUBLE_EQ(t.at(std::string("cost_per_tco2_") + k), t.at(std::string("public_cost_") + k) / co2);
+        per_tonne += t.at(std::string("cost_per_tco2_") + k);
+    }
+    EXPECT_NEAR(t.at("cost_per_tco2_total"), per_tonne, 1e-12 * per_tonne);
+    EXPECT_DOUBLE_EQ(t.at("cost_per_tco2_total"), sum / co2);
+
+    // The same table against a baseline without any policy axis.
+    const Table u = table_of(v, b);
+    EXPECT_DOUBLE_EQ(u.at("public_cost_grants"), grants);
+}
+
+TEST(Indicators, AssistanceLabelAndAdministrationCostsGoToTheirInstruments) {
+    // Costs per firm labelled or assisted and administration shares: each instrument's
+    // line is what the definition gives from the run's own counts and flows.
+    Scenario programme = fixtures::full_scenario(60);
+    for (Policy& p : programme.policies) {
+        if (p.type == PolicyType::technical_assistance) p.cost_per_firm = 20000, p.admin_cost_share = 0.25;
+        if (p.type == PolicyType::tpme_label) p.cost_per_firm = 5000;
+        if (p.type == PolicyType::capex_grant || p.type == PolicyType::concessional_loan) p.admin_cost_share = 0.1;
+    }
+    const RunResult v = simulate(programme), b = idle_baseline(programme);
+    const Table t = table_of(v, b);
+    const auto& c = v.coords;
+    const std::size_t P = c.policy.size();
+    const Variable& served = get(v, "firms_served");
+    const auto served_by = [&](std::size_t p) {
+        double n = 0;
+        for (std::size_t i = p; i < served.counts.size(); i += P) n += static_cast<double>(served.counts[i]);
+        return n;
+    };
+    const std::vector<double> used = per_policy(v, "budget_used");
+    double assistance = 0, label = 0, grants = 0;
+    for (const std::size_t p : of_type(v, "technical_assistance")) {
+        EXPECT_NEAR(t.at("public_cost_of_" + c.policy[p]), served_by(p) * 20000 * 1.25, 1e-6);
+        assistance += served_by(p) * 20000 * 1.25;
+    }
+    for (const std::size_t p : of_type(v, "tpme_label")) {
+        EXPECT_NEAR(t.at("public_cost_of_" + c.policy[p]), served_by(p) * 5000, 1e-6);
+        label += served_by(p) * 5000;
+    }
+    for (const std::size_t p : of_type(v, "capex_grant")) grants += used[p] * 1.1;
+    EXPECT_GT(assistance, 0);
+    EXPECT_GT(label, 0);
+    EXPECT_NEAR(t.at("public_cost_assistance"), assistance, 1e-6);
+    EXPECT_NEAR(t.at("public_cost_label"), label, 1e-6);
+    EXPECT_NEAR(t.at("public_cost_grants"), grants, 1e-9 * grants);
+    // A loan costs its grant-equivalent plus the administration of the amount lent.
+    const double loans = total(v, "loan_subsidy") + 0.1 * total(v, "loan_volume");
+    EXPECT_NEAR(t.at("public_cost_loan_subsidy"), loans, 1e-9 * loans);
+    const double sum = t.at("public_cost_grants") + t.at("public_cost_fund") + t.at("public_cost_loan_subsidy") +
+                       t.at("public_cost_assistance") + t.at("public_cost_label");
+    EXPECT_DOUBLE_EQ(t.at("public_cost_total"), sum);
+}
+
+TEST(Indicators, ProductionCostIsAPercentChange) {
+    const Scenario programme = fixtures::full_scenario(40);
+    const RunResult v = simulate(programme), b = simulate(fixtures::without_policies(programme));
+    const Table t = table_of(v, b);
+    const auto& c = v.coords;
+    const std::size_t T = c.year.size(), S = c.sector.size(), Z = c.size_class.size();
+    const Variable& pv = get(v, "production_cost_index");
+    const Variable& pb = get(b, "production_cost_index");
+    for (std::size_t s = 0; s < S; ++s) {
+        const std::size_t i = (T - 1) * S + s;
+        EXPECT_NEAR(t.at("production_cost_pct_" + c.sector[s]), 100 * (pv.values[i] / pb.values[i] - 1), 1e-12);
+    }
+    // By size: the output-weighted cost per unit of output, in percent of the baseline's.
+    const Variable& qv = get(v, "production_cost_index_by_size");
+    const Variable& qb = get(b, "production_cost_index_by_size");
+    const Variable& w = get(v, "output_by_size");
+    for (std::size_t z = 0; z < Z; ++z) {
+        double cv = 0, cb = 0;
+        for (std::size_t s = 0; s < S; ++s) {
+            const std::size_t i = ((T - 1) * S + s) * Z + z;
+            cv += w.values[i] * qv.values[i];
+            cb += w.values[i] * qb.values[i];
+        }
+        EXPECT_NEAR(t.at("production_cost_pct_" + c.size_class[z]), 100 * (cv / cb - 1), 1e-12);
+    }
+    EXPECT_EQ(indicators::definitions(c)[0].name, "co2_avoided");
+}
 
 // --- the loans' grant-equivalent ---
 

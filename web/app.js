@@ -273,7 +273,7 @@ function chart(id, type, data, extra = {}) {
 
 function draw(a) {
   headline("co2-avoided", indicator(a, "co2_avoided"), tonnes);
-  headline("cost-per-t", indicator(a, "grant_cost_per_tco2"), (v) => plain(v, " MAD/t"));
+  headline("cost-per-t", indicator(a, "cost_per_tco2_total"), (v) => plain(v, " MAD/t"));
   headline("investment", indicator(a, "investment_mobilised"), money);
   const direct = indicator(a, "jobs_direct_added"), indirect = indicator(a, "jobs_indirect_added");
   headline("jobs", direct, (v) => plain(v, ""));
@@ -290,7 +290,7 @@ function draw(a) {
     datasets: a.technologies.map((t, k) => ({ label: t, data: a.adoption_added[k], backgroundColor: palette[k % palette.length] })),
   }, { scales: { x: { stacked: true, ticks: { autoSkip: false, maxRotation: 60, font: { size: 9 } } }, y: { stacked: true } } });
   const sizes = a.size_classes;
-  const cost = sizes.map((z) => indicator(a, "production_cost_change_" + z));
+  const cost = sizes.map((z) => indicator(a, "production_cost_pct_" + z));
   chart("chart-cost", "bar", { labels: sizes, datasets: [
     { label: "90% interval", data: cost.map((c) => (c ? [c.p5, c.p95] : null)), backgroundColor: "#9467bd55" },
     { label: "mean", type: "line", data: cost.map((c) => (c ? c.mean : null)), borderColor: "#9467bd",

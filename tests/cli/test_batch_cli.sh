@@ -92,11 +92,17 @@ expect 0 "SIGTERM-then-resume equals the uninterrupted file" -- "$py" "$src/test
 
 # summary and export
 expect 0 "summary" -- "$exe" summary "$tmp/whole.h5"
-contains "$tmp/out" "co2_avoided" "summary shows CO2 avoided"
+contains "$tmp/out" "CO2 avoided, 2017-2040" "summary shows CO2 avoided, in words"
+contains "$tmp/out" "thousand tonnes of CO2" "summary gives units in words"
+contains "$tmp/out" "Public cost, all instruments" "summary shows the total public cost"
+contains "$tmp/out" "Capex grants: cop22_grant" "summary shows the TPME grant on its own"
+matches "$tmp/out" "cop22_grant \(capex grant\): [0-9,]+ of 400 million MAD spent" "summary says what a budget spent of what"
 contains "$tmp/out" "p95" "summary shows the 90% interval"
 contains "$tmp/out" "Where the spread across runs comes from (law of total variance over 20 samples x 2 replicates" \
     "summary says where the spread comes from"
 matches "$tmp/out" "uncertain parameters, +[0-9]+% firm population and random draws" "summary gives the shares"
+expect 0 "summary --names" -- "$exe" summary "$tmp/whole.h5" --names
+contains "$tmp/out" "public_cost_of_cop22_grant" "summary --names shows the identifiers"
 expect 0 "summary --csv" -- "$exe" summary "$tmp/whole.h5" --csv
 contains "$tmp/out" "variant,indicator,label,group,units,unit_words,mean,p5,p50,p95" "CSV header"
 expect 0 "export --csv" -- "$exe" export "$tmp/whole.h5" --csv "$tmp/csv"

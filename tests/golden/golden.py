@@ -82,9 +82,11 @@ def key_values(path):
             stats = [x.decode() if isinstance(x, bytes) else x for x in s["statistic"][()]]
             value = s["value"][()]
             m = stats.index("mean") if "mean" in stats else 0
+            # the key results (indicator_headline), or the first six rows in older files
+            shown = [i for i, h in enumerate(s["indicator_headline"][()]) if h] if "indicator_headline" in s else []
             for vi, v in enumerate(variants):
-                for ii, name in enumerate(names[:6]):
-                    out[f"summary {v} {name} {stats[m]}"] = float(value[vi, ii, m])
+                for ii in shown or range(min(6, len(names))):
+                    out[f"summary {v} {names[ii]} {stats[m]}"] = float(value[vi, ii, m])
             out["runs co2_emissions total"] = float(f["runs/co2_emissions"][()].sum())
         else:
             out["co2_emissions last year"] = float(f["co2_emissions"][-1].sum())
