@@ -278,10 +278,13 @@ InputFile open_input_image(const std::string& name, const void* image, std::size
         return true;
     });
     hdf5::prepare_library();
-    // H5LTopen_file_image takes a non-const pointer; without a copy and read-only it
-    // never writes through it.
-    const hid_t id = H5LTopen_file_image(const_cast<void*>(image), bytes,
-                                         H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+    // The core (memory) driver over a copy of the image, no backing file. (HDF5
+    // 1.10's H5LTopen_file_image without a copy leaks its callback data.)
+    const hdf5::Owned access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (access.id() < 0 || H5Pset_fapl_core(access.id(), 1 << 20, false) < 0 ||
+        H5Pset_file_image(access.id(), const_cast<void*>(image), bytes) < 0)
+        refuse(name, "cannot set up an HDF5 file image" + hdf5::error_text());
+    const hid_t id = H5Fopen(name.c_str(), H5F_ACC_RDONLY, access.id());
     if (id < 0) refuse(name, "cannot open as an HDF5 file" + hdf5::error_text());
     return checked(hdf5::File::of(id, name), name, accepted, command);
 }

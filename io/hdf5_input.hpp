@@ -40,8 +40,8 @@ struct InputFile {
 InputFile open_input(const std::string& path, std::initializer_list<FileKind> accepted, const std::string& command);
 
 // The same checks on a file image in memory (the fuzz target): the checksum over
-// `image`, then the HDF5 file opened from it without copying (H5LTopen_file_image).
-// `image` must outlive the returned file.
+// `image`, then the HDF5 file opened from a copy of it (H5Pset_file_image, the core
+// driver); `name` stands for the file in messages.
 InputFile open_input_image(const std::string& name, const void* image, std::size_t bytes,
                            std::initializer_list<FileKind> accepted, const std::string& command);
 
