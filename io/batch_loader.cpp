@@ -68,8 +68,9 @@ using yaml::list;
 using yaml::suggestion;
 
 constexpr std::string_view kTopKeys[] = {"schema",     "name",     "description", "scenario", "seed",
-                                         "samples",    "replicates", "variants",  "sweeps",   "uncertain",
-                                         "sensitivity"};
+                                         "samples",    "replicates", "population", "variants", "sweeps",
+                                         "uncertain",  "sensitivity"};
+constexpr std::string_view kPopulation[] = {"varies", "fixed"};
 constexpr std::string_view kVariantKeys[] = {"description", "unset", "set", "baseline"};
 constexpr std::string_view kSweepKeys[] = {"over", "set"};
 constexpr std::string_view kApply[] = {"scale", "set"};
@@ -532,6 +533,8 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
     y += "seed: " + std::to_string(plan.seed) + "\n";
     y += "samples: " + std::to_string(plan.samples) + "\n";
     y += "replicates: " + std::to_string(plan.replicates) + "\n";
+    // Only when fixed: batches written before the key keep their text and identity.
+    if (plan.fixed_population) y += "population: fixed\n";
     y += "variants:\n";
     for (const auto& e : root.find("variants")->entries) {
         const Node* set = e.value.kind == Kind::map ? e.value.find("set") : nullptr;
@@ -720,6 +723,7 @@ BatchPlan BatchReader::read(const Node& root) {
     if (const Node* n = root.find("samples")) plan.samples = static_cast<std::uint32_t>(whole(*n, "samples", 1, kMaxSamples));
     if (const Node* n = root.find("replicates"))
         plan.replicates = static_cast<std::uint32_t>(whole(*n, "replicates", 1, kMaxReplicates));
+    if (const Node* n = root.find("population")) plan.fixed_population = choice(*n, "population", kPopulation) == 1;
 
     std::vector<Draft> drafts;
     read_variants(root, drafts);

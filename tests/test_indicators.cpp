@@ -14,7 +14,9 @@
 #include "batch/budgets.hpp"
 #include "batch/ensemble.hpp"
 #include "batch/indicators.hpp"
+#include "batch/expand.hpp"
 #include "core/model.hpp"
+#include "io/batch_loader.hpp"
 #include "test_support.hpp"
 
 using namespace greenshift;
@@ -411,4 +413,48 @@ TEST(Population, AFixedPopulationKeepsTheFirmsAndChangesTheDraws) {
     EXPECT_NE(get(ra, "output_by_size").values, get(rc, "output_by_size").values);
     // The decisions differ.
     EXPECT_NE(get(ra, "adopters").counts, get(rb, "adopters").counts);
+}
+
+TEST(Population, FixedInABatchGivesEveryRunTheFirmsOfRunZeroAndKeepsThePairs) {
+    const std::string path = std::string(GREENSHIFT_TEST_DATA) + "/data/batch/inline.yaml";
+    const std::string text = R"(schema: 1
+scenario: ../small.yaml
+seed: 2016
+replicates: 3
+population: fixed
+variants:
+  baseline:
+    set: {policies: {}}
+  programme:
+    baseline: baseline
+)";
+    BatchPlan fixed = load_batch_text(text, path);
+    ASSERT_TRUE(fixed.fixed_population);
+    expand(fixed);
+    // The canonical text says it and loads back to the same plan.
+    EXPECT_NE(fixed.resolved_text.find("population: fixed"), std::string::npos);
+    EXPECT_TRUE(load_batch_text(fixed.resolved_text, path).fixed_population);
+    BatchPlan varies = load_batch_text(text.substr(0, text.find("population")) + text.substr(text.find("variants")), path);
+    EXPECT_FALSE(varies.fixed_population);
+    EXPECT_EQ(varies.resolved_text.find("population:"), std::string::npos) << "the default is not written";
+    expand(varies);
+
+    std::vector<RunResult> f, v;
+    for (const RunSpec& r : fixed.runs) f.push_back(simulate(scenario_for_run(fixed, r)));
+    for (const RunSpec& r : varies.runs) v.push_back(simulate(scenario_for_run(varies, r)));
+    ASSERT_EQ(f.size(), 6u);
+    // Run 0 (sample 0, replicate 0) is the same either way, bit for bit.
+    EXPECT_EQ(fixtures::bitwise_difference(f[0], v[0]), "");
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        // Output depends on the firms alone: every run has run 0's firms.
+        EXPECT_EQ(get(f[i], "output_by_size").values, get(f[0], "output_by_size").values) << i;
+        if (varies.runs[i].replicate != 0)
+            EXPECT_NE(get(v[i], "output_by_size").values, get(v[0], "output_by_size").values) << i;
+    }
+    // The replicates differ by their draws; a variant and its baseline share them.
+    EXPECT_NE(get(f[2], "adopters").counts, get(f[0], "adopters").counts);
+    Scenario again = scenario_for_run(fixed, fixed.runs[3]);  // replicate 1, programme
+    Scenario base = scenario_for_run(fixed, fixed.runs[2]);   // replicate 1, baseline
+    EXPECT_EQ(again.run.seed, base.run.seed);
+    EXPECT_EQ(again.run.population_seed, base.run.population_seed);
 }
