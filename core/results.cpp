@@ -3,15 +3,8 @@
 namespace greenshift {
 
 const char* dim_name(Dim d) {
-    switch (d) {
-        case Dim::time: return "time";
-        case Dim::sector: return "sector";
-        case Dim::size_class: return "size_class";
-        case Dim::technology: return "technology";
-        case Dim::policy: return "policy";
-        case Dim::io_sector: return "io_sector";
-    }
-    return "?";
+    const auto i = static_cast<std::size_t>(d);
+    return i < kDimNames.size() ? kDimNames[i] : "?";
 }
 
 std::size_t Coordinates::length(Dim d) const {

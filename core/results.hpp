@@ -3,6 +3,7 @@
 // a new output variable is added in one place (the model's recorder).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,6 +13,10 @@ namespace greenshift {
 // io_sector: the sectors of the scenario's input-output table (supplier sectors),
 // which may differ from the firm sectors.
 enum class Dim : std::uint8_t { time, sector, size_class, technology, policy, io_sector };
+// The name of each dimension and of its coordinate in output files.
+inline constexpr std::array<const char*, 6> kDimNames{"time",       "sector", "size_class",
+                                                      "technology", "policy", "io_sector"};
+static_assert(kDimNames.size() == static_cast<std::size_t>(Dim::io_sector) + 1);
 const char* dim_name(Dim d);
 
 struct Variable {

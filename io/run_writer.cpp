@@ -14,9 +14,12 @@
 namespace greenshift {
 
 const std::set<std::string>& coordinate_names() {
-    static const std::set<std::string> names = {"time",       "year",       "period",          "sector",
-                                                "size_class", "technology", "technology_unit", "policy",
-                                                "policy_type", "io_sector"};
+    static const std::set<std::string> names = [] {
+        // The dimensions' own coordinates, and the auxiliary ones write_coordinates adds.
+        std::set<std::string> out(kDimNames.begin(), kDimNames.end());
+        out.insert({"year", "period", "technology_unit", "policy_type"});
+        return out;
+    }();
     return names;
 }
 
