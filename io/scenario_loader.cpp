@@ -185,6 +185,25 @@ public:
     }
 
 private:
+    // A section of named entries (fuels, sectors, technologies, policies) holds
+    // `min` to `max` of them.
+    void check_count(const Node& section, const std::string& key, std::size_t min, std::size_t max) const {
+        const std::size_t n = section.entries.size();
+        if (n < min || n > max)
+            fail(section, key + ": got " + std::to_string(n) + " " + key + "; allowed: " +
+                              (min > 0 ? std::to_string(min) + " to " : std::string("at most ")) + std::to_string(max));
+    }
+    // An entry of such a section: its key a name, its value a map of `keys`; `what`
+    // names one entry ("sector").
+    const Node& named_entry(const Node& section, const yaml::Entry& e, const std::string& key, const std::string& what,
+                            const std::string& expected, Keys keys) const {
+        check_name(section, e, key, what);
+        const std::string p = join(key, e.key);
+        const Node& m = expect_map(e.value, p, expected);
+        check_keys(m, p, what + " '" + e.key + "'", keys);
+        return m;
+    }
+
     void read_run(const Node& root, Scenario& s) const;
     void read_electricity(const Node& root, Scenario& s) const;
     void read_fuels(const Node& root, Scenario& s) const;
@@ -269,10 +288,8 @@ void ScenarioReader::read_fuels(const Node& root, Scenario& s) const {
     if (!fuels || fuels->kind == Kind::null) return;
     expect_map(*fuels, "fuels", "a map of fuel names");
     for (const auto& e : fuels->entries) {
-        check_name(*fuels, e, "fuels", "fuel");
         const std::string p = join("fuels", e.key);
-        const Node& f = expect_map(e.value, p, "a map with price and emission_factor");
-        check_keys(f, p, "fuel '" + e.key + "'", kFuelKeys);
+        const Node& f = named_entry(*fuels, e, "fuels", "fuel", "a map with price and emission_factor", kFuelKeys);
         Fuel fuel;
         fuel.name = e.key;
         fuel.price = path_value(require(f, p, "price", "MAD per kWh thermal"), join(p, "price"), kNonNeg);
@@ -283,17 +300,13 @@ void ScenarioReader::read_fuels(const Node& root, Scenario& s) const {
 
 void ScenarioReader::read_sectors(const Node& root, Scenario& s) const {
     const Node& sectors = expect_map(require(root, "", "sectors", "the industrial ecosystems"), "sectors", "a map of sector names");
-    if (sectors.entries.empty() || sectors.entries.size() > kMaxSectors)
-        fail(sectors, "sectors: got " + std::to_string(sectors.entries.size()) +
-                          " sectors; allowed: 1 to " + std::to_string(kMaxSectors));
+    check_count(sectors, "sectors", 1, kMaxSectors);
     std::vector<std::string> fuel_names;
     for (const auto& f : s.fuels) fuel_names.push_back(f.name);
     std::uint64_t total = 0;
     for (const auto& e : sectors.entries) {
-        check_name(sectors, e, "sectors", "sector");
         const std::string p = join("sectors", e.key);
-        const Node& m = expect_map(e.value, p, "a map of sector keys");
-        check_keys(m, p, "sector '" + e.key + "'", kSectorKeys);
+        const Node& m = named_entry(sectors, e, "sectors", "sector", "a map of sector keys", kSectorKeys);
         Sector sec;
         sec.name = e.key;
 
@@ -338,14 +351,10 @@ void ScenarioReader::read_sectors(const Node& root, Scenario& s) const {
 
 void ScenarioReader::read_technologies(const Node& root, Scenario& s) const {
     const Node& techs = expect_map(require(root, "", "technologies", "what firms can adopt"), "technologies", "a map of technology names");
-    if (techs.entries.empty() || techs.entries.size() > kMaxTechnologies)
-        fail(techs, "technologies: got " + std::to_string(techs.entries.size()) +
-                        " technologies; allowed: 1 to " + std::to_string(kMaxTechnologies));
+    check_count(techs, "technologies", 1, kMaxTechnologies);
     for (const auto& e : techs.entries) {
-        check_name(techs, e, "technologies", "technology");
         const std::string p = join("technologies", e.key);
-        const Node& m = expect_map(e.value, p, "a map of technology keys");
-        check_keys(m, p, "technology '" + e.key + "'", kTechKeys);
+        const Node& m = named_entry(techs, e, "technologies", "technology", "a map of technology keys", kTechKeys);
         Technology t;
         t.name = e.key;
         t.acts_on = static_cast<Carrier>(choice(require(m, p, "acts_on", "electricity or heat"), join(p, "acts_on"), kCarrierNames));
@@ -610,9 +619,7 @@ void ScenarioReader::read_policies(const Node& root, Scenario& s) const {
     const Node* pn = root.find("policies");
     if (!pn || pn->kind == Kind::null) return;
     const Node& policies = expect_map(*pn, "policies", "a map of policy names");
-    if (policies.entries.size() > kMaxPolicies)
-        fail(policies, "policies: got " + std::to_string(policies.entries.size()) +
-                           " policies; allowed: at most " + std::to_string(kMaxPolicies));
+    check_count(policies, "policies", 0, kMaxPolicies);
     for (const auto& e : policies.entries) {
         check_name(policies, e, "policies", "policy");
         s.policies.push_back(read_policy(e, s));
