@@ -80,6 +80,13 @@ const Examples kExamples[] = {
      "  greenshift report out/morocco-cop22.h5 -o out/run-report.html   # one run: no baseline\n"
      "\n"
      "One self-contained HTML page: nothing is fetched from the network.\n"},
+    {"check-plausibility",
+     "Examples:\n"
+     "  greenshift check-plausibility scenarios/morocco-cop22.yaml --threads 2\n"
+     "  greenshift check-plausibility out/morocco-cop22.h5 --csv > out/plausibility.csv   # a run file\n"
+     "\n"
+     "The references are the scenario's `references:` (docs/scenarios.md); a run file carries its\n"
+     "scenario. Exit 5 when a simulated figure is outside its reference's band.\n"},
     {"serve",
      "Examples:\n"
      "  greenshift serve                       # the scenarios/ folder; then open http://127.0.0.1:8080/\n"
@@ -91,7 +98,8 @@ const Examples kExamples[] = {
 
 const char* const kExitCodes =
     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file, 4 output cannot be written\n"
-    "(or exists without --force), 75 interrupted (SIGINT/SIGTERM/SIGUSR1).";
+    "(or exists without --force), 5 a figure out of its reference's band (check-plausibility),\n"
+    "75 interrupted (SIGINT/SIGTERM/SIGUSR1).";
 
 }  // namespace
 

@@ -239,8 +239,9 @@ void Model::State::install_base() {
                 if (a >= f.step_offset) continue;  // not equipped (kNotAdopted, kInfeasible)
                 const Technology& tech = sc.technologies[static_cast<std::size_t>(k)];
                 const bool heat = tech.acts_on == Carrier::heat;
-                const double kwh = tech.savings_fraction * scale *
-                                   (heat ? sec.heat_intensity : sec.electricity_intensity)[static_cast<std::size_t>(z)];
+                double kwh = tech.savings_fraction * scale *
+                             (heat ? sec.heat_intensity : sec.electricity_intensity)[static_cast<std::size_t>(z)];
+                if (tech.max_capacity > 0) kwh = std::min(kwh, tech.max_capacity * tech.yield);
                 const double capex = kwh * tech.capex / tech.yield + tech.transaction_cost;
                 const double h = sec.hurdle_rate[static_cast<std::size_t>(z)] + (credit ? 0.0 : sc.decision.no_credit_premium);
                 // in service for lifetime steps from its installation, a - offset steps before the start
@@ -417,6 +418,7 @@ void Model::State::tables_economics(StepTables& tab) const {
                 u.co2 = co2;
                 u.demand = g * (heat ? sec.heat_intensity : sec.electricity_intensity)[static_cast<std::size_t>(z)];
                 u.fixed = tech.transaction_cost;
+                u.max_kwh = tech.max_capacity > 0 ? tech.max_capacity * tech.yield : std::numeric_limits<double>::infinity();
             }
         }
     }
@@ -718,7 +720,7 @@ void Model::State::audit(int p, int year, bool audit_year) {
             if (!audited) continue;
             ++count;
             for (int k = 0; k < T; ++k) {
-                if (f.adopted_step[f.at(li, k)] == kInfeasible) continue;
+                if (f.adopted_step[f.at(li, k)] == kInfeasible || !contains(pol.eligible.technologies, k)) continue;
                 auto& st = f.status[f.at(li, k)];
                 if (!(st & tech_status::aware)) {
                     st |= tech_status::aware;
@@ -1082,7 +1084,9 @@ void Model::State::bass_pass(std::uint64_t b, Flow* flow, const StepTables& tab)
                 ++c.aware;
             }
             // not size_project: its product rounds in another order, and bass outputs would move
-            const double kwh = sf * static_cast<double>(output[i]) * static_cast<double>(intensity[i]) * unit[cell].demand;
+            const double kwh =
+                std::min(sf * static_cast<double>(output[i]) * static_cast<double>(intensity[i]) * unit[cell].demand,
+                         unit[cell].max_kwh);
             c.adopt(kwh, kwh * unit[cell].cost + unit[cell].fixed, 0.0, 0.0, 0.0);
         }
         open.resize(keep);

@@ -115,6 +115,7 @@ struct Technology {
     double bass_p = 0.01;          // innovation coefficient, per year
     double bass_q = 0.3;           // imitation coefficient, per year
     double transaction_cost = 0;   // MAD per project whatever its size: audit, engineering, permits
+    double max_capacity = 0;       // the largest project, units of capacity (roof area, collector field); 0 = none
     int installed_base_max_age = 0;  // years; the installed base's oldest equipment; 0 = lifetime
     int base_max_age() const { return installed_base_max_age > 0 ? installed_base_max_age : lifetime; }
     // Where the local share of its capex is spent: (input-output sector, share),

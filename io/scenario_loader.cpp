@@ -49,7 +49,7 @@ constexpr std::string_view kTechKeys[] = {
     "acts_on", "unit",          "savings_fraction", "yield",          "extra_electricity",
     "capex",   "opex",          "lifetime",         "learning_rate",  "world_capacity",
     "local_content", "bass_p",  "bass_q",           "suppliers",      "transaction_cost",
-    "installed_base_max_age"};
+    "installed_base_max_age", "max_capacity"};
 constexpr std::string_view kIOKeys[] = {"sectors", "coefficients", "transactions", "total_output", "value_added", "jobs"};
 constexpr std::string_view kDecisionKeys[] = {"rule",     "max_rate", "midpoint",         "steepness",
                                               "mms_curve", "speed",   "no_credit_premium"};
@@ -378,6 +378,7 @@ void ScenarioReader::read_technologies(const Node& root, Scenario& s) const {
         if (const Node* n = m.find("bass_p")) t.bass_p = real(*n, join(p, "bass_p"), kUnit);
         if (const Node* n = m.find("bass_q")) t.bass_q = real(*n, join(p, "bass_q"), Range{0, 10});
         if (const Node* n = m.find("transaction_cost")) t.transaction_cost = real(*n, join(p, "transaction_cost"), kNonNeg);
+        if (const Node* n = m.find("max_capacity")) t.max_capacity = real(*n, join(p, "max_capacity"), kPositive);
         if (const Node* n = m.find("installed_base_max_age"))
             t.installed_base_max_age = integer(*n, join(p, "installed_base_max_age"), 1, t.lifetime,
                                                " (1 year to the technology's lifetime)");

@@ -198,6 +198,7 @@ void write_technologies(Writer& w, const Scenario& s) {
         w.line(2, "bass_p", round_trip_text(t.bass_p));
         w.line(2, "bass_q", round_trip_text(t.bass_q));
         w.line(2, "transaction_cost", round_trip_text(t.transaction_cost));
+        if (t.max_capacity > 0) w.line(2, "max_capacity", round_trip_text(t.max_capacity));
         w.line(2, "installed_base_max_age", std::to_string(t.base_max_age()));
         if (!t.suppliers.empty()) {
             std::string sup = "{";

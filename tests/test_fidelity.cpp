@@ -403,6 +403,29 @@ TEST(TransactionCost, EveryProjectPaysItOnTopOfItsCapex) {
     EXPECT_LT(at(var(c, "adopters_by_size"), cell(c, 3, 0, 0, 0)), at(var(without, "adopters_by_size"), cell(without, 3, 0, 0, 0)));
 }
 
+TEST(ProjectSize, NoProjectExceedsTheLargestCapacity) {
+    Scenario s = quick(400, 3);
+    s.decision.rule = DecisionRule::bass;  // the same adoptions with and without the cap
+    const RunResult free = simulate(s);
+    s.technologies[0].max_capacity = 50;  // kWp
+    Model m(s);
+    while (!m.done()) m.step();
+    const RunResult r = m.result();
+    // from the firm arrays: each adopter's project is min(0.3 x 0.1 x scale / 1600, 50) kWp
+    double expect = 0, uncapped = 0;
+    const FirmArrays& f = m.firms();
+    for (std::uint64_t i = 0; i < f.count; ++i) {
+        if (f.adopted_step[f.at(i, 0)] == kNotAdopted) continue;
+        const double kwp = 0.3 * static_cast<double>(f.output[i]) * static_cast<double>(f.intensity[i]) * 0.1 / 1600;
+        expect += std::min(kwp, 50.0);
+        uncapped += kwp;
+    }
+    const double cap = var(r, "installed_capacity").values.back();
+    EXPECT_NEAR(cap, expect, 1e-6 * expect);
+    EXPECT_NEAR(var(free, "installed_capacity").values.back(), uncapped, 1e-6 * uncapped);
+    EXPECT_LT(cap, 0.8 * uncapped) << "the cap binds for the larger firms";
+}
+
 // ---- audit compliance ----
 
 TEST(AuditMandate, ComplianceFollowsItsSchedule) {
@@ -439,6 +462,17 @@ TEST(AuditMandate, ComplianceFollowsItsSchedule) {
         const double se = std::sqrt(20000 * audit.compliance.at(y) * (1 - audit.compliance.at(y))) + 1;
         EXPECT_NEAR(first, target, 4 * se) << y;
     }
+    // an audit makes firms aware of the mandate's technologies only
+    Scenario two = s;
+    Technology other = two.technologies[0];
+    other.name = "other";
+    other.savings_fraction = 0.1;
+    two.technologies.push_back(other);
+    two.policies[0].eligible.technologies = {1};
+    const RunResult aw = simulate(two);
+    const Variable& aware = var(aw, "aware");  // (time, sector, technology)
+    EXPECT_EQ(at(aware, (aw.coords.year.size() - 1) * 2 + 0), 0) << "not among the mandate's technologies";
+    EXPECT_GT(at(aware, (aw.coords.year.size() - 1) * 2 + 1), 0.5 * 20000);
     // without a curve: everyone in the start year, again every period
     s.policies[0].compliance = Path{};
     const RunResult all = simulate(s);

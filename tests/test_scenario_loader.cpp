@@ -109,6 +109,7 @@ void expect_same(const Scenario& a, const Scenario& b) {
         EXPECT_EQ(x.bass_p, y.bass_p);
         EXPECT_EQ(x.bass_q, y.bass_q);
         EXPECT_EQ(x.transaction_cost, y.transaction_cost);
+        EXPECT_EQ(x.max_capacity, y.max_capacity);
         EXPECT_EQ(x.base_max_age(), y.base_max_age());
     }
     EXPECT_EQ(a.decision.rule, b.decision.rule);
@@ -538,6 +539,7 @@ TEST(ScenarioLoader, ToYamlRoundTripsEveryField) {
 // and references.
 const std::string kFidelity = kMinimal + R"(    transaction_cost: 30000
     installed_base_max_age: 3
+    max_capacity: 2000
   heat_pump:
     acts_on: heat
     savings_fraction: 0.2
@@ -631,6 +633,8 @@ TEST(ScenarioLoader, ReadsTheFidelityKeys) {
     EXPECT_EQ(sec.base(1, 3), 0.0);
     EXPECT_EQ(s.technologies[0].transaction_cost, 30000);
     EXPECT_EQ(s.technologies[0].base_max_age(), 3);
+    EXPECT_EQ(s.technologies[0].max_capacity, 2000);
+    EXPECT_EQ(s.technologies[1].max_capacity, 0);  // none
     EXPECT_EQ(s.technologies[1].base_max_age(), 20);  // the lifetime by default
     const Policy& grant = s.policies[0];
     EXPECT_EQ(grant.requires_loan, 1);  // a loan written after the grant

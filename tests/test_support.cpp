@@ -178,6 +178,7 @@ Scenario fidelity_scenario(std::uint64_t n) {
     }
     s.technologies[0].installed_base_max_age = 3;
     s.technologies[0].transaction_cost = 20000;
+    s.technologies[0].max_capacity = 500;
     s.technologies[2].transaction_cost = 50000;
     for (auto& p : s.policies) {
         switch (p.type) {
@@ -194,6 +195,7 @@ Scenario fidelity_scenario(std::uint64_t n) {
         case PolicyType::tpme_label: p.cost_per_firm = 50000; break;
         case PolicyType::audit_mandate:
             p.compliance = Path{{2019, 2021, 2025}, {0.0, 0.3, 0.7}};
+            p.eligible.technologies = {0, 1};
             p.period = 3;
             p.threshold_toe = 50;
             break;

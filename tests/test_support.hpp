@@ -18,9 +18,9 @@ Scenario bass_scenario(std::uint64_t firms, double p, double q, int steps_per_ye
 Scenario full_scenario(std::uint64_t firms_per_class);
 
 // full_scenario with what issue 13 added: intensity by size class, technical
-// potential, an installed base, transaction costs, a credit line with a lending
-// envelope and a grant tied to it, caps per firm, an audit compliance curve and
-// instrument costs.
+// potential, an installed base, transaction costs, a largest project, a credit line
+// with a lending envelope and a grant tied to it, caps per firm, an audit compliance
+// curve on some technologies and instrument costs.
 Scenario fidelity_scenario(std::uint64_t firms_per_class);
 
 // Same economy without any policy.

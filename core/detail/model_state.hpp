@@ -87,6 +87,7 @@ struct Unit {
     double co2;      // tCO2 avoided per kWh/yr displaced
     double demand;   // kWh/yr of the carrier per MAD of output x intensity factor, at this step
     double fixed;    // MAD per project whatever its size (transaction cost)
+    double max_kwh;  // the largest project, kWh/yr displaced (max_capacity x yield; +inf: none)
 };
 
 // What the adoptions of one step and cell add to the stocks, kept to be removed
@@ -105,7 +106,7 @@ struct Project {
 };
 // `scale` is the firm's output x intensity factor.
 inline Project size_project(double savings_fraction, double scale, const Unit& u) {
-    const double kwh = savings_fraction * scale * u.demand;
+    const double kwh = std::min(savings_fraction * scale * u.demand, u.max_kwh);
     return {kwh, kwh * u.cost + u.fixed};
 }
 

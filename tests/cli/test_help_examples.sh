@@ -39,7 +39,8 @@ for c in $subcommands; do
     grep -q "^Exit codes:" "$tmp/help-$c.txt" && pass "$c --help gives the exit codes" || fail "$c --help lacks the exit codes"
 done
 
-# Run them, in the order of a session: validate, run, batch, merge, summary, export, plot, report.
+# Run them, in the order of a session: validate, run, check-plausibility, batch, merge, summary,
+# export, plot, report.
 root="$tmp/root"
 fresh_root "$root"
 run_examples() {  # run_examples COMMAND
@@ -51,7 +52,7 @@ run_examples() {  # run_examples COMMAND
         fi
     done <"$tmp/ex-$1.txt"
 }
-for c in validate run batch; do run_examples $c; done
+for c in validate run check-plausibility batch; do run_examples $c; done
 # the merge example joins shards 0/2 and 1/2; the batch examples made the first
 (cd "$root" && greenshift batch scenarios/morocco-cop22-batch.yaml -o out/part-1.h5 --shard 1/2 -q 2>/dev/null) \
     && pass "shard 1/2 for the merge example" || fail "shard 1/2"
