@@ -186,7 +186,8 @@ const std::vector<std::string>& optional_paired_variables() {
         "co2_emissions_by_size", "energy_cost_by_size", "loan_volume",       "loan_subsidy",
         "budget_used",           "firms_labelled",      "firms_assisted",    "firms_served",
         "technology_lifetime",   "supplier_demand",     "supplier_output",   "value_added_direct",
-        "value_added_total",     "jobs_direct",         "jobs_total",        "jobs_total_by_size"};
+        "value_added_total",     "jobs_direct",         "jobs_total",        "jobs_total_by_size",
+        "programme_cost"};
     return names;
 }
 
