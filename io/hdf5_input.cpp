@@ -67,6 +67,8 @@ bool text_attribute_is(const hdf5::Object& object, const char* name, const char*
 }
 
 FileKind kind_of(const hdf5::File& file, const std::string& path) {
+    if (text_attribute_is(file, "kind", "calibration")) return FileKind::calibration;
+    if (text_attribute_is(file, "kind", "calibration_checkpoint")) return FileKind::calibration_checkpoint;
     if (hdf5::has_attribute(file, "part_format")) return FileKind::part;
     if (hdf5::has_attribute(file, "shard_count")) return FileKind::shard;
     if (hdf5::has_attribute(file, "batch_identity")) {
@@ -89,6 +91,9 @@ std::pair<std::string, std::string> described(FileKind kind, const hdf5::File& f
                                         " of a batch, written by `greenshift batch --shard`"};
         }
         case FileKind::part: return {"a part file", "the saved runs of a running batch, in OUTPUT.parts/"};
+        case FileKind::calibration: return {"a calibration file", "written by `greenshift calibrate`"};
+        case FileKind::calibration_checkpoint:
+            return {"a calibration checkpoint", "the saved evaluations of a running `greenshift calibrate`"};
     }
     return {"", ""};
 }
@@ -115,6 +120,7 @@ std::string hint(FileKind found, const std::string& command) {
     if (found == FileKind::run && command == "summary")
         return "summary reads batch files; a run file has no indicators (export, plot and report read it)";
     if (found == FileKind::part) return "a part is read only by `greenshift batch --resume`";
+    if (found == FileKind::calibration_checkpoint) return "a checkpoint is read only by `greenshift calibrate --resume`";
     return "";
 }
 
@@ -239,6 +245,8 @@ const char* file_kind_name(FileKind kind) {
         case FileKind::batch: return "batch file";
         case FileKind::shard: return "shard file";
         case FileKind::part: return "part file";
+        case FileKind::calibration: return "calibration file";
+        case FileKind::calibration_checkpoint: return "calibration checkpoint";
     }
     return "file";
 }

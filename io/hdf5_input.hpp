@@ -6,7 +6,8 @@
 //   2. its checksum matches (io/file_checksum.hpp), before HDF5 reads a byte;
 //   3. HDF5 opens it; the root attribute program is "greenshift" and its
 //      format_version one this build reads;
-//   4. it is a kind of file the command reads (run, batch, shard or part);
+//   4. it is a kind of file the command reads (run, batch, shard, part, calibration
+//      or calibration checkpoint: root attribute kind);
 //   5. every link is a hard link (a soft or external link could lead to another
 //      file, or nowhere), no dataset keeps its values elsewhere (external storage,
 //      virtual layout) or needs a filter other than shuffle, deflate and
@@ -25,8 +26,8 @@
 
 namespace greenshift {
 
-enum class FileKind { run, batch, shard, part };
-// "run file", "batch file", "shard file", "part file"
+enum class FileKind { run, batch, shard, part, calibration, calibration_checkpoint };
+// "run file", "batch file", "shard file", "part file", "calibration file", "calibration checkpoint"
 const char* file_kind_name(FileKind kind);
 
 struct InputFile {
