@@ -48,7 +48,7 @@ int run_figure_script(const std::string& mode, const std::string& file, const st
 
 CLI::App* add_plot_command(CLI::App& app, PlotArgs& a) {
     CLI::App* cmd = app.add_subcommand(
-        "plot", "Draw the figures of a batch or run file as PNG (adoption, CO2, budgets, cost per tCO2, jobs, by size)");
+        "plot", "Draw the figures of a batch or run file as PNG (adoption, CO2, budgets, cost per tCO2, jobs, by size; the drivers of a batch with a sensitivity: block)");
     cmd->add_option("file", a.file, "Batch file (greenshift batch) or run file (greenshift run)")->required();
     cmd->add_option("-o,--output", a.output_dir,
                     "Folder for the PNG files, written whole: created, or replaced with --force when it holds only "

@@ -140,6 +140,7 @@ class Data:
             self.ind_names = self.strings(self.effects, "indicator")
             self.ind_units = self.strings(self.effects, "indicator_units")
             self.ind = np.asarray(self.effects["indicators"][:], dtype=float)
+        self.sensitivity = Sensitivity(self) if self.batch and "sensitivity" in self.f else None
         self.baseline_of = {}
         if self.effects is not None:
             base = np.asarray(self.effects["baseline_run"][:])
@@ -514,8 +515,175 @@ def fig_by_size(d):
     return fig
 
 
+# ---- what drives the promises: the /sensitivity group (docs/sensitivity.md) ----
+
+# The promises the report speaks of, each with the indicator that measures it. Production
+# cost has no whole-economy indicator: the size class whose median change is largest.
+PROMISES = [("co2", "CO2 avoided", "co2_avoided"),
+            ("cost_per_tco2", "the public cost per tonne of CO2 avoided", "cost_per_tco2_total"),
+            ("production_cost", "the production cost", "production_cost_pct_"),
+            ("jobs", "the jobs at the suppliers", "jobs_direct_added")]
+DRIVERS_TOP = 3  # parameters a sentence names
+
+
+class Sensitivity:
+    """The /sensitivity group of a batch file: Sobol S1, ST and their intervals, or Morris
+    mu, mu*, sigma, by (paired variant, indicator, parameter)."""
+
+    def __init__(self, d):
+        np = d.np
+        g = d.f["sensitivity"]
+        self.method = text(g.attrs.get("method", b""))
+        s = Data.strings
+        self.variants = s(g, "variant")
+        self.names = s(g, "indicator")
+        self.labels = s(g, "indicator_label") or list(self.names)
+        self.groups = s(g, "indicator_group") or [""] * len(self.names)
+        self.parameters = s(g, "parameter")
+        keys = ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high") if self.method == "sobol" \
+            else ("mu", "mu_star", "sigma")
+        self.x = {k: np.asarray(g[k][:], dtype=float) for k in keys if k in g}
+        if len(self.x) != len(keys):
+            raise Failure(EXIT_INPUT, f"{d.path}: /sensitivity (method {self.method!r}) lacks "
+                                      f"{', '.join(k for k in keys if k not in g)}")
+
+    def promise_indicator(self, d, variant, prefix):
+        """The indicator a promise is measured by; for production cost, the size class with the
+        largest median change (from /summary)."""
+        if not prefix.endswith("_"):
+            return prefix if prefix in self.names else None
+        names = [prefix + z for z in d.size_class if prefix + z in self.names]
+        if not names:
+            return None
+        sm = summary_of(d)
+        if sm is None or variant not in sm.variants:
+            return names[0]
+        return max(names, key=lambda n: (abs(sm.get(variant, n)) if sm.get(variant, n) == sm.get(variant, n)
+                                         else -1.0))
+
+    def title(self, name):
+        """The indicator's label, after its section's name when the label alone does not say
+        what it measures ("All instruments" of "Public cost per tonne of CO2 avoided")."""
+        i = self.names.index(name)
+        label, group = self.labels[i], self.groups[i]
+        words = {w for w in group.lower().split() if len(w) > 3}
+        return label if not group or words & {w.strip(",") for w in label.lower().split()} \
+            else f"{group}, {label[0].lower()}{label[1:]}"
+
+    def ranking(self, variant, name):
+        """Parameter indices ranked by ST (sobol) or mu* (morris), largest first; NaN left out."""
+        v, i = self.variants.index(variant), self.names.index(name)
+        key = self.x["ST" if self.method == "sobol" else "mu_star"][v, i]
+        order = sorted((k for k in range(len(self.parameters)) if key[k] == key[k]), key=lambda k: -key[k])
+        return order
+
+    def value(self, key, variant, name, k):
+        return float(self.x[key][self.variants.index(variant), self.names.index(name), k])
+
+
+def num2(x):
+    """An index for a sentence: two decimals, or two significant digits when small."""
+    return f"{x:.2f}" if abs(x) >= 0.01 or x == 0 else f"{x:.1g}"
+
+
+def driver_sentence(d, sens, variant, words, prefix):
+    """One sentence naming the top drivers of a promise, with ST and its 95% interval (or mu*
+    and sigma for Morris); returns (indicator, sentence in HTML) or None."""
+    name = sens.promise_indicator(d, variant, prefix)
+    if name is None:
+        return None
+    what = f"<b>{html.escape(words[0].upper() + words[1:])}</b> ({html.escape(sens.title(name))})"
+    order = sens.ranking(variant, name)
+    if not order:
+        return name, (f"{what} cannot be attributed: it is the same in every sample of the design, or "
+                      "undefined in some (a ratio with nothing avoided).")
+    parts = []
+    for k in order[:DRIVERS_TOP]:
+        p = f"<code>{html.escape(sens.parameters[k])}</code>"
+        if sens.method == "sobol":
+            st, lo, hi, s1 = (sens.value(x, variant, name, k) for x in ("ST", "ST_low", "ST_high", "S1"))
+            parts.append(f"{p} (ST {num2(st)}, 95% interval {num2(lo)} to {num2(hi)}; S1 {num2(s1)})")
+        else:
+            ms, sg = sens.value("mu_star", variant, name, k), sens.value("sigma", variant, name, k)
+            parts.append(f"{p} (&mu;* {cell(ms)}, &sigma; {cell(sg)})")
+    rest = parts[1:]
+    tail = ""
+    if rest:
+        tail = ", then " + (" and ".join(rest) if len(rest) < 3 else ", ".join(rest[:-1]) + " and " + rest[-1])
+    how = "total Sobol index ST" if sens.method == "sobol" else "Morris &mu;*"
+    return name, f"{what}: driven most by {parts[0]}{tail}; ranked by the {how}."
+
+
+def fig_drivers(d):
+    """S1 and ST with their 95% bootstrap intervals by parameter (Sobol), or mu* against sigma
+    (Morris), for the indicator of each promise, first paired variant."""
+    np = d.np
+    sens = d.sensitivity
+    v = sens.variants[0] if sens.variants else None
+    fig = new_figure(("What drives the promises: Sobol indices by uncertain parameter"
+                      if sens.method == "sobol" else "What drives the promises: Morris elementary effects")
+                     + (f" ({label_of(v)})" if v else ""))
+    if v is None:
+        note(fig, "the sensitivity group has no variant with a baseline")
+        return fig
+    panels = [(words, sens.promise_indicator(d, v, prefix)) for _, words, prefix in PROMISES]
+    panels = [(w, n) for w, n in panels if n is not None]
+    if not panels:
+        note(fig, "none of the promises' indicators is in the sensitivity group")
+        return fig
+    axes = fig.subplots(2, 2, squeeze=False).ravel()
+    P = len(sens.parameters)
+    for ax, (words, name) in zip(axes, panels):
+        ax.set_title(label_of(sens.title(name), 60), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        order = sens.ranking(v, name)
+        if not order:
+            ax.text(0.5, 0.5, "not attributable (constant or undefined)", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=8, color="#555555")
+            continue
+        if sens.method == "sobol":
+            y = np.arange(len(order))
+            for key, off, col, lab in (("S1", -0.2, "#1b6ca8", "S1 first order"),
+                                       ("ST", 0.2, "#d1495b", "ST total")):
+                x = np.array([sens.value(key, v, name, k) for k in order])
+                lo = np.array([sens.value(key + "_low", v, name, k) for k in order])
+                hi = np.array([sens.value(key + "_high", v, name, k) for k in order])
+                ax.barh(y + off, x, height=0.38, color=col, alpha=0.85, label=lab)
+                ax.errorbar(x, y + off, xerr=[np.maximum(x - lo, 0), np.maximum(hi - x, 0)], fmt="none",
+                            ecolor="#222222", lw=0.7, capsize=1.5, label="95% bootstrap interval")
+            ax.set_yticks(y)
+            ax.set_yticklabels([label_of(sens.parameters[k], 28) for k in order], fontsize=6)
+            ax.invert_yaxis()
+            ax.axvline(0, color="#333333", lw=0.5)
+        else:
+            ms = np.array([sens.value("mu_star", v, name, k) for k in range(P)])
+            sg = np.array([sens.value("sigma", v, name, k) for k in range(P)])
+            ax.scatter(ms, sg, color="#1b6ca8", s=14, label="parameter (mu*, sigma)")
+            for k in order[:6]:
+                ax.annotate(label_of(sens.parameters[k], 24), (ms[k], sg[k]), fontsize=6,
+                            xytext=(3, 2), textcoords="offset points")
+            ax.set_xlim(0, np.nanmax(ms) * 1.3 if np.nanmax(ms) > 0 else 1)  # room for the names
+            ax.set_ylim(0, np.nanmax(sg) * 1.15 if np.nanmax(sg) > 0 else 1)
+            ax.set_xlabel("mu* (mean |elementary effect|)", fontsize=7)
+            ax.set_ylabel("sigma", fontsize=7)
+    for ax in axes[len(panels):]:
+        ax.axis("off")
+    fig.subplots_adjust(left=0.17, right=0.98, top=0.88, hspace=0.4, wspace=0.45)
+    legend_below(fig, list(axes), bottom=0.11, ncol=3)
+    return fig
+
+
 MAKERS = {"adoption": fig_adoption, "co2": fig_co2, "budgets": fig_budgets,
-          "cost_per_tco2": fig_cost_per_tco2, "jobs": fig_jobs, "by_size": fig_by_size}
+          "cost_per_tco2": fig_cost_per_tco2, "jobs": fig_jobs, "by_size": fig_by_size,
+          "drivers": fig_drivers}
+DRIVERS = ("drivers", "What drives the promises: first-order (S1) and total (ST) Sobol indices with their 95% "
+                      "bootstrap intervals, or Morris mu* against sigma, by uncertain parameter")
+
+
+def figures_of(d):
+    """The figures of a file: the drivers chart only when it has a /sensitivity group."""
+    return FIGURES + ([DRIVERS] if d.sensitivity is not None else [])
 
 
 def progress(label, done, total, detail, start):
@@ -535,14 +703,15 @@ def render(d, label="figures"):
     import matplotlib.pyplot as plt
     out = {}
     start = time.monotonic()
-    for k, (name, _) in enumerate(FIGURES):
-        progress(label, k, len(FIGURES), name, start)
+    figures = figures_of(d)
+    for k, (name, _) in enumerate(figures):
+        progress(label, k, len(figures), name, start)
         fig = MAKERS[name](d)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI)  # no bbox_inches: the size stays fixed
         plt.close(fig)
         out[name] = buf.getvalue()
-    progress(label, len(FIGURES), len(FIGURES), "done", start)
+    progress(label, len(figures), len(figures), "done", start)
     return out
 
 
@@ -588,22 +757,23 @@ def cmd_plot(src, outdir, force):
     parent = os.path.dirname(os.path.abspath(outdir))
     if not os.path.isdir(parent):
         raise Failure(EXIT_OUTPUT, f"{outdir}: folder {parent} does not exist")
-    targets = {name: os.path.join(outdir, name + ".png") for name, _ in FIGURES}
+    d = Data(src)
+    figures = figures_of(d)
+    targets = {name: os.path.join(outdir, name + ".png") for name, _ in figures}
     if not force:
         for t in targets.values():
             if os.path.exists(t):
                 raise Failure(EXIT_OUTPUT, f"{t} exists; use --force to overwrite")
-    d = Data(src)
     pngs = render(d, "plot")
     try:
         os.makedirs(outdir, exist_ok=True)
     except OSError as e:
         raise Failure(EXIT_OUTPUT, f"cannot create {outdir}: {e.strerror}")
-    for name, _ in FIGURES:
+    for name, _ in figures:
         publish(pngs[name], targets[name], force)
         print(targets[name])
     if not OUTPUT_NAME:
-        print(f"wrote {len(FIGURES)} figures to {outdir}", file=sys.stderr)
+        print(f"wrote {len(figures)} figures to {outdir}", file=sys.stderr)
 
 
 # ---- the report ----
@@ -840,6 +1010,27 @@ def spread_words(sm, v):
             f"{sm.replicates} replicates: " + "; ".join(rows) + ".")
 
 
+def drivers_section(d):
+    """What drives each promise: one sentence per promise and paired variant."""
+    sens = d.sensitivity
+    design = {"sobol": "Sobol indices (Saltelli design; S1 first order, ST total with its interactions; "
+                       "95% bootstrap intervals)",
+              "morris": "Morris elementary effects (&mu;* the mean absolute effect per unit of probability "
+                        "of the parameter, &sigma; large when it acts through interactions)"}
+    out = ["<h2 id=\"drivers\">What drives the results</h2>",
+           f"<p class=\"meta\">{design.get(sens.method, html.escape(sens.method))} of each effect against the "
+           f"baseline, over the batch's {len(sens.parameters)} uncertain parameters (docs/sensitivity.md).</p>"]
+    for v in sens.variants:
+        for _, words, prefix in PROMISES:
+            said = driver_sentence(d, sens, v, words, prefix)
+            if said is None:
+                continue
+            name, sentence = said
+            out.append(f"<p class=\"driver\" data-variant=\"{html.escape(v)}\" data-indicator=\"{html.escape(name)}\">"
+                       f"{html.escape(v)}: {sentence}</p>")
+    return out
+
+
 def cmd_report(src, target, force):
     check_target(target, force)
     d = Data(src)
@@ -857,8 +1048,10 @@ def cmd_report(src, target, force):
              "<h2>The three promises, and what they cost</h2>"]
     for p in promises(d, sm):
         parts.append(f"<p class=\"promise\">{p}</p>")
+    if d.sensitivity is not None:
+        parts.extend(drivers_section(d))
     parts.append("<h2>Figures</h2>")
-    for name, caption in FIGURES:
+    for name, caption in figures_of(d):
         b64 = base64.b64encode(pngs[name]).decode("ascii")
         parts.append(f"<figure id=\"fig-{name}\"><img alt=\"{html.escape(caption)}\" "
                      f"src=\"data:image/png;base64,{b64}\"><figcaption>{html.escape(caption)}</figcaption></figure>")
