@@ -74,7 +74,6 @@ constexpr std::string_view kPopulation[] = {"varies", "fixed"};
 constexpr std::string_view kVariantKeys[] = {"description", "unset", "set", "baseline"};
 constexpr std::string_view kSweepKeys[] = {"over", "set"};
 constexpr std::string_view kApply[] = {"scale", "set"};
-constexpr std::string_view kSensitivityMethods[] = {"sobol", "morris"};
 constexpr std::string_view kSensitivityKeys[] = {"method", "N", "trajectories", "levels"};
 
 constexpr std::uint64_t kMaxSamples = 1'000'000;
@@ -332,34 +331,34 @@ SensitivitySpec BatchReader::read_sensitivity(const Node& root, BatchPlan& plan)
     if (!n || n->kind == Kind::null) return sa;
     const Node& m = expect_map(*n, "sensitivity", "{method: sobol, N: 64} or {method: morris, trajectories: 10, levels: 4}");
     check_keys(m, "sensitivity", "the sensitivity block", kSensitivityKeys);
-    const std::size_t method = choice(require(m, "sensitivity", "method", list(kSensitivityMethods)), "sensitivity.method",
-                                      kSensitivityMethods);
+    // A batch file names a method; `none` is what leaving the block out means.
+    const yaml::Names methods = yaml::Names(kSensitivityMethodNames).subspan(1);
+    sa.method = static_cast<SensitivityMethod>(
+        1 + choice(require(m, "sensitivity", "method", list(methods)), "sensitivity.method", methods));
     if (plan.uncertain.empty())
         bad(*n, "sensitivity", "no uncertain parameters to analyse", "add uncertain: with the parameters to rank");
     const std::uint64_t d = plan.uncertain.size();
     const auto only = [&](std::string_view key, std::string_view owner) {
         if (const Node* k = m.find(key))
-            bad(*k, join("sensitivity", std::string(key)), "not a key of method " + std::string(kSensitivityMethods[method]),
+            bad(*k, join("sensitivity", std::string(key)),
+                "not a key of method " + std::string(kSensitivityMethodNames[static_cast<std::size_t>(sa.method)]),
                 "'" + std::string(key) + "' belongs to method " + std::string(owner));
     };
     std::uint64_t samples = 0;
-    if (method == 0) {
+    if (sa.method == SensitivityMethod::sobol) {
         only("trajectories", "morris");
         only("levels", "morris");
-        sa.method = SensitivityMethod::sobol;
         sa.base = static_cast<std::uint32_t>(whole(require(m, "sensitivity", "N", "the base sample size N (the design has N (d + 2) rows)"),
                                                    "sensitivity.N", 2, kMaxSamples, "(a power of 2 balances the Sobol points)"));
         samples = sa.base * (d + 2);
     } else {
         only("N", "sobol");
-        sa.method = SensitivityMethod::morris;
         sa.trajectories = static_cast<std::uint32_t>(
             whole(require(m, "sensitivity", "trajectories", "the number of trajectories r (r (d + 1) runs)"),
                   "sensitivity.trajectories", 2, kMaxSamples));
         if (const Node* l = m.find("levels")) {
             sa.levels = static_cast<std::uint32_t>(whole(*l, "sensitivity.levels", 2, 1000, "(even)"));
-            if (sa.levels % 2 != 0) bad(*l, "sensitivity.levels", "out of range, got '" + std::to_string(sa.levels) + "'",
-                                        "allowed: an even number from 2 to 1000");
+            if (sa.levels % 2 != 0) bad(*l, "sensitivity.levels", "must be even", "allowed: an even number from 2 to 1000");
         }
         samples = static_cast<std::uint64_t>(sa.trajectories) * (d + 1);
     }

@@ -65,7 +65,8 @@ inline std::span<const DistributionParameter> distribution_parameters(Distributi
 // A global sensitivity analysis (docs/sensitivity.md): its design replaces the Latin
 // hypercube as the batch's samples, and the batch file gets a `sensitivity` group.
 enum class SensitivityMethod : std::uint8_t { none, sobol, morris };
-inline constexpr const char* kSensitivityMethodNames[] = {"none", "sobol", "morris"};
+inline constexpr std::array<std::string_view, 3> kSensitivityMethodNames{"none", "sobol", "morris"};
+static_assert(kSensitivityMethodNames.size() == static_cast<std::size_t>(SensitivityMethod::morris) + 1);
 
 struct SensitivitySpec {
     SensitivityMethod method = SensitivityMethod::none;
