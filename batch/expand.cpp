@@ -7,6 +7,7 @@
 #include "io/scenario_loader.hpp"
 #include "io/scenario_yaml.hpp"
 
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -25,6 +26,30 @@ constexpr std::uint64_t splitmix64_mix(std::uint64_t z) {
 }
 
 constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ull;  // 2^64 / golden ratio
+
+// Every draw a finite number, and a log-normal's above 0: exp(mu + sigma z) overflows
+// to inf or underflows to 0 for |mu| near 700, and a price of exactly 0 in every run
+// would pass every later check.
+void check_draws_are_numbers(const BatchPlan& plan) {
+    for (std::size_t p = 0; p < plan.uncertain.size(); ++p) {
+        const UncertainParameter& u = plan.uncertain[p];
+        for (std::uint32_t s = 0; s < plan.sample_values.size(); ++s) {
+            if (plan.sample_values[s].empty()) continue;  // a row this process does not draw
+            const double v = plan.sample_values[s][p];
+            const bool lognormal = u.distribution == Distribution::lognormal;
+            if (std::isfinite(v) && !(lognormal && v < std::numeric_limits<double>::min())) continue;
+            const std::string what = !std::isfinite(v) ? "overflows" : "underflows";
+            const std::string formula =
+                lognormal ? "exp(" + round_trip_text(u.mu) + " + " + round_trip_text(u.sigma) + " z)" : "the draw";
+            throw InputError(plan.file, u.line, u.column,
+                             "uncertain." + u.path + ": sample " + std::to_string(s) + " draws " +
+                                 round_trip_text(v) + ": " + formula + " " + what +
+                                 " (doubles hold magnitudes from 2.2e-308 to 1.8e+308); allowed: parameters whose draws "
+                                 "stay within that range" +
+                                 (lognormal ? std::string(", e.g. mu between about -690 and 690 for sigma up to 2") : ""));
+        }
+    }
+}
 
 // Each variant at the smallest, then at the largest sampled value of every
 // parameter that applies to it: the scenario's checks are ranges and sums that grow
@@ -112,6 +137,7 @@ void expand(BatchPlan& plan) {
                 plan.runs.push_back(run);
             }
         }
+    check_draws_are_numbers(plan);
     check_sampled_extremes(plan);
 }
 
