@@ -1,7 +1,11 @@
 // greenshift batch BATCH.yaml -o OUT.h5 [--threads N] [--resume] [--force] [--shard I/N]
 #include <omp.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "apps/commands.hpp"
@@ -9,7 +13,10 @@
 #include "apps/progress.hpp"
 #include "batch/expand.hpp"
 #include "batch/runner.hpp"
+#include "batch/shard.hpp"
 #include "io/batch_loader.hpp"
+#include "io/input_error.hpp"
+#include "io/memory_check.hpp"
 #ifdef GREENSHIFT_WITH_MPI
 #include "mpi/batch_ranks.hpp"
 #include "mpi/session.hpp"
@@ -43,9 +50,57 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& a) {
     return cmd;
 }
 
+namespace {
+
+// The address space in use now (VmSize), 0 when unknown.
+std::uint64_t address_space_bytes() {
+    std::ifstream in("/proc/self/status");
+    std::string key;
+    std::uint64_t kib = 0;
+    for (std::string line; std::getline(in, line);)
+        if (std::istringstream(line) >> key >> kib && key == "VmSize:") return kib * 1024;
+    return 0;
+}
+
+}  // namespace
+
 int run_batch_command(const BatchArgs& a, const std::string& command_line, const std::atomic<int>& stop) {
     BatchPlan plan = load_batch(a.file);
-    expand(plan);
+    // A shard draws only the samples of its runs; the design's memory and time are
+    // known before it is drawn.
+    SampleRows rows;
+    if (!a.shard.empty()) {
+        const std::uint64_t runs = std::uint64_t{plan.samples} * plan.replicates * plan.variants.size();
+        const RunBlock block = shard_runs(static_cast<std::uint32_t>(std::min<std::uint64_t>(runs, UINT32_MAX)),
+                                          parse_shard(a.shard));
+        rows = samples_of_runs(plan, block.first, block.last);
+    }
+    const DesignCost cost = design_cost(plan, rows);
+    // The memory available now, or less under an address-space limit (ulimit -v):
+    // what the limit leaves beyond the address space already in use.
+    std::uint64_t available = available_memory_bytes();
+    if (rlimit limit{}; ::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+        const std::uint64_t used = address_space_bytes();
+        const std::uint64_t left = limit.rlim_cur > used ? limit.rlim_cur - used : 0;
+        available = available == 0 ? left : std::min(available, left);
+    }
+    const auto gib = [](std::uint64_t b) {
+        char t[32];
+        std::snprintf(t, sizeof t, "%.1f GiB", static_cast<double>(b) / (1024.0 * 1024 * 1024));
+        return std::string(t);
+    };
+    if (available > 0 && cost.bytes > available)
+        throw InputError(a.file, 0, 0,
+                         "the design (" + std::to_string(plan.samples) + " samples x " +
+                             std::to_string(plan.uncertain.size()) + " uncertain parameters, " +
+                             std::to_string(std::uint64_t{plan.samples} * plan.replicates * plan.variants.size()) +
+                             " runs) needs about " + gib(cost.bytes) + ", more than the " + gib(available) +
+                             " available now; use fewer samples, replicates or variants, or --shard I/N (a shard "
+                             "draws only the samples of its runs)");
+    if (cost.seconds > 10 && !a.quiet)
+        std::fprintf(stderr, "greenshift: drawing %llu values of the design (%u samples x %zu parameters): about %.0f s\n",
+                     static_cast<unsigned long long>(cost.values), plan.samples, plan.uncertain.size(), cost.seconds);
+    expand(plan, rows);
 
     BatchOptions o;
     o.output = a.output;

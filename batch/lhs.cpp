@@ -11,26 +11,50 @@ namespace greenshift {
 
 std::vector<std::vector<double>> latin_hypercube(std::uint64_t seed, std::uint32_t samples,
                                                  std::uint32_t parameters) {
-    std::vector<std::vector<double>> points(samples, std::vector<double>(parameters));
+    return latin_hypercube_rows(seed, samples, parameters, 0, samples);
+}
+
+std::vector<std::vector<double>> latin_hypercube_rows(std::uint64_t seed, std::uint32_t samples,
+                                                      std::uint32_t parameters, std::uint32_t first,
+                                                      std::uint32_t last) {
+    last = std::min(last, samples);
+    first = std::min(first, last);
+    const std::uint32_t rows = last - first;
+    std::vector<std::vector<double>> points(rows, std::vector<double>(parameters));
+    // The stratum of sample i is the rank of its key among the keys of all samples
+    // (ties broken by the index): every key is drawn, but only the rows asked for
+    // are placed. Up to kRankByCounting rows are ranked by counting (time ~ samples
+    // x rows, no memory); more by one sort of all samples (time ~ samples log samples).
+    const bool count = rows <= kRankByCounting;
     std::vector<std::uint64_t> key(samples);
-    std::vector<double> offset(samples);
-    std::vector<std::uint32_t> order(samples);
+    std::vector<std::uint32_t> order(count ? 0 : samples), rank(rows);
     for (std::uint32_t j = 0; j < parameters; ++j) {
         for (std::uint32_t i = 0; i < samples; ++i) {
             const auto w = philox_words(seed, j, i, 0, kLhsPurpose);
             key[i] = key64(w[0], w[1]);  // sort key: a random permutation of the strata
-            offset[i] = u01(w[2]);       // position inside the stratum, in (0, 1)
         }
-        std::iota(order.begin(), order.end(), 0u);
-        // Ties (probability ~n^2 / 2^65) fall back on the sample index: still a permutation.
-        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return key[a] != key[b] ? key[a] < key[b] : a < b;
-        });
-        // u01 keeps the offset at least 2^-33 from either edge, far more than the
-        // rounding of (k + offset) / n, so the point stays inside stratum k and below 1.
-        for (std::uint32_t k = 0; k < samples; ++k) {
-            const std::uint32_t i = order[k];
-            points[i][j] = (static_cast<double>(k) + offset[i]) / static_cast<double>(samples);
+        if (count) {
+            for (std::uint32_t r = 0; r < rows; ++r) {
+                const std::uint32_t i = first + r;
+                std::uint32_t below = 0;
+                for (std::uint32_t s = 0; s < samples; ++s) below += key[s] < key[i] || (key[s] == key[i] && s < i);
+                rank[r] = below;
+            }
+        } else {
+            std::iota(order.begin(), order.end(), 0u);
+            // Ties (probability ~n^2 / 2^65) fall back on the sample index: still a permutation.
+            std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+                return key[a] != key[b] ? key[a] < key[b] : a < b;
+            });
+            for (std::uint32_t k = 0; k < samples; ++k)
+                if (order[k] >= first && order[k] < last) rank[order[k] - first] = k;
+        }
+        // u01 keeps the offset (position inside the stratum) at least 2^-33 from
+        // either edge, far more than the rounding of (k + offset) / n, so the point
+        // stays inside stratum k and below 1.
+        for (std::uint32_t r = 0; r < rows; ++r) {
+            const auto w = philox_words(seed, j, first + r, 0, kLhsPurpose);
+            points[r][j] = (static_cast<double>(rank[r]) + u01(w[2])) / static_cast<double>(samples);
         }
     }
     return points;

@@ -24,6 +24,18 @@ inline constexpr std::uint32_t kLhsPurpose = 0x4C480000u;  // "LH"
 std::vector<std::vector<double>> latin_hypercube(std::uint64_t seed, std::uint32_t samples,
                                                  std::uint32_t parameters);
 
+// Rows up to this many are ranked by counting the keys below theirs (about a
+// nanosecond per sample and row) rather than by sorting every key (~130 ns per
+// sample measured for 10^6 samples).
+inline constexpr std::uint32_t kRankByCounting = 64;
+
+// Rows [first, last) of the same points (a shard's samples), equal bit for bit to
+// those rows of latin_hypercube, in memory for those rows only (every key is still
+// drawn: a sample's stratum is the rank of its key among all of them).
+std::vector<std::vector<double>> latin_hypercube_rows(std::uint64_t seed, std::uint32_t samples,
+                                                      std::uint32_t parameters, std::uint32_t first,
+                                                      std::uint32_t last);
+
 // The standard normal quantile for p in (0, 1), to about 1e-16 relative accuracy;
 // -inf / +inf at 0 / 1, NaN outside [0, 1].
 double inverse_normal_cdf(double p);

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "batch/assemble.hpp"
+#include "batch/expand.hpp"
 #include "batch/parts.hpp"
 #include "core/model.hpp"
 #include "greenshift/version.hpp"
@@ -101,7 +102,7 @@ bool output_already_complete(const BatchPlan& plan, const BatchOptions& options,
 void check_variant_scenarios(const BatchPlan& plan, const ScenarioForRun& scenario_for) {
     std::vector<bool> checked(plan.variants.size(), false);
     for (const RunSpec& r : plan.runs)
-        if (!checked.at(r.variant)) {
+        if (!checked.at(r.variant) && sample_drawn(plan, r.sample)) {  // a shard draws its own samples only
             (void)scenario_for(r);
             checked[r.variant] = true;
         }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "batch/assemble.hpp"
+#include "batch/expand.hpp"
 #include "io/batch_writer.hpp"
 #include "io/hdf5_input.hpp"
 #include "io/input_error.hpp"
@@ -73,6 +74,24 @@ ShardHeader read_header(const std::string& path) {
     return h;
 }
 
+// The rows of the design a shard holds (/plan/sample_value from sample
+// sample_value_first on; the whole design in shards written before), into
+// plan.sample_values.
+void read_sample_rows(const std::string& path, const hdf5::Group& g, BatchPlan& plan) {
+    const std::size_t d = plan.uncertain.size();
+    const hdf5::Dataset dataset = hdf5::Dataset::open(g, "sample_value");
+    const std::vector<hsize_t> shape = dataset.shape();
+    const std::int64_t first =
+        hdf5::has_attribute(g, "sample_value_first") ? hdf5::read_attribute<std::int32_t>(g, "sample_value_first") : 0;
+    if (shape.size() != 2 || shape[1] != d || first < 0 || static_cast<std::uint64_t>(first) + shape[0] > plan.samples)
+        throw InputError(path, 0, 0, "/plan/sample_value: not rows of " + std::to_string(d) + " parameters within the " +
+                                         std::to_string(plan.samples) + " samples");
+    const std::vector<double> values = hdf5::read_array<double>(g, "sample_value").values;
+    for (std::size_t r = 0; r < shape[0]; ++r)
+        plan.sample_values[static_cast<std::size_t>(first) + r].assign(
+            values.begin() + static_cast<std::ptrdiff_t>(r * d), values.begin() + static_cast<std::ptrdiff_t>((r + 1) * d));
+}
+
 // The plan as far as assembly needs it, from the /plan group and root attributes.
 BatchPlan read_plan(const std::string& path) {
     const hdf5::File file = open_input(path, {FileKind::shard}, "merge").file;
@@ -120,8 +139,7 @@ BatchPlan read_plan(const std::string& path) {
         const std::size_t d = keys.size();
         const std::vector<std::uint8_t> scale = hdf5::read_array<std::uint8_t>(g, "parameter_scale").values;
         const std::vector<std::uint8_t> applies = hdf5::read_array<std::uint8_t>(g, "variant_parameter").values;
-        const std::vector<double> values = hdf5::read_array<double>(g, "sample_value").values;
-        if (scale.size() != d || applies.size() != names.size() * d || values.size() != std::size_t{plan.samples} * d)
+        if (scale.size() != d || applies.size() != names.size() * d)
             throw InputError(path, 0, 0, "/plan: parameter tables of different lengths");
         for (std::size_t q = 0; q < d; ++q) {
             UncertainParameter u;
@@ -132,9 +150,8 @@ BatchPlan read_plan(const std::string& path) {
         for (std::size_t v = 0; v < names.size(); ++v)
             for (std::size_t q = 0; q < d; ++q)
                 if (applies[v * d + q] != 0) plan.variants[v].uncertain.push_back(static_cast<std::uint32_t>(q));
-        for (std::uint32_t k = 0; k < plan.samples; ++k)
-            plan.sample_values.emplace_back(values.begin() + static_cast<std::ptrdiff_t>(k * d),
-                                            values.begin() + static_cast<std::ptrdiff_t>((k + 1) * d));
+        plan.sample_values.assign(plan.samples, {});
+        read_sample_rows(path, g, plan);
     }
     for (std::size_t i = 0; i < rv.size(); ++i) {
         if (rv[i] < 0 || rv[i] >= static_cast<std::int32_t>(names.size()))
@@ -217,11 +234,19 @@ void write_shard_file(const BatchPlan& plan, ShardSpec shard, const std::functio
             }
             for (std::size_t v = 0; v < plan.variants.size(); ++v)
                 for (const std::uint32_t q : plan.variants[v].uncertain) applies[v * d + q] = 1;
-            for (const auto& sample : plan.sample_values) values.insert(values.end(), sample.begin(), sample.end());
+            // The samples of this shard's runs only (all the shard drew): merge joins
+            // the rows of every shard.
+            const SampleRows rows = samples_of_runs(plan, block.first, block.last);
+            for (std::uint32_t k = rows.first; k < rows.last; ++k) {
+                if (plan.sample_values.at(k).size() != d)
+                    throw std::logic_error("write_shard_file: sample " + std::to_string(k) + " was not drawn");
+                values.insert(values.end(), plan.sample_values[k].begin(), plan.sample_values[k].end());
+            }
+            hdf5::write_attribute(g, "sample_value_first", static_cast<std::int32_t>(rows.first));
             hdf5::write_strings(g, "parameter", path);
             hdf5::write_array(g, "parameter_scale", scale, {d});
             hdf5::write_array(g, "variant_parameter", applies, {plan.variants.size(), d});
-            hdf5::write_array(g, "sample_value", values, {plan.sample_values.size(), d});
+            hdf5::write_array(g, "sample_value", values, {values.size() / d, d});
         }
         // The sensitivity analysis, for the merged file's /sensitivity (docs/sensitivity.md).
         if (plan.sensitivity.method != SensitivityMethod::none) {
@@ -322,6 +347,22 @@ MergeReport merge_shards(const std::vector<std::string>& inputs, const std::stri
     if (plan.runs.size() != reference->run_count)
         throw InputError(reference->path, 0, 0, "/plan has " + std::to_string(plan.runs.size()) + " runs, run_count " +
                                                     std::to_string(reference->run_count));
+    // Each shard holds the sampled values of its own runs: the design is joined here.
+    if (!plan.uncertain.empty()) {
+        for (std::uint32_t s = 0; s < count; ++s) {
+            if (by_index[s] == reference) continue;
+            const hdf5::File file = open_input(by_index[s]->path, {FileKind::shard}, "merge").file;
+            read_sample_rows(by_index[s]->path, hdf5::Group::open(file, "plan"), plan);
+        }
+        for (const RunSpec& r : plan.runs)
+            if (plan.sample_values[r.sample].size() != plan.uncertain.size()) {
+                std::uint32_t s = 0;
+                while (shard_runs(reference->run_count, {s, count}).last <= r.index) ++s;
+                throw InputError(by_index[s]->path, 0, 0,
+                                 "/plan/sample_value lacks the sampled values of sample " + std::to_string(r.sample) +
+                                     " (run " + std::to_string(r.index) + " of this shard)");
+            }
+    }
 
     // Runs come in order, and a shard is a contiguous block: one shard file open at a time.
     std::shared_ptr<const hdf5::File> open;

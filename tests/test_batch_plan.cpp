@@ -251,6 +251,19 @@ TEST(Lhs, PermutationsDifferAcrossParametersAndSeedsButNotAcrossCalls) {
     for (std::size_t i = 0; i < 100; ++i) EXPECT_EQ(wide[i][1], a[i][1]);
 }
 
+TEST(Lhs, ShardRowsEqualThoseOfTheWholeDesignBitForBit) {
+    // A shard draws only its rows: ranked by counting (kRankByCounting rows or fewer)
+    // or by sorting every key, they must be the whole design's rows exactly.
+    const std::uint32_t n = 1000;
+    const auto whole = latin_hypercube(7, n, 3);
+    for (const auto& [first, last] : std::vector<std::pair<std::uint32_t, std::uint32_t>>{
+             {0, 1}, {999, 1000}, {500, 564}, {0, 65}, {123, 456}, {990, 2000}, {5, 5}}) {
+        const auto rows = latin_hypercube_rows(7, n, 3, first, last);
+        ASSERT_EQ(rows.size(), std::min(last, n) - first);
+        for (std::uint32_t r = 0; r < rows.size(); ++r) EXPECT_EQ(rows[r], whole[first + r]) << "row " << first + r;
+    }
+}
+
 TEST(Lhs, NormalMarginalOfTenThousandSamplesHasItsMeanAndVariance) {
     UncertainParameter p;
     p.distribution = Distribution::normal;

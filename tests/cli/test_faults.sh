@@ -195,5 +195,33 @@ done
 "$exe" run "$src/tests/data/small.yaml" 2>err
 one_line_error $? 2 "a usage error (no -o)"
 
+# --- a batch's design: its memory known before it is drawn, a shard draws its own rows ---
+# 10^6 samples x 10 parameters, 10^7 runs: ~0.4 GiB of design.
+sed -e 's/end_year: 2040/end_year: 2017/' -e 's/steps_per_year: 4 /steps_per_year: 1 /' \
+    -e 's/micro: 100000 /micro: 50 /' "$src/scenarios/bass.yaml" >mini.yaml
+{
+    printf 'schema: 1\nname: big_design\nscenario: mini.yaml\nseed: 3\nsamples: 1000000\nreplicates: 5\n'
+    printf 'variants:\n  baseline: {}\n  faster:\n    baseline: baseline\nuncertain:\n'
+    for k in electricity.price electricity.emission_factor sectors.all.output_median sectors.all.electricity_intensity \
+             sectors.all.hurdle_rate technologies.product.savings_fraction technologies.product.yield \
+             technologies.product.capex technologies.product.bass_p technologies.product.bass_q; do
+        printf '  %s: {distribution: uniform, apply: scale, low: 0.9, high: 1.1}\n' $k
+    done
+} >big-design.yaml
+mkdir design
+t0=$(now_ms)
+(ulimit -v 400000; exec "$exe" batch big-design.yaml -o design/b.h5 -q) 2>err
+one_line_error $? 3 "a design larger than the memory left under ulimit -v 400000, refused in $(($(now_ms) - t0)) ms"
+contains err "needs about 0.4 GiB" "the refusal gives the design's size"
+[ -z "$(ls -A design)" ] && pass "the refused design wrote nothing" || fail "the refused design left $(ls -A design)"
+# It was an 'out of memory' after 2 s, the whole design drawn first.
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f '%M' -o rss "$exe" batch big-design.yaml -o design/s.h5 -q --shard 7/1000000 2>err
+    rc=$?
+    kb=$(tail -1 rss)
+    [ $rc -eq 0 ] && [ "$kb" -lt 1000000 ] && pass "shard 7/1000000 draws its own samples: exit 0, peak $((kb / 1024)) MiB" ||
+        { fail "shard 7/1000000: exit $rc, peak $((kb / 1024)) MiB"; head -3 err; }
+fi
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
