@@ -9,7 +9,11 @@
 #include "apps/commands.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/summary_print.hpp"
+#include "batch/budgets.hpp"
 #include "io/batch_reader.hpp"
+#include "io/hdf5_input.hpp"
+#include "io/input_error.hpp"
+#include "io/run_reader.hpp"
 
 namespace greenshift::cli {
 
@@ -51,17 +55,45 @@ void print_drivers(const SensitivityTable& t) {
     }
 }
 
+// A run file has no indicators (they compare a programme with its baseline): what
+// limited each of its budgets, and how to compare it with another run.
+int summarise_run(const std::string& path, const InputFile& in, bool csv) {
+    if (csv)
+        throw InputError(path, 0, 0, "a run file has no indicator table to write as CSV (indicators compare two runs); "
+                                     "use greenshift compare BASELINE.h5 " + path + " --csv");
+    const RunResult run = read_run_group(in.file);
+    const std::string name = hdf5::has_attribute(in.file, "scenario_name")
+                                 ? hdf5::read_text_attribute(in.file, "scenario_name") : path;
+    std::printf("%s: a single run, without a baseline: no indicators, which compare a programme with its baseline. "
+                "To set it against another run: greenshift compare BASELINE.h5 %s\n", name.c_str(), path.c_str());
+    const auto table = budgets::aggregate({budgets::of_run(run)}, {budgets::labelled_by_year(run)});
+    bool first = true;
+    for (const std::string& note : budgets::describe(table, run.coords.policy, run.coords.policy_type)) {
+        if (note.empty()) continue;
+        if (first) std::printf("\nBudgets and capacities: what was spent and what limited it\n");
+        first = false;
+        std::printf("  %s\n", note.c_str());
+    }
+    return exit_code::ok;
+}
+
 }  // namespace
 
 CLI::App* add_summary_command(CLI::App& app, SummaryArgs& a) {
     CLI::App* cmd = app.add_subcommand("summary", "Print the key indicators of a batch file (median and 90% interval)");
-    cmd->add_option("file", a.file, "Batch file written by `greenshift batch` or `greenshift compare`")->required();
+    cmd->add_option("file", a.file,
+                    "Batch file written by `greenshift batch` or `greenshift compare`; a run file: its budgets")
+        ->required();
     cmd->add_flag("--csv", a.csv, "CSV instead of an aligned table");
     cmd->add_flag("--names", a.names, "Show the indicators' identifiers (the export's column names) instead of labels");
     return cmd;
 }
 
 int run_summary_command(const SummaryArgs& a) {
+    {
+        const InputFile in = open_input(a.file, {FileKind::run, FileKind::batch}, "summary");
+        if (in.kind == FileKind::run) return summarise_run(a.file, in, a.csv);
+    }
     const SummaryTable t = read_summary(a.file);
     if (t.variants.empty()) {
         std::cerr << a.file << ": no variant of this batch has a baseline, so there are no indicators; "

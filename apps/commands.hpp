@@ -80,6 +80,17 @@ struct SummaryArgs {
 CLI::App* add_summary_command(CLI::App& app, SummaryArgs& args);
 int run_summary_command(const SummaryArgs& args);
 
+struct CompareArgs {
+    std::vector<std::string> files;     // two run files, or one batch file
+    std::vector<std::string> variants;  // with a batch file: reference, alternative
+    std::string output;                 // empty: print only
+    bool force = false;
+    bool csv = false;
+    bool names = false;
+};
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);
+int run_compare_command(const CompareArgs& args, const std::string& command_line);
+
 struct ExportArgs {
     std::string file;
     std::string csv_dir;  // --csv DIR

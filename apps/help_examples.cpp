@@ -52,6 +52,14 @@ const Examples kExamples[] = {
      "  greenshift summary out/cop22-batch.h5 --csv > out/summary.csv\n"
      "\n"
      "Definitions of the indicators: docs/output.md, \"Batch files\".\n"},
+    {"compare",
+     "Examples:\n"
+     "  greenshift compare out/morocco-cop22.h5 out/high-budget.h5                  # the second against the first\n"
+     "  greenshift compare out/morocco-cop22.h5 out/high-budget.h5 -o out/what-if.h5 --force\n"
+     "  greenshift compare out/cop22-batch.h5 --variants cop22 grant_only           # two variants of a batch\n"
+     "\n"
+     "The second run (or variant) against the first as a paired batch: the indicators, budgets and,\n"
+     "with -o, a batch file that summary, export, plot and report read (docs/output.md, \"Compare\").\n"},
     {"export",
      "Examples:\n"
      "  greenshift export out/cop22-batch.h5 --xlsx out/cop22-batch.xlsx\n"

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o part-0.h5 --shard 0/4   # one Slurm array task\n"
         "  greenshift merge part-*.h5 -o batch.h5\n"
         "  greenshift summary batch.h5\n"
+        "  greenshift compare cop22.h5 high-budget.h5   # the second run against the first\n"
         "  greenshift export batch.h5 --csv batch-csv/\n"
         "  greenshift plot batch.h5 -o figures/ && greenshift report batch.h5 -o report.html\n"
         "  greenshift serve scenarios/   # then open http://127.0.0.1:8080/\n"
@@ -85,6 +86,8 @@ int main(int argc, char** argv) {
     CLI::App* merge = gs::cli::add_merge_command(app, merge_args);
     gs::cli::SummaryArgs summary_args;
     CLI::App* summary = gs::cli::add_summary_command(app, summary_args);
+    gs::cli::CompareArgs compare_args;
+    CLI::App* compare = gs::cli::add_compare_command(app, compare_args);
     gs::cli::ExportArgs export_args;
     CLI::App* export_cmd = gs::cli::add_export_command(app, export_args);
     gs::cli::PlotArgs plot_args;
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
         if (batch->parsed()) return gs::cli::run_batch_command(batch_args, command_line(argc, argv), gs::stop_flag());
         if (merge->parsed()) return gs::cli::run_merge_command(merge_args, command_line(argc, argv));
         if (summary->parsed()) return gs::cli::run_summary_command(summary_args);
+        if (compare->parsed()) return gs::cli::run_compare_command(compare_args, command_line(argc, argv));
         if (export_cmd->parsed()) return gs::cli::run_export_command(export_args);
         if (plot->parsed()) return gs::cli::run_plot_command(plot_args);
         if (report->parsed()) return gs::cli::run_report_command(report_args);

@@ -61,26 +61,35 @@ void print_summary(const SummaryTable& t, std::ostream& out, const SummaryPrintO
                 std::to_string(t.replicates) + (t.replicates == 1 ? " replicate" : " replicates") +
                 (t.population == "fixed" ? ", one firm population" : "") + ")";
     char line[512];
+    const bool single = t.runs_per_variant == 1;  // one pair of runs (greenshift compare): one value each
     for (std::size_t v = 0; v < t.variants.size(); ++v) {
         out << (v ? "\n" : "") << t.variants[v] << " against its baseline: " << runs << "\n"
-            << "median and 90% interval (p5 to p95) across runs, and the mean\n";
+            << (single ? "one pair of runs: no interval\n" : "median and 90% interval (p5 to p95) across runs, and the mean\n");
         std::string group = "\x01";
         for (std::size_t i = 0; i < I; ++i) {
             if (t.groups[i] != group) {
                 group = t.groups[i];
-                std::snprintf(line, sizeof line, "\n%-*s %*s %*s %*s %*s  %s\n", static_cast<int>(w_label + 2),
-                              group.empty() ? "indicator" : group.c_str(), w, "median", w, "p5", w, "p95", w, "mean",
-                              "units");
+                if (single)
+                    std::snprintf(line, sizeof line, "\n%-*s %*s  %s\n", static_cast<int>(w_label + 2),
+                                  group.empty() ? "indicator" : group.c_str(), w, "value", "units");
+                else
+                    std::snprintf(line, sizeof line, "\n%-*s %*s %*s %*s %*s  %s\n", static_cast<int>(w_label + 2),
+                                  group.empty() ? "indicator" : group.c_str(), w, "median", w, "p5", w, "p95", w,
+                                  "mean", "units");
                 out << line;
             }
             std::string label = text(i);
             if (label.size() > w_label) label = label.substr(0, w_label - 3) + "...";
-            std::snprintf(line, sizeof line, "  %-*s %*s %*s %*s %*s  %s", static_cast<int>(w_label), label.c_str(), w,
-                          stat(v, i, p50).c_str(), w, stat(v, i, p5).c_str(), w, stat(v, i, p95).c_str(), w,
-                          stat(v, i, mean).c_str(), t.display_units[i].c_str());
+            if (single)
+                std::snprintf(line, sizeof line, "  %-*s %*s  %s", static_cast<int>(w_label), label.c_str(), w,
+                              stat(v, i, mean).c_str(), t.display_units[i].c_str());
+            else
+                std::snprintf(line, sizeof line, "  %-*s %*s %*s %*s %*s  %s", static_cast<int>(w_label),
+                              label.c_str(), w, stat(v, i, p50).c_str(), w, stat(v, i, p5).c_str(), w,
+                              stat(v, i, p95).c_str(), w, stat(v, i, mean).c_str(), t.display_units[i].c_str());
             out << line;
             const std::int64_t valid = t.valid_runs[v * I + i];
-            if (valid < t.runs_per_variant) out << "  (defined in " << valid << " runs)";
+            if (!single && valid < t.runs_per_variant) out << "  (defined in " << valid << " runs)";
             out << "\n";
         }
         if (v < t.budget_notes.size() && !t.budget_notes[v].empty()) {
@@ -88,6 +97,7 @@ void print_summary(const SummaryTable& t, std::ostream& out, const SummaryPrintO
             for (const std::string& note : t.budget_notes[v]) out << "  " << note << "\n";
         }
         // Where the spread comes from.
+        if (single) continue;  // one pair: no spread to explain
         out << "\nWhere the spread across runs comes from";
         if (t.variance_share.empty() || t.replicates < 2) {
             out << ": not separable with one replicate per sample. Each run draws its own firm population and "

@@ -117,8 +117,11 @@ ls "$tmp/csv" | grep -q '\.tmp' && fail "temporary CSV left" || pass "no tempora
 
 # files greenshift did not write, and run files
 expect 0 "a run file" -- "$exe" run "$src/scenarios/bass.yaml" -o "$tmp/run.h5" -q
-expect 3 "summary of a run file" -- "$exe" summary "$tmp/run.h5"
-contains "$tmp/err" "not a batch file" "the error says it is a run file"
+expect 0 "summary of a run file" -- "$exe" summary "$tmp/run.h5"
+contains "$tmp/out" "a single run, without a baseline" "summary says a run has no indicators"
+contains "$tmp/out" "greenshift compare BASELINE.h5" "and how to compare it"
+expect 3 "summary --csv of a run file" -- "$exe" summary "$tmp/run.h5" --csv
+contains "$tmp/err" "use greenshift compare" "the refusal points to compare"
 "$py" -c "import h5py; h5py.File('$tmp/foreign.h5', 'w')['x'] = [1, 2]"
 expect 3 "summary of a foreign HDF5 file" -- "$exe" summary "$tmp/foreign.h5"
 echo "not hdf5" >"$tmp/text.h5"
