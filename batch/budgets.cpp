@@ -252,8 +252,8 @@ std::vector<std::string> describe(const Table& table, const std::vector<std::str
         std::string why;
         if (table.served_total[p][3] == 0) {
             why =
-                "no application reached it (a firm applies to the first programme it is eligible for, in the "
-                "scenario's order)";
+                "no application reached it: a firm applies to the first programme it is eligible for, in the "
+                "scenario's order";
         } else {
             switch (reason) {
                 case Limit::label:

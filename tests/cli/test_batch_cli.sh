@@ -96,7 +96,7 @@ contains "$tmp/out" "CO2 avoided, 2017-2040" "summary shows CO2 avoided, in word
 contains "$tmp/out" "thousand tonnes of CO2" "summary gives units in words"
 contains "$tmp/out" "Public cost, all instruments" "summary shows the total public cost"
 contains "$tmp/out" "Capex grants: cop22_grant" "summary shows the TPME grant on its own"
-matches "$tmp/out" "cop22_grant \(capex grant\): [0-9,]+ of 400 million MAD spent" "summary says what a budget spent of what"
+matches "$tmp/out" "cop22_grant \(capex grant\): [0-9.,]+ of 400 million MAD spent" "summary says what a budget spent of what"
 contains "$tmp/out" "p95" "summary shows the 90% interval"
 contains "$tmp/out" "Where the spread across runs comes from (law of total variance over 20 samples x 2 replicates" \
     "summary says where the spread comes from"
