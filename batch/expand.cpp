@@ -85,6 +85,14 @@ void check_sampled_extremes(const BatchPlan& plan) {
             } catch (const InputError& e) {
                 if (const auto p = uncertain_parameter_of(plan, vi, values, e.change())) {
                     const UncertainParameter& u = plan.uncertain[*p];
+                    const std::uint32_t s = smallest ? lo_at[*p] : hi_at[*p];
+                    if (!plan.design.file.empty()) {
+                        const DesignCell& c = plan.design.cells.at(static_cast<std::size_t>(s) * d + *p);
+                        throw InputError(plan.design.file, c.line, c.column,
+                                         "column '" + u.path + "': " + round_trip_text(values[*p]) + " (row " +
+                                             std::to_string(plan.design.first_row + s) + ") is outside the allowed range: variant '" +
+                                             v.name + "' is then refused: " + e.detail());
+                    }
                     throw InputError(plan.file, u.line, u.column,
                                      "uncertain." + u.path + ": sample " +
                                          std::to_string(smallest ? lo_at[*p] : hi_at[*p]) + " draws " +
@@ -141,6 +149,8 @@ void expand(BatchPlan& plan, SampleRows rows) {
         plan.sample_values = saltelli_design(plan.uncertain, sa.base).values;
     } else if (sa.method == SensitivityMethod::morris) {
         plan.sample_values = morris_design(plan.uncertain, sa.trajectories, sa.levels, plan.seed).values;
+    } else if (!plan.design.file.empty()) {
+        // the loader read the design file's rows into sample_values
     } else {
         const std::uint32_t first = std::min(rows.first, plan.samples), last = std::min(rows.last, plan.samples);
         auto points = latin_hypercube_rows(plan.seed, plan.samples, d, first, std::max(first, last));
@@ -159,10 +169,10 @@ void expand(BatchPlan& plan, SampleRows rows) {
     plan.runs.reserve(static_cast<std::size_t>(plan.samples) * plan.replicates * nv);
     for (std::uint32_t s = 0; s < plan.samples; ++s)
         for (std::uint32_t r = 0; r < plan.replicates; ++r) {
-            // A sensitivity design shares its random numbers across samples: replicate r
-            // has the same firms and draws in every row of the design, so an index
-            // measures the parameters, not the noise between rows.
-            const bool common = plan.sensitivity.method != SensitivityMethod::none;
+            // A sensitivity design or a design file shares its random numbers across
+            // samples: replicate r has the same firms and draws in every row of the
+            // design, so an index measures the parameters, not the noise between rows.
+            const bool common = plan.sensitivity.method != SensitivityMethod::none || !plan.design.file.empty();
             const std::uint64_t seed = run_seed(plan.seed, common ? 0 : s, r);
             for (std::uint32_t v = 0; v < nv; ++v) {
                 RunSpec run;

@@ -57,7 +57,7 @@ std::string short_digest(const std::string& d) { return d.size() > 16 ? d.substr
 [[noreturn]] void refuse_other_batch(const std::string& what, const std::string& theirs, const BatchPlan& plan) {
     throw OutputError(what + " was made by another batch (identity " + short_digest(theirs) + "), but " + plan.file +
                       " now has identity " + short_digest(plan.identity) +
-                      ": the batch file or its scenario changed. Restore it to resume, or use --force to discard "
+                      ": the batch file, its scenario or its design file changed. Restore it to resume, or use --force to discard "
                       "the old runs and start over");
 }
 

@@ -1,5 +1,6 @@
 #include "io/batch_loader.hpp"
 
+#include "io/design_csv.hpp"
 #include "io/input_error.hpp"
 #include "io/scenario_yaml.hpp"
 #include "io/yaml_reader.hpp"
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -69,12 +71,14 @@ using yaml::suggestion;
 
 constexpr std::string_view kTopKeys[] = {"schema",     "name",     "description", "scenario", "seed",
                                          "samples",    "replicates", "population", "variants", "sweeps",
-                                         "uncertain",  "sensitivity"};
+                                         "uncertain",  "sensitivity", "design"};
 constexpr std::string_view kPopulation[] = {"varies", "fixed"};
 constexpr std::string_view kVariantKeys[] = {"description", "unset", "set", "baseline"};
 constexpr std::string_view kSweepKeys[] = {"over", "set"};
 constexpr std::string_view kApply[] = {"scale", "set"};
 constexpr std::string_view kSensitivityKeys[] = {"method", "N", "trajectories", "levels"};
+constexpr std::string_view kDesignKeys[] = {"file", "rows"};
+constexpr std::uintmax_t kMaxDesignBytes = 1ull << 30;  // 1 GiB of CSV: ~10 million rows of 12 numbers
 
 constexpr std::uint64_t kMaxSamples = 1'000'000;
 constexpr std::uint64_t kMaxReplicates = 1'000'000;
@@ -184,6 +188,7 @@ private:
     void check_distribution_keys(const Node& m, const std::string& p, const std::string& path, Distribution dist) const;
     void check_distribution_values(const Node& m, const std::string& p, const UncertainParameter& u) const;
     SensitivitySpec read_sensitivity(const Node& root, BatchPlan& plan) const;
+    std::string read_design(const Node& root, BatchPlan& plan) const;
     std::vector<Draft> expand_sweeps(std::vector<Draft> drafts, const std::vector<Sweep>& sweeps) const;
     std::string resolved_text(const Node& root, const BatchPlan& plan, const std::string& scenario_as_written,
                               const std::vector<Sweep>& sweeps) const;
@@ -371,6 +376,71 @@ SensitivitySpec BatchReader::read_sensitivity(const Node& root, BatchPlan& plan)
             "leave samples out: the design sets it");
     plan.samples = static_cast<std::uint32_t>(samples);
     return sa;
+}
+
+// `design: FILE.csv` or `design: {file: FILE.csv, rows: [A, B]}`: the rows A to B - 1
+// (0-based, B excluded) of an explicit design matrix are the batch's samples. Returns
+// the design's digest for the batch's identity (empty without a design).
+std::string BatchReader::read_design(const Node& root, BatchPlan& plan) const {
+    const Node* n = root.find("design");
+    if (!n || n->kind == Kind::null) return {};
+    if (const Node* s = root.find("sensitivity"); s && s->kind != Kind::null)
+        bad(*n, "design", "a design file and a sensitivity: block both give the samples",
+            "keep one: the design file's rows, or the sensitivity design");
+    if (plan.uncertain.empty())
+        bad(*n, "design", "no uncertain parameters", "declare every column of the design under uncertain:");
+    const Node* file_node = n;
+    const Node* rows = nullptr;
+    if (n->kind == Kind::map) {
+        check_keys(*n, "design", "the design block", kDesignKeys);
+        file_node = &require(*n, "design", "file", "the design matrix, a CSV file relative to the batch file's folder");
+        rows = n->find("rows");
+    }
+    const std::string key = n->kind == Kind::map ? "design.file" : "design";
+    const std::string as_written = string(*file_node, key);
+    if (as_written.empty()) bad(*file_node, key, "expected a file name", "e.g. design.csv");
+    namespace fs = std::filesystem;
+    fs::path fp(as_written);
+    if (fp.is_relative()) fp = fs::path(file_).parent_path() / fp;
+    plan.design.file = fp.lexically_normal().string();
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(plan.design.file, ec);
+    if (ec) bad(*file_node, key, "cannot read " + plan.design.file + " (" + ec.message() + ")",
+                "name a CSV file, relative to the batch file's folder");
+    if (size > kMaxDesignBytes)
+        bad(*file_node, key, plan.design.file + " has " + std::to_string(size) + " bytes",
+            "allowed: at most " + std::to_string(kMaxDesignBytes) + "; split the design into several batches");
+    std::ifstream in(plan.design.file, std::ios::binary);
+    std::string text(static_cast<std::size_t>(size), '\0');
+    if (!in.read(text.data(), static_cast<std::streamsize>(size)))
+        bad(*file_node, key, "cannot read " + plan.design.file, "name a readable CSV file");
+    DesignRows d = read_design_csv(text, plan.design.file, plan.uncertain);
+    std::uint64_t first = 0, last = d.total_rows;
+    if (rows) {
+        if (rows->kind != Kind::sequence || rows->items.size() != 2)
+            bad(*rows, "design.rows", "expected two row numbers [A, B]", "rows A to B - 1, counted from 0 after the header, e.g. [0, 100]");
+        first = whole(rows->items[0], "design.rows[0]", 0, d.total_rows - 1, " (the design's first row is 0)");
+        last = whole(rows->items[1], "design.rows[1]", first + 1, d.total_rows,
+                     " (B is excluded: the design has " + std::to_string(d.total_rows) + " rows)");
+    }
+    if (last - first > kMaxSamples)
+        bad(rows ? *rows : *n, "design", "the design has " + std::to_string(last - first) + " rows",
+            "allowed: at most " + std::to_string(kMaxSamples) + " in one batch; take a range with rows: [A, B]");
+    const std::uint64_t samples = last - first;
+    if (const Node* s = root.find("samples"); s && plan.samples != samples)
+        bad(*s, "samples", "the design file gives " + std::to_string(samples) + " samples, not " + std::to_string(plan.samples),
+            "leave samples out: the design sets it");
+    const std::size_t dims = plan.uncertain.size();
+    plan.samples = static_cast<std::uint32_t>(samples);
+    plan.design.first_row = static_cast<std::uint32_t>(first);
+    plan.sample_values.assign(d.values.begin() + static_cast<std::ptrdiff_t>(first), d.values.begin() + static_cast<std::ptrdiff_t>(last));
+    plan.design.cells.assign(d.cells.begin() + static_cast<std::ptrdiff_t>(first * dims),
+                             d.cells.begin() + static_cast<std::ptrdiff_t>(last * dims));
+    // The values, not the file's bytes, make the batch: a reformatted file is the same batch.
+    std::string values;
+    for (const auto& row : plan.sample_values)
+        for (const double v : row) values += round_trip_text(v) + ",";
+    return fnv1a64_hex(values);
 }
 
 std::vector<UncertainParameter> BatchReader::read_uncertain(const Node& root) const {
@@ -588,6 +658,12 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
     if (plan.sensitivity.method == SensitivityMethod::morris)
         y += "sensitivity: {method: morris, trajectories: " + std::to_string(plan.sensitivity.trajectories) +
              ", levels: " + std::to_string(plan.sensitivity.levels) + "}\n";
+    if (!plan.design.file.empty()) {
+        const Node* n = root.find("design");
+        const Node& f = n->kind == Kind::map ? *n->find("file") : *n;
+        y += "design: {file: " + scalar_text(f.text, f.quoted) + ", rows: [" + std::to_string(plan.design.first_row) +
+             ", " + std::to_string(plan.design.first_row + plan.samples) + "]}\n";
+    }
     return y;
 }
 
@@ -729,6 +805,7 @@ BatchPlan BatchReader::read(const Node& root) {
     const std::vector<Sweep> sweeps = read_sweeps(root, drafts);
     plan.uncertain = read_uncertain(root);
     plan.sensitivity = read_sensitivity(root, plan);
+    const std::string design_digest = read_design(root, plan);
     if (plan.samples > 1 && plan.uncertain.empty())
         bad(*root.find("samples"), "samples", "several samples but no uncertain parameters",
             "samples differ only in their uncertain values: add uncertain:, or use replicates: for repeated runs");
@@ -753,6 +830,8 @@ BatchPlan BatchReader::read(const Node& root) {
     std::string both = plan.resolved_text;
     both.push_back('\0');
     both += plan.scenario_text;
+    // Only with a design file: the identity of every other batch is unchanged.
+    if (!design_digest.empty()) both += '\0' + design_digest;
     plan.identity = fnv1a64_hex(both);
     return plan;
 }

@@ -75,6 +75,17 @@ struct SensitivitySpec {
     std::uint32_t levels = 4;        // morris: even
 };
 
+// `design: FILE.csv` (docs/sensitivity.md): an explicit design matrix, read by the
+// loader, whose rows [first_row, first_row + samples) are the batch's samples.
+struct DesignCell {
+    int line = 0, column = 0;  // 1-based, in the design file
+};
+struct DesignSource {
+    std::string file;                // resolved relative to the batch file; empty: no design
+    std::uint32_t first_row = 0;     // of the file's data rows, 0-based
+    std::vector<DesignCell> cells;   // [sample * d + parameter]: where each value is written
+};
+
 struct Variant {
     std::string name;
     std::vector<std::string> overrides;  // "key.path=value", applied in order
@@ -93,7 +104,8 @@ struct RunSpec {
     std::uint32_t variant = 0;    // into BatchPlan::variants
     std::uint32_t sample = 0;     // 0 .. samples-1
     std::uint32_t replicate = 0;  // 0 .. replicates-1
-    std::uint64_t seed = 0;       // f(batch seed, sample, replicate): the same for every
+    std::uint64_t seed = 0;       // f(batch seed, sample, replicate), or f(batch seed, 0,
+                                  // replicate) under a sensitivity or design file: the same for every
                                   // variant, so a variant and its baseline share firms and
                                   // random numbers (common random numbers)
 };
@@ -115,8 +127,9 @@ struct BatchPlan {
     std::vector<Variant> variants;     // sweeps already expanded into variants
     std::vector<UncertainParameter> uncertain;
     SensitivitySpec sensitivity;
-    std::vector<std::vector<double>> sample_values;  // [sample][parameter], Latin hypercube or
-                                                     // the sensitivity design
+    DesignSource design;
+    std::vector<std::vector<double>> sample_values;  // [sample][parameter], Latin hypercube,
+                                                     // the sensitivity design or the design file
     // Runs ordered sample-major, then replicate, then variant, so that a variant
     // and its baseline are neighbours: index = (sample * replicates + replicate) *
     // variants + variant.
