@@ -1,6 +1,7 @@
-// greenshift export FILE.h5 (--csv DIR | --xlsx BOOK.xlsx) [--groups G] [--vars V]
-// [--years Y] [--stats S] [--force] [-q]: tidy tables of a batch or run file
-// (io/table_export.hpp) as CSV files or as one Excel workbook. The CSV folder is
+// greenshift export FILE.h5 (--csv DIR | --xlsx BOOK.xlsx | --tidy RUNS.csv) [--groups G]
+// [--vars V] [--years Y] [--stats S] [--force] [-q]: tidy tables of a batch or run file
+// (io/table_export.hpp) as CSV files or as one Excel workbook, or a batch's per-run
+// indicators as one CSV (io/run_table.hpp). The CSV folder is
 // written whole under a temporary name and renamed (io/atomic_output.hpp); the
 // workbook is assembled by apps/greenshift_xlsx.py (python3-xlsxwriter) from the same
 // tables, written first to a scratch folder beside it.
@@ -22,6 +23,7 @@
 #include "apps/python_script.hpp"
 #include "io/atomic_output.hpp"
 #include "io/input_error.hpp"
+#include "io/run_table.hpp"
 #include "io/table_export.hpp"
 
 namespace greenshift::cli {
@@ -238,6 +240,26 @@ int export_xlsx(const ExportArgs& a, const hdf5::File& file, const ExportSelecti
     return exit_code::ok;
 }
 
+// The per-run table, written whole under a temporary name and renamed.
+int export_tidy(const ExportArgs& a, const hdf5::File& file) {
+    AtomicFile table(a.tidy, a.force, {a.file});
+    errno = 0;
+    std::ofstream out(table.temporary(), std::ios::binary | std::ios::trunc);
+    const auto failed = [&](const char* what) {
+        return OutputError("cannot " + std::string(what) + " " + table.target() + ": " +
+                           (errno != 0 ? std::strerror(errno) : "write error") + "; nothing written");
+    };
+    if (!out) throw failed("create");
+    const std::uint64_t rows = write_run_table_csv(file, a.file, out);
+    out.close();
+    if (!out) throw failed("write");
+    table.commit();
+    std::cout << table.target() << "\n";
+    std::cerr << "wrote " << table.target() << ": " << rows << " runs (each paired run: seed, uncertain values, "
+              << "indicators against its baseline)\n";
+    return exit_code::ok;
+}
+
 }  // namespace
 
 CLI::App* add_export_command(CLI::App& app, ExportArgs& a) {
@@ -251,6 +273,11 @@ CLI::App* add_export_command(CLI::App& app, ExportArgs& a) {
     cmd->add_option("--xlsx", a.xlsx,
                     "Excel workbook to write: the key results first, then one sheet per table (split where a table "
                     "passes Excel's 1,048,576 rows); a batch's per-run tables only with --groups")
+        ->type_name("FILE");
+    cmd->add_option("--tidy", a.tidy,
+                    "CSV file of a batch's per-run scalar indicators: one row per run with a baseline (run, variant, "
+                    "baseline_run, sample, replicate, seed, each uncertain parameter, each key indicator), for "
+                    "OpenTURNS, SALib and the like; --groups, --vars, --years, --stats do not apply")
         ->type_name("FILE");
     cmd->add_option("--groups", a.groups,
                     "Batch groups to export, comma-separated: summary, runs, statistics, effects, effect_statistics "
@@ -275,10 +302,14 @@ CLI::App* add_export_command(CLI::App& app, ExportArgs& a) {
 }
 
 int run_export_command(const ExportArgs& a) {
-    if (a.csv_dir.empty() && a.xlsx.empty())
-        throw CLI::ValidationError("export", "give --csv DIR, --xlsx FILE, or both");
+    if (a.csv_dir.empty() && a.xlsx.empty() && a.tidy.empty())
+        throw CLI::ValidationError("export", "give --csv DIR, --xlsx FILE, --tidy FILE, or several");
     const ExportSelection s = selection_of(a);
     const hdf5::File file = open_export_input(a.file);
+    if (!a.tidy.empty()) {
+        const int rc = export_tidy(a, file);
+        if (rc != exit_code::ok || (a.csv_dir.empty() && a.xlsx.empty())) return rc;
+    }
     if (!a.csv_dir.empty()) {
         const int rc = export_csv(a, file, s);
         if (rc != exit_code::ok) return rc;

@@ -95,6 +95,7 @@ struct ExportArgs {
     std::string file;
     std::string csv_dir;  // --csv DIR
     std::string xlsx;     // --xlsx FILE
+    std::string tidy;     // --tidy FILE.csv: the per-run table (io/run_table.hpp)
     std::vector<std::string> groups, variables, years, statistics;  // selection; empty: all
     bool force = false;
     bool quiet = false;

@@ -64,6 +64,10 @@ assert not np.array_equal(a["co2_emissions"][0], a["co2_emissions"][1])
 print(f"{compared} datasets equal")
 PY
 
+expect 3 "export --tidy of a batch without a paired variant is refused" -- "$exe" export "$tmp/design.h5" --tidy "$tmp/t.csv"
+contains "$tmp/err" "no per-run indicators" "the error says why"
+[ -e "$tmp/t.csv" ] && fail "a table was written" || pass "no table written"
+
 # shards of a design batch merge into the whole batch
 design_batch "$tmp/all.yaml" "d.csv"
 expect 0 "the whole design" -- "$exe" batch "$tmp/all.yaml" -o "$tmp/all.h5" --threads 2 -q
