@@ -64,6 +64,18 @@ CLI::App* add_batch_command(CLI::App& app, BatchArgs& args);
 // `stop` becomes non-zero on SIGINT/SIGTERM/SIGUSR1.
 int run_batch_command(const BatchArgs& args, const std::string& command_line, const std::atomic<int>& stop);
 
+struct CalibrateArgs {
+    std::string file;
+    std::string output;
+    int threads = 0;  // 0: OMP_NUM_THREADS or every core
+    bool resume = false;
+    bool force = false;
+    bool quiet = false;
+};
+CLI::App* add_calibrate_command(CLI::App& app, CalibrateArgs& args);
+// `stop` becomes non-zero on SIGINT/SIGTERM/SIGUSR1.
+int run_calibrate_command(const CalibrateArgs& args, const std::string& command_line, const std::atomic<int>& stop);
+
 struct MergeArgs {
     std::vector<std::string> parts;
     std::string output;

@@ -41,6 +41,13 @@ const Examples kExamples[] = {
      "  greenshift batch scenarios/morocco-cop22-batch.yaml -o out/part-0.h5 --shard 0/2     # one Slurm array task\n"
      "\n"
      "Then: greenshift summary, export, plot, report OUT.h5. On a cluster: docs/hpc.md.\n"},
+    {"calibrate",
+     "Examples:\n"
+     "  greenshift calibrate scenarios/morocco-calibration.yaml -o out/calib.h5 --threads 2\n"
+     "  greenshift calibrate scenarios/morocco-calibration.yaml -o out/calib.h5 --resume   # after an interruption\n"
+     "\n"
+     "The estimate, the posterior sample, the trace and the fit table (observed vs simulated, 90%\n"
+     "bands) go to OUT.h5; the checkpoint OUT.h5.checkpoint is kept until the end (docs/calibration.md).\n"},
     {"merge",
      "Examples:\n"
      "  greenshift merge out/part-0.h5 out/part-1.h5 -o out/merged.h5   # every shard of `batch --shard I/2`\n"

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o batch.h5 --resume   # after an interruption\n"
         "  greenshift batch scenarios/morocco-cop22-batch.yaml -o part-0.h5 --shard 0/4   # one Slurm array task\n"
         "  greenshift merge part-*.h5 -o batch.h5\n"
+        "  greenshift calibrate scenarios/morocco-calibration.yaml -o calib.h5 --threads 2\n"
         "  greenshift summary batch.h5\n"
         "  greenshift compare cop22.h5 high-budget.h5   # the second run against the first\n"
         "  greenshift export batch.h5 --csv batch-csv/\n"
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
         "greenshift COMMAND --help ends with examples of that command.\n"
         "\n"
         "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input file, 4 output cannot be written\n"
-        "(or exists without --force), 5 a figure out of its reference's band (check-plausibility), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written by run; a batch keeps its finished runs for --resume).");
+        "(or exists without --force), 5 a figure out of its reference's band (check-plausibility), 75 interrupted (SIGINT/SIGTERM/SIGUSR1; nothing written by run; a batch keeps its finished runs, a calibration its checkpoint, for --resume).");
     app.require_subcommand(0, 1);
     bool version = false;
     app.add_flag("--version", version, "Print the version, git commit and output format version");
@@ -82,6 +83,8 @@ int main(int argc, char** argv) {
 
     gs::cli::BatchArgs batch_args;
     CLI::App* batch = gs::cli::add_batch_command(app, batch_args);
+    gs::cli::CalibrateArgs calibrate_args;
+    CLI::App* calibrate = gs::cli::add_calibrate_command(app, calibrate_args);
     gs::cli::MergeArgs merge_args;
     CLI::App* merge = gs::cli::add_merge_command(app, merge_args);
     gs::cli::SummaryArgs summary_args;
@@ -127,6 +130,8 @@ int main(int argc, char** argv) {
         if (validate->parsed()) return gs::cli::run_validate_command(validate_args);
         if (run->parsed()) return gs::cli::run_run_command(run_args, command_line(argc, argv), gs::stop_flag());
         if (batch->parsed()) return gs::cli::run_batch_command(batch_args, command_line(argc, argv), gs::stop_flag());
+        if (calibrate->parsed())
+            return gs::cli::run_calibrate_command(calibrate_args, command_line(argc, argv), gs::stop_flag());
         if (merge->parsed()) return gs::cli::run_merge_command(merge_args, command_line(argc, argv));
         if (summary->parsed()) return gs::cli::run_summary_command(summary_args);
         if (compare->parsed()) return gs::cli::run_compare_command(compare_args, command_line(argc, argv));

@@ -137,8 +137,9 @@ CalibrationParameter CalibrationReader::read_parameter(const Node& item, const s
     cp.lower = real(b.items[0], bp + "[0]");
     cp.upper = real(b.items[1], bp + "[1]");
     if (!(cp.lower < cp.upper))
-        bad(b, bp, "the bounds are inverted or equal", "lower < upper, e.g. [" + round_trip_text(cp.upper) + ", " +
-                                                             round_trip_text(cp.lower) + "]");
+        fail(b, bp + ": the bounds are inverted or equal, got [" + round_trip_text(cp.lower) + ", " +
+                    round_trip_text(cp.upper) + "]; allowed: lower < upper, e.g. [" + round_trip_text(cp.upper) + ", " +
+                    round_trip_text(cp.lower) + "]");
     if (const Node* n = m.find("prior"); n && n->kind != Kind::null) read_prior(*n, join(p, "prior"), cp);
     if (cp.log_scale() && cp.lower <= 0)
         bad(b.items[0], bp + "[0]", "a " + std::string(kPriorNames[static_cast<std::size_t>(cp.prior)]) +

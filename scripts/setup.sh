@@ -8,6 +8,7 @@ build_pkgs=(build-essential cmake ccache pkg-config
             libhdf5-dev libeigen3-dev libtbb-dev libyaml-cpp-dev
             librandom123-dev libcli11-dev libomp-dev hdf5-tools
             libboost-dev  # boost/random/sobol.hpp: the Sobol sequence of batch/sensitivity
+            libnlopt-dev  # greenshift calibrate: the global and local optimisers (batch/calibrate)
             python3 python3-numpy python3-h5py python3-matplotlib  # greenshift plot / report at run time
             python3-xlsxwriter                                       # greenshift export --xlsx
             libcpp-httplib-dev nlohmann-json3-dev libjs-chart.js)  # greenshift serve: HTTP, JSON, the page's charts

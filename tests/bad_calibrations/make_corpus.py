@@ -45,7 +45,7 @@ case("value_out_of_range", sub(BASE, "- key: decision.midpoint\n      bounds: [0
                                      "- key: @@decision.max_rate\n      bounds: [0.1, 3]"),
      ["calibration.parameters[0].key: 'decision.max_rate' at its upper bound (3)"])
 case("bounds_inverted", sub(BASE, "bounds: [0.05, 1.5]", "bounds: @@[1.5, 0.05]"),
-     ["calibration.parameters[0].bounds: the bounds are inverted or equal", "lower < upper"])
+     ["calibration.parameters[0].bounds: the bounds are inverted or equal, got [1.5, 0.05]", "lower < upper"])
 case("prior_mean_outside", sub(BASE, "bounds: [0.05, 1.5]", "bounds: [0.05, 1.5]\n      prior: {distribution: normal, mean: @@2.0, sd: 0.1}"),
      ["calibration.parameters[0].prior.mean: the prior's mean is outside the parameter's bounds [0.05, 1.5]"])
 case("lognormal_prior_outside", sub(BASE, "prior: {distribution: loguniform}", "prior: {distribution: lognormal, mu: @@0, sigma: 1}"),
