@@ -38,10 +38,8 @@ int run_calibrate_command(const CalibrateArgs& a, const std::string& command_lin
     o.stop = &stop;
     static const char* const kStages[] = {"global", "local", "posterior"};
     std::unique_ptr<Progress> bar;
-    std::uint32_t replayed = 0;
     o.progress = [&](const CalibrationProgress& p) {
         if (!bar) bar = std::make_unique<Progress>("calibrate", static_cast<std::int64_t>(p.planned), !a.quiet);
-        replayed = p.replayed;
         char detail[128];
         std::snprintf(detail, sizeof detail, "evaluations (%s; best loss %.6g),", kStages[p.stage], p.best_loss);
         bar->update(static_cast<std::int64_t>(p.evaluations), detail);
@@ -56,16 +54,21 @@ int run_calibrate_command(const CalibrateArgs& a, const std::string& command_lin
                   << checkpoint_path(a.output) << "; run the same command with --resume to finish\n";
         return exit_code::interrupted;
     }
+    if (r.was_complete) {
+        std::cerr << a.output << " is complete (" << r.output.trace.evaluations() << " evaluations); nothing to compute\n";
+        return exit_code::ok;
+    }
     const CalibrationOutput& out = r.output;
+    char acceptance[64] = "";
+    if (!out.sample.empty()) std::snprintf(acceptance, sizeof acceptance, "; chain acceptance %.2f", out.acceptance);
     char line[512];
     std::snprintf(line, sizeof line,
                   "wrote %s: %zu evaluations (%u computed, %u replayed from the checkpoint) x %u replicates in %.1f s "
-                  "with %d threads (%.3f s per evaluation); acceptance %.2f",
+                  "with %d threads (%.3f s per evaluation)%s",
                   a.output.c_str(), out.trace.evaluations(), r.computed, r.replayed, plan.replicates, r.seconds,
-                  o.threads, r.computed ? r.seconds / r.computed : 0.0, out.acceptance);
+                  o.threads, r.computed ? r.seconds / r.computed : 0.0, acceptance);
     if (bar) bar->finish(line);
     if (!bar || a.quiet) std::cerr << line << "\n";
-    (void)replayed;
     if (!a.quiet) {
         std::cerr << "parameter                                  estimate        p05     median        p95\n";
         for (std::size_t i = 0; i < out.keys.size(); ++i) {

@@ -63,6 +63,12 @@ double log_prior_unit(const CalibrationParameter& p, double u) {
     return 0;
 }
 
+double log_prior(const CalibrationPlan& plan, const std::vector<double>& u) {
+    double lp = 0;
+    for (std::size_t i = 0; i < u.size(); ++i) lp += log_prior_unit(plan.parameters[i], u[i]);
+    return lp;
+}
+
 std::vector<double> model_values(const CalibrationPlan& plan, const std::vector<double>& u) {
     std::vector<double> x(u.size());
     for (std::size_t i = 0; i < u.size(); ++i) x[i] = to_model(plan.parameters[i], u[i]);
@@ -133,7 +139,9 @@ public:
         : plan_(plan), model_(model), options_(options), cached_(std::move(cached)), t0_(Clock::now()) {
         trace_.parameters = plan.parameters.size();
         trace_.targets = plan.targets.size() + plan.validation.size();
-        planned_ = 1 + plan.optimizer.global_evaluations + plan.optimizer.local_evaluations;
+        planned_ = 1;
+        if (plan.optimizer.global != "none") planned_ += plan.optimizer.global_evaluations;
+        if (plan.optimizer.local != "none") planned_ += plan.optimizer.local_evaluations;
         if (plan.posterior.method == "mcmc")
             planned_ += plan.posterior.burn_in + plan.posterior.samples * plan.posterior.thin;
     }
@@ -169,7 +177,12 @@ public:
         trace_.stage.push_back(static_cast<std::int32_t>(stage));
         trace_.simulated.insert(trace_.simulated.end(), e.mean.begin(), e.mean.end());
         trace_.variance.insert(trace_.variance.end(), e.variance.begin(), e.variance.end());
-        if (loss < best_loss_ && stage != CalibrationStage::posterior) {
+        // The estimate is the posterior's mode on the search scale: the lowest loss
+        // minus log prior (the lowest loss itself when every prior is flat there).
+        const double objective = loss - log_prior(plan_, u);
+        if (stage != CalibrationStage::posterior) objectives_.push_back(objective);
+        if (objective < best_objective_ && stage != CalibrationStage::posterior) {
+            best_objective_ = objective;
             best_loss_ = loss;
             best_ = k;
             best_u_ = u;
@@ -181,7 +194,7 @@ public:
             p.evaluations = static_cast<std::uint32_t>(k + 1);
             p.planned = planned_;
             p.replayed = replayed_;
-            p.best_loss = best_loss_;
+            p.best_loss = best_objective_;
             p.seconds = since(t0_);
             options_.progress(p);
         }
@@ -197,6 +210,7 @@ public:
     std::size_t best() const { return best_; }
     const std::vector<double>& best_unit() const { return best_u_; }
     double best_loss() const { return best_loss_; }
+    double objective(std::size_t k) const { return objectives_.at(k); }
     std::uint32_t computed() const { return computed_; }
     std::uint32_t replayed() const { return replayed_; }
     double seconds() const { return since(t0_); }
@@ -213,6 +227,8 @@ private:
     Clock::time_point t0_;
     std::uint32_t planned_ = 0, computed_ = 0, replayed_ = 0;
     double best_loss_ = std::numeric_limits<double>::infinity();
+    double best_objective_ = std::numeric_limits<double>::infinity();
+    std::vector<double> objectives_;  // of the optimiser's evaluations, in order
     std::size_t best_ = 0;
     std::vector<double> best_u_;
 };
@@ -230,7 +246,7 @@ double nlopt_objective(unsigned n, const double* x, double* gradient, void* data
     (void)gradient;  // derivative-free algorithms only
     try {
         const std::size_t k = o->engine->evaluate(std::vector<double>(x, x + n), o->stage);
-        return o->engine->trace().loss[k];
+        return o->engine->objective(k);
     } catch (...) {
         // An exception must not cross NLopt's C frames: kept, NLopt stopped, rethrown.
         o->error = std::current_exception();
@@ -277,14 +293,9 @@ void Engine::sample_posterior(CalibrationOutput& out) {
     const PosteriorSettings& s = plan_.posterior;
     const std::size_t d = plan_.parameters.size();
     const ChainRandom random{plan_.seed};
-    const auto log_prior = [&](const std::vector<double>& u) {
-        double lp = 0;
-        for (std::size_t i = 0; i < d; ++i) lp += log_prior_unit(plan_.parameters[i], u[i]);
-        return lp;
-    };
     std::vector<double> u = best_u_;
     std::size_t at = best_;  // the evaluation of the current state
-    double log_post = -trace_.loss[at] + log_prior(u);
+    double log_post = -trace_.loss[at] + log_prior(plan_, u);
 
     // Proposal N(0, scale^2 * cov): cov starts as (0.05)^2 I on the unit box and
     // learns the chain's covariance; log scale follows the acceptance towards 0.234
@@ -314,7 +325,7 @@ void Engine::sample_posterior(CalibrationOutput& out) {
         double alpha = 0;
         if (inside) {
             const std::size_t k = evaluate(v, CalibrationStage::posterior);
-            const double lp = -trace_.loss[k] + log_prior(v);
+            const double lp = -trace_.loss[k] + log_prior(plan_, v);
             alpha = std::min(1.0, std::exp(lp - log_post));
             if (random.uniform(step) < alpha) {
                 u = v;
@@ -398,9 +409,27 @@ CalibrationTrace prepare_output(const CalibrationPlan& plan, const CalibrateOpti
         }
         return {};
     }
+    if (!has_checkpoint && fs::symlink_status(options.output, ec).type() != fs::file_type::not_found)
+        return {};  // finished: calibrate() reads it back
     check_output_target(options.output, false, {plan.file, plan.scenario_file});
     if (!has_checkpoint) return {};
     return read_calibration_checkpoint(cp, plan.identity);
+}
+
+// --resume on an output without a checkpoint: this calibration's, finished.
+bool finished_before(const CalibrationPlan& plan, const CalibrateOptions& options, CalibrationReport& report) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!options.resume || options.output.empty() ||
+        fs::symlink_status(checkpoint_path(options.output), ec).type() != fs::file_type::not_found ||
+        fs::symlink_status(options.output, ec).type() == fs::file_type::not_found)
+        return false;
+    report.output = read_calibration(options.output, "calibrate --resume");
+    if (report.output.identity != plan.identity)
+        throw OutputError(options.output + " exists and is the output of another calibration (its CALIB.yaml or "
+                                           "scenario differ); use --force to replace it");
+    report.was_complete = true;
+    return true;
 }
 
 }  // namespace
@@ -467,6 +496,7 @@ CalibrationEvaluation SimulatorModel::evaluate(const std::vector<double>& parame
 }
 
 CalibrationReport calibrate(const CalibrationPlan& plan, CalibrationModel& model, const CalibrateOptions& options) {
+    if (CalibrationReport done; finished_before(plan, options, done)) return done;
     Engine engine(plan, model, options, prepare_output(plan, options));
     const std::size_t d = plan.parameters.size();
 

@@ -7,9 +7,10 @@
 //            up to the firms' discrete choices); Gaussian errors, in log space for a
 //            lognormal error model, with the simulator's own Monte Carlo variance of
 //            that mean added to each target's variance.
-//   estimate NLopt in the unit box (each parameter scaled to [0, 1], on a log scale for
-//            loguniform and lognormal priors): the start, a global pass, then a local
-//            one from the best point so far.
+//   estimate the posterior's mode on the search scale (the maximum of the likelihood
+//            when the priors are flat there), by NLopt in the unit box (each parameter
+//            scaled to [0, 1], on a log scale for loguniform and lognormal priors): the
+//            start, a global pass, then a local one from the best point so far.
 //   posterior a random-walk Metropolis chain on likelihood x prior started at the
 //            estimate, whose Gaussian proposal adapts (covariance and scale) during
 //            burn-in only; the draws kept come from a fixed proposal.
@@ -85,6 +86,7 @@ struct CalibrationReport {
     CalibrationOutput output;
     std::uint32_t computed = 0;  // evaluations computed by this call
     std::uint32_t replayed = 0;  // taken from the checkpoint
+    bool was_complete = false;   // --resume found this calibration's output and no checkpoint: nothing done
     double seconds = 0;
 };
 
@@ -93,9 +95,10 @@ double calibration_loss(const CalibrationPlan& plan, const CalibrationEvaluation
 
 // Runs the calibration and, when options.output is set, writes it (and removes the
 // checkpoint). Throws OutputError when the output or a checkpoint exists and neither
-// `resume` nor `force` says what to do, InputError when the checkpoint is of another
-// calibration, Interrupted (io/interrupt.hpp) after writing a checkpoint when `stop`
-// is raised.
+// `resume` nor `force` says what to do, or when `resume` finds another calibration's
+// output; InputError when the checkpoint is of another calibration; Interrupted
+// (io/interrupt.hpp) after writing a checkpoint when `stop` is raised. `resume` on a
+// finished calibration (its output, no checkpoint) reads it back and does nothing.
 CalibrationReport calibrate(const CalibrationPlan& plan, CalibrationModel& model, const CalibrateOptions& options);
 
 }  // namespace greenshift

@@ -153,6 +153,70 @@ TEST(Calibrate, LinearGaussianPosteriorMatchesTheClosedForm) {
     EXPECT_NEAR(r.output.fit[5].p95 - r.output.fit[5].p05, 2 * z * sd_y5, 0.3 * sd_y5);
 }
 
+TEST(Calibrate, NormalPriorGivesTheConjugatePosteriorAndItsMode) {
+    // A normal prior N(0, 0.5^2) on a: the posterior is normal with precision
+    // X'X / se^2 + diag(1 / 0.25, 0) and its mean (also its mode, the estimate) solves
+    // precision * theta = X'y / se^2.
+    Normals noise(5);
+    const std::vector<double> y = linear_data(1.5, -0.7, noise);
+    CalibrationPlan plan = linear_plan(y, 9);
+    plan.parameters[0].prior = Prior::normal;
+    plan.parameters[0].mean = 0;
+    plan.parameters[0].sd = 0.5;
+    LinearModel model;
+    const CalibrationReport r = calibrate(plan, model, {});
+    double n = 0, sx = 0, sxx = 0, sy = 0, sxy = 0;
+    for (std::size_t i = 0; i < y.size(); ++i)
+        n += 1, sx += kXs[i], sxx += kXs[i] * kXs[i], sy += y[i], sxy += kXs[i] * y[i];
+    const double p00 = n / (kSe * kSe) + 1 / 0.25, p01 = sx / (kSe * kSe), p11 = sxx / (kSe * kSe);
+    const double det = p00 * p11 - p01 * p01;
+    const double a = (p11 * sy - p01 * sxy) / (kSe * kSe) / det, b = (p00 * sxy - p01 * sy) / (kSe * kSe) / det;
+    const double sd_a = std::sqrt(p11 / det), sd_b = std::sqrt(p00 / det);
+    EXPECT_NEAR(r.output.estimate[0], a, 1e-4);
+    EXPECT_NEAR(r.output.estimate[1], b, 1e-4);
+    const double z = 1.6448536269514722;
+    EXPECT_NEAR(r.output.p05[0], a - z * sd_a, 0.15 * sd_a);
+    EXPECT_NEAR(r.output.p95[0], a + z * sd_a, 0.15 * sd_a);
+    EXPECT_NEAR(r.output.p05[1], b - z * sd_b, 0.15 * sd_b);
+    EXPECT_NEAR(r.output.p95[1], b + z * sd_b, 0.15 * sd_b);
+    // The prior pulls a towards 0: the least-squares a is further out.
+    EXPECT_LT(std::abs(a), std::abs(exact_posterior(y).a));
+}
+
+TEST(Calibrate, ParametersTheDataDoNotInformKeepTheirPrior) {
+    // Two more parameters the linear model ignores, searched on a log scale: their
+    // posterior is their prior, lognormal(0, 0.3) and loguniform on [0.01, 100]: the
+    // 5% and 95% points are exp(-/+1.645 x 0.3) and 10^(-/+1.8).
+    Normals noise(3);
+    CalibrationPlan plan = linear_plan(linear_data(1.5, -0.7, noise), 21);
+    CalibrationParameter c;
+    c.key = "c";
+    c.lower = 0.01;
+    c.upper = 100;
+    c.prior = Prior::lognormal;
+    c.mu = 0;
+    c.sigma = 0.3;
+    CalibrationParameter d = c;
+    d.key = "d";
+    d.prior = Prior::loguniform;
+    plan.parameters.push_back(c);
+    plan.parameters.push_back(d);
+    plan.optimizer.local_evaluations = 300;
+    plan.posterior.samples = 20000;
+    plan.posterior.burn_in = 2000;
+    LinearModel model;
+    const CalibrationReport r = calibrate(plan, model, {});
+    const double z = 1.6448536269514722;
+    // Tolerances: 0.1 prior sd of the log (20 000 draws, autocorrelated).
+    EXPECT_NEAR(std::log(r.output.p05[2]), -z * 0.3, 0.03);
+    EXPECT_NEAR(std::log(r.output.p95[2]), z * 0.3, 0.03);
+    EXPECT_NEAR(std::log(r.output.median[2]), 0, 0.03);
+    EXPECT_NEAR(std::log10(r.output.p05[3]), -1.8, 0.12);
+    EXPECT_NEAR(std::log10(r.output.p95[3]), 1.8, 0.12);
+    // The mode of a lognormal prior on the log scale is exp(mu) = 1.
+    EXPECT_NEAR(r.output.estimate[2], 1, 0.01);
+}
+
 TEST(Calibrate, NinetyPercentIntervalsCoverTheTruthNinetyPercentOfTheTime) {
     // 50 data sets with independent noise. If the intervals have 90% coverage, the
     // number that contain the truth is Binomial(50, 0.9): P(X <= 38) = 0.0032 and

@@ -36,6 +36,8 @@ expect 4 "without --resume or --force the checkpoint is kept" -- "$exe" calibrat
 contains "$tmp/err" "continue it with --resume, or start over with --force" "the refusal says what to do"
 expect 0 "resume after SIGTERM" -- "$exe" calibrate "$tmp/calib.yaml" -o "$tmp/cut.h5" --resume --threads 1
 matches "$tmp/err" "[1-9][0-9]* replayed from the checkpoint" "the resumed calibration replays the checkpoint"
+expect 0 "--resume on a finished calibration" -- "$exe" calibrate "$tmp/calib.yaml" -o "$tmp/cut.h5" --resume
+contains "$tmp/err" "is complete" "it says there is nothing to compute"
 "$py" - "$tmp/whole.h5" "$tmp/cut.h5" >"$tmp/cmp" 2>&1 <<'PY'
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")

@@ -19,6 +19,11 @@ fresh_root() {
     cp -r "$src/scenarios" "$1/scenarios"
     sed -i 's/^samples: 100 /samples: 3   /' "$1/scenarios/morocco-cop22-batch.yaml"
     grep -q '^samples: 3 ' "$1/scenarios/morocco-cop22-batch.yaml" || fail "could not make the Morocco batch small"
+    # the Morocco calibration cut to a few evaluations
+    sed -i -e 's/global_evaluations: [0-9]*/global_evaluations: 4/' -e 's/local_evaluations: [0-9]*/local_evaluations: 4/' \
+        -e 's/samples: [0-9]*, burn_in: [0-9]*/samples: 6, burn_in: 4/' -e 's/predictive: [0-9]*/predictive: 6/' \
+        "$1/scenarios/morocco-calibration.yaml"
+    grep -q 'samples: 6, burn_in: 4' "$1/scenarios/morocco-calibration.yaml" || fail "could not make the Morocco calibration small"
 }
 # examples FILE: the example commands (with their continuation lines) in a help text
 examples() { awk '/^  greenshift / {cmd=$0; while (cmd ~ /\\$/) {getline l; cmd = substr(cmd, 1, length(cmd)-1) l} print cmd}' "$1"; }
@@ -39,7 +44,7 @@ for c in $subcommands; do
     grep -q "^Exit codes:" "$tmp/help-$c.txt" && pass "$c --help gives the exit codes" || fail "$c --help lacks the exit codes"
 done
 
-# Run them, in the order of a session: validate, run, check-plausibility, batch, merge, summary,
+# Run them, in the order of a session: validate, run, check-plausibility, batch, calibrate, merge, summary,
 # export, plot, report.
 root="$tmp/root"
 fresh_root "$root"
@@ -52,7 +57,7 @@ run_examples() {  # run_examples COMMAND
         fi
     done <"$tmp/ex-$1.txt"
 }
-for c in validate run check-plausibility batch; do run_examples $c; done
+for c in validate run check-plausibility batch calibrate; do run_examples $c; done
 # the merge example joins shards 0/2 and 1/2; the batch examples made the first
 (cd "$root" && greenshift batch scenarios/morocco-cop22-batch.yaml -o out/part-1.h5 --shard 1/2 -q 2>/dev/null) \
     && pass "shard 1/2 for the merge example" || fail "shard 1/2"
