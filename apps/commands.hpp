@@ -76,6 +76,14 @@ CLI::App* add_calibrate_command(CLI::App& app, CalibrateArgs& args);
 // `stop` becomes non-zero on SIGINT/SIGTERM/SIGUSR1.
 int run_calibrate_command(const CalibrateArgs& args, const std::string& command_line, const std::atomic<int>& stop);
 
+struct CalibratedScenarioArgs {
+    std::string file;
+    std::string output;
+    bool force = false;
+};
+CLI::App* add_calibrated_scenario_command(CLI::App& app, CalibratedScenarioArgs& args);
+int run_calibrated_scenario_command(const CalibratedScenarioArgs& args);
+
 struct MergeArgs {
     std::vector<std::string> parts;
     std::string output;

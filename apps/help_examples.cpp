@@ -48,6 +48,12 @@ const Examples kExamples[] = {
      "\n"
      "The estimate, the posterior sample, the trace and the fit table (observed vs simulated, 90%\n"
      "bands) go to OUT.h5; the checkpoint OUT.h5.checkpoint is kept until the end (docs/calibration.md).\n"},
+    {"calibrated-scenario",
+     "Examples:\n"
+     "  greenshift calibrated-scenario out/morocco-calibration.h5 -o out/morocco-baseline-calibrated.yaml\n"
+     "\n"
+     "The base scenario's own text with each calibrated value replaced (its comments kept), under\n"
+     "comment lines naming the calibration and each estimate with its 90% interval (docs/calibration.md).\n"},
     {"merge",
      "Examples:\n"
      "  greenshift merge out/part-0.h5 out/part-1.h5 -o out/merged.h5   # every shard of `batch --shard I/2`\n"

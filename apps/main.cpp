@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
     CLI::App* batch = gs::cli::add_batch_command(app, batch_args);
     gs::cli::CalibrateArgs calibrate_args;
     CLI::App* calibrate = gs::cli::add_calibrate_command(app, calibrate_args);
+    gs::cli::CalibratedScenarioArgs calibrated_scenario_args;
+    CLI::App* calibrated_scenario = gs::cli::add_calibrated_scenario_command(app, calibrated_scenario_args);
     gs::cli::MergeArgs merge_args;
     CLI::App* merge = gs::cli::add_merge_command(app, merge_args);
     gs::cli::SummaryArgs summary_args;
@@ -132,6 +134,7 @@ int main(int argc, char** argv) {
         if (batch->parsed()) return gs::cli::run_batch_command(batch_args, command_line(argc, argv), gs::stop_flag());
         if (calibrate->parsed())
             return gs::cli::run_calibrate_command(calibrate_args, command_line(argc, argv), gs::stop_flag());
+        if (calibrated_scenario->parsed()) return gs::cli::run_calibrated_scenario_command(calibrated_scenario_args);
         if (merge->parsed()) return gs::cli::run_merge_command(merge_args, command_line(argc, argv));
         if (summary->parsed()) return gs::cli::run_summary_command(summary_args);
         if (compare->parsed()) return gs::cli::run_compare_command(compare_args, command_line(argc, argv));

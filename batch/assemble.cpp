@@ -120,6 +120,13 @@ hdf5::Dataset write_run_axis(const hdf5::Location& where, const BatchPlan& plan,
     auxiliary(where, "replicate", replicate, "replicate (random seed) of the run", run);
     auxiliary(where, "seed", seed, "random seed of the run (shared by a variant and its baseline)", run);
     if (baseline != nullptr) auxiliary(where, "baseline_run", base, "index of the paired baseline run", run);
+    if (plan.calibration_draws > 0) {
+        std::vector<std::int32_t> draw;
+        for (const std::uint32_t i : rows) draw.push_back(static_cast<std::int32_t>(plan.runs[i].sample % plan.calibration_draws));
+        auxiliary(where, "calibration_draw", draw,
+                  "row of the calibration's posterior sample (from_calibration) that gave the run its calibrated parameters",
+                  run);
+    }
     return run;
 }
 

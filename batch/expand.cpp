@@ -93,6 +93,13 @@ void check_sampled_extremes(const BatchPlan& plan) {
                                              std::to_string(plan.design.first_row + s) + ") is outside the allowed range: variant '" +
                                              v.name + "' is then refused: " + e.detail());
                     }
+                    if (u.from_calibration())
+                        throw InputError(plan.file, u.line, u.column,
+                                         "from_calibration: the calibration's parameter '" + u.path + "' at " +
+                                             round_trip_text(values[*p]) + " (sample " +
+                                             std::to_string(smallest ? lo_at[*p] : hi_at[*p]) + ", its " +
+                                             (smallest ? "smallest" : "largest") + " posterior value) makes variant '" +
+                                             v.name + "' refused: " + e.detail());
                     throw InputError(plan.file, u.line, u.column,
                                      "uncertain." + u.path + ": sample " +
                                          std::to_string(smallest ? lo_at[*p] : hi_at[*p]) + " draws " +
@@ -152,12 +159,24 @@ void expand(BatchPlan& plan, SampleRows rows) {
     } else if (!plan.design.file.empty()) {
         // the loader read the design file's rows into sample_values
     } else {
+        // The Latin hypercube spans the parameters with a distribution; those from a
+        // calibration take row (s mod draws) of its posterior sample, all together, so
+        // their correlation is the posterior's.
+        std::vector<std::uint32_t> drawn;
+        for (std::uint32_t p = 0; p < d; ++p)
+            if (!plan.uncertain[p].from_calibration()) drawn.push_back(p);
         const std::uint32_t first = std::min(rows.first, plan.samples), last = std::min(rows.last, plan.samples);
-        auto points = latin_hypercube_rows(plan.seed, plan.samples, d, first, std::max(first, last));
+        auto points = latin_hypercube_rows(plan.seed, plan.samples, static_cast<std::uint32_t>(drawn.size()), first,
+                                           std::max(first, last));
         plan.sample_values.assign(plan.samples, {});
         for (std::uint32_t r = 0; r < points.size(); ++r) {
-            for (std::uint32_t p = 0; p < d; ++p) points[r][p] = quantile(plan.uncertain[p], points[r][p]);
-            plan.sample_values[first + r] = std::move(points[r]);
+            const std::uint32_t s = first + r;
+            std::vector<double> row(d);
+            for (std::size_t k = 0; k < drawn.size(); ++k) row[drawn[k]] = quantile(plan.uncertain[drawn[k]], points[r][k]);
+            for (std::uint32_t p = 0; p < d; ++p)
+                if (const UncertainParameter& u = plan.uncertain[p]; u.from_calibration())
+                    row[p] = plan.calibration_sample.at(s % plan.calibration_draws).at(static_cast<std::size_t>(u.calibration_column));
+            plan.sample_values[s] = std::move(row);
         }
     }
     if (plan.sample_values.size() != plan.samples)

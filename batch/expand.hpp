@@ -30,7 +30,8 @@ struct DesignCost {
 };
 DesignCost design_cost(const BatchPlan& plan, SampleRows rows = {});
 
-// Fills plan.sample_values (Latin hypercube, batch/lhs.hpp) and plan.runs, in the
+// Fills plan.sample_values (Latin hypercube, batch/lhs.hpp; a calibration's parameters
+// take row sample mod draws of its posterior sample) and plan.runs, in the
 // order io/batch_plan.hpp documents. With `rows`, only those samples are drawn (the
 // other rows of sample_values stay empty; a sensitivity design is drawn whole).
 // Checks that every draw is a finite number (a log-normal's above 0) and that every

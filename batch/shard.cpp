@@ -134,6 +134,11 @@ BatchPlan read_plan(const std::string& path) {
         sa.trajectories = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(g, "sensitivity_trajectories"));
         sa.levels = static_cast<std::uint32_t>(hdf5::read_attribute<std::int32_t>(g, "sensitivity_levels"));
     }
+    if (hdf5::has_attribute(g, "calibration_draws")) {
+        const std::int32_t draws = hdf5::read_attribute<std::int32_t>(g, "calibration_draws");
+        if (draws <= 0) throw InputError(path, 0, 0, "/plan: calibration_draws is not positive");
+        plan.calibration_draws = static_cast<std::uint32_t>(draws);
+    }
     if (g.contains("parameter")) {
         const std::vector<std::string> keys = hdf5::read_strings(g, "parameter");
         const std::size_t d = keys.size();
@@ -222,6 +227,8 @@ void write_shard_file(const BatchPlan& plan, ShardSpec shard, const std::functio
         hdf5::write_array(g, "run_sample", rs, {rs.size()});
         hdf5::write_array(g, "run_replicate", rr, {rr.size()});
         hdf5::write_array(g, "run_seed", seed, {seed.size()});
+        if (plan.calibration_draws > 0)
+            hdf5::write_attribute(g, "calibration_draws", static_cast<std::int32_t>(plan.calibration_draws));
         // The sampled inputs, for the merged file's runs/parameters.
         if (!plan.uncertain.empty()) {
             const std::size_t d = plan.uncertain.size();

@@ -1,5 +1,6 @@
 #include "io/batch_loader.hpp"
 
+#include "io/calibration_file.hpp"
 #include "io/design_csv.hpp"
 #include "io/input_error.hpp"
 #include "io/scenario_yaml.hpp"
@@ -71,7 +72,7 @@ using yaml::suggestion;
 
 constexpr std::string_view kTopKeys[] = {"schema",     "name",     "description", "scenario", "seed",
                                          "samples",    "replicates", "population", "variants", "sweeps",
-                                         "uncertain",  "sensitivity", "design"};
+                                         "uncertain",  "sensitivity", "design",   "from_calibration"};
 constexpr std::string_view kPopulation[] = {"varies", "fixed"};
 constexpr std::string_view kVariantKeys[] = {"description", "unset", "set", "baseline"};
 constexpr std::string_view kSweepKeys[] = {"over", "set"};
@@ -184,6 +185,7 @@ private:
     void read_variants(const Node& root, std::vector<Draft>& drafts) const;
     std::vector<Sweep> read_sweeps(const Node& root, const std::vector<Draft>& drafts) const;
     std::vector<UncertainParameter> read_uncertain(const Node& root) const;
+    void read_from_calibration(const Node& root, BatchPlan& plan) const;
     UncertainParameter read_uncertain_parameter(const yaml::Entry& e) const;
     void check_distribution_keys(const Node& m, const std::string& p, const std::string& path, Distribution dist) const;
     void check_distribution_values(const Node& m, const std::string& p, const UncertainParameter& u) const;
@@ -455,6 +457,60 @@ std::vector<UncertainParameter> BatchReader::read_uncertain(const Node& root) co
     return out;
 }
 
+// `from_calibration: CALIB.h5`: every parameter of the calibration becomes an uncertain
+// parameter (`set`) whose values are the rows of its posterior sample, not draws from a
+// distribution (batch/expand.cpp). The file is read through open_input, resolved
+// relative to the batch file's folder as the scenario is.
+void BatchReader::read_from_calibration(const Node& root, BatchPlan& plan) const {
+    const Node* n = root.find("from_calibration");
+    if (!n || n->kind == Kind::null) return;
+    const std::string written = string(*n, "from_calibration");
+    const std::string allowed = "a calibration file written by `greenshift calibrate`, relative to the batch file's folder";
+    if (written.empty()) bad(*n, "from_calibration", "expected a file name", allowed);
+    if (root.find("sensitivity") || root.find("design"))
+        bad(*n, "from_calibration",
+            std::string("a ") + (root.find("design") ? "design file gives" : "sensitivity design draws") +
+                " its own values of every uncertain parameter",
+            "one of from_calibration, design and sensitivity");
+    namespace fs = std::filesystem;
+    fs::path cp(written);
+    if (cp.is_relative()) cp = fs::path(file_).parent_path() / cp;
+    plan.calibration_file = cp.lexically_normal().string();
+    CalibrationPosterior post;
+    try {
+        post = read_calibration_posterior(plan.calibration_file, "batch");
+    } catch (const InputError& e) {
+        bad(*n, "from_calibration", e.what(), allowed);
+    }
+    if (post.sample.empty())
+        bad(*n, "from_calibration", "the calibration has no posterior sample (it was run with posterior: {method: none})",
+            "a calibration with a posterior sample");
+    if (plan.uncertain.size() + post.keys.size() > kMaxUncertain)
+        bad(*n, "from_calibration", "the calibration's " + std::to_string(post.keys.size()) + " parameters and the " +
+                                        std::to_string(plan.uncertain.size()) + " of uncertain: are too many",
+            "at most " + std::to_string(kMaxUncertain) + " uncertain parameters in all");
+    for (std::size_t c = 0; c < post.keys.size(); ++c) {
+        const std::string& key = post.keys[c];
+        for (const UncertainParameter& u : plan.uncertain)
+            if (u.path == key)
+                bad(*n, "from_calibration",
+                    "the calibration's parameter '" + key + "' is also under uncertain: (line " + std::to_string(u.line) + ")",
+                    "each key path once: remove it from uncertain:, or leave out from_calibration");
+        UncertainParameter u;
+        u.path = key;
+        u.scale = false;
+        u.line = n->line;
+        u.column = n->column;
+        u.calibration_column = static_cast<int>(c);
+        u.low = u.high = post.sample[0][c];
+        for (const auto& row : post.sample) u.low = std::min(u.low, row[c]), u.high = std::max(u.high, row[c]);
+        u.mode = std::clamp(post.estimate[c], u.low, u.high);
+        plan.uncertain.push_back(u);
+    }
+    plan.calibration_draws = static_cast<std::uint32_t>(post.sample.size());
+    plan.calibration_sample = std::move(post.sample);
+}
+
 UncertainParameter BatchReader::read_uncertain_parameter(const yaml::Entry& e) const {
     const std::string p = join("uncertain", e.key);
     const Node& m = expect_map(e.value, p, "a map {distribution, apply, and its parameters}");
@@ -642,9 +698,10 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
             }
         }
     }
-    if (!plan.uncertain.empty()) {
+    if (std::any_of(plan.uncertain.begin(), plan.uncertain.end(), [](const auto& u) { return !u.from_calibration(); })) {
         y += "uncertain:\n";
         for (const auto& u : plan.uncertain) {
+            if (u.from_calibration()) continue;
             const auto d = static_cast<std::size_t>(u.distribution);
             y += "  " + key_text(u.path) + ": {distribution: " + std::string(kDistributionNames[d]) +
                  ", apply: " + (u.scale ? "scale" : "set");
@@ -653,6 +710,8 @@ std::string BatchReader::resolved_text(const Node& root, const BatchPlan& plan, 
             y += "}\n";
         }
     }
+    if (const Node* n = root.find("from_calibration"); n && n->kind != Kind::null)
+        y += "from_calibration: " + yaml_quoted(n->text) + "\n";
     if (plan.sensitivity.method == SensitivityMethod::sobol)
         y += "sensitivity: {method: sobol, N: " + std::to_string(plan.sensitivity.base) + "}\n";
     if (plan.sensitivity.method == SensitivityMethod::morris)
@@ -681,6 +740,10 @@ void BatchReader::rethrow_in_batch(const InputError& e, const BatchPlan& plan, s
     }
     if (const auto p = uncertain_parameter_of(plan, vi, values, c)) {
         const UncertainParameter& u = plan.uncertain[*p];
+        if (u.from_calibration())
+            fail_at(u.line, u.column,
+                    "from_calibration: the calibration's parameter '" + u.path + "' (" + plan.calibration_file +
+                        ") is refused by the batch's scenario: " + e.detail() + context);
         // A scale's label says by how much ("scale path by 1.2"); a set value is in the message.
         fail_at(u.line, u.column, "uncertain." + u.path + ": " + (u.scale ? e.message() : e.detail()) + context);
     }
@@ -726,6 +789,10 @@ void BatchReader::check_variants(BatchPlan& plan, const std::vector<Draft>& draf
     std::vector<double> centre, low, high;
     bool bounded = false;
     for (const auto& u : plan.uncertain) {
+        if (u.from_calibration()) {  // the estimate; the posterior sample's smallest and largest values
+            centre.push_back(u.mode), low.push_back(u.low), high.push_back(u.high), bounded = true;
+            continue;
+        }
         switch (u.distribution) {
         case Distribution::uniform: centre.push_back((u.low + u.high) / 2), low.push_back(u.low), high.push_back(u.high), bounded = true; break;
         case Distribution::triangular: centre.push_back(u.mode), low.push_back(u.low), high.push_back(u.high), bounded = true; break;
@@ -804,6 +871,7 @@ BatchPlan BatchReader::read(const Node& root) {
     read_variants(root, drafts);
     const std::vector<Sweep> sweeps = read_sweeps(root, drafts);
     plan.uncertain = read_uncertain(root);
+    read_from_calibration(root, plan);
     plan.sensitivity = read_sensitivity(root, plan);
     const std::string design_digest = read_design(root, plan);
     if (plan.samples > 1 && plan.uncertain.empty())
@@ -826,12 +894,27 @@ BatchPlan BatchReader::read(const Node& root) {
                  " runs; allowed: at most " + std::to_string(kMaxRuns) + " runs; split it into several batches");
 
     check_variants(plan, drafts);
+    for (std::uint32_t p = 0; p < plan.uncertain.size(); ++p) {
+        const UncertainParameter& u = plan.uncertain[p];
+        if (!u.from_calibration()) continue;
+        if (std::none_of(plan.variants.begin(), plan.variants.end(), [&](const Variant& v) {
+                return std::find(v.uncertain.begin(), v.uncertain.end(), p) != v.uncertain.end();
+            }))
+            fail_at(u.line, u.column,
+                    "from_calibration: the calibration's parameter '" + u.path + "' applies to no variant of this batch " +
+                        "(no variant has the policy it names); allowed: a calibration of parameters the batch's scenario has");
+    }
     plan.resolved_text = resolved_text(root, plan, scenario_as_written, sweeps);
     std::string both = plan.resolved_text;
     both.push_back('\0');
     both += plan.scenario_text;
     // Only with a design file: the identity of every other batch is unchanged.
     if (!design_digest.empty()) both += '\0' + design_digest;
+    // A resume against another calibration file of the same name is another batch.
+    for (const auto& u : plan.uncertain)
+        if (u.from_calibration()) both += '\0' + u.path;
+    for (const auto& row : plan.calibration_sample)
+        for (const double x : row) both += '\0' + round_trip_text(x);
     plan.identity = fnv1a64_hex(both);
     return plan;
 }

@@ -31,6 +31,11 @@ struct UncertainParameter {
     double mu = 0, sigma = 0;    // lognormal: mean and standard deviation of the logarithm
     bool scale = true;
     int line = 0, column = 0;    // where the batch file declares it (1-based), for errors
+    // >= 0: not sampled but drawn from a calibration's posterior (`from_calibration:`):
+    // the column of its sample; always `set`. low and high then hold the sample's
+    // smallest and largest value, mode the calibration's estimate.
+    int calibration_column = -1;
+    bool from_calibration() const { return calibration_column >= 0; }
 };
 
 // One parameter of a distribution: its key in the batch file, what it is (for
@@ -126,6 +131,12 @@ struct BatchPlan {
                                        // (sample 0, replicate 0); only the decisions differ
     std::vector<Variant> variants;     // sweeps already expanded into variants
     std::vector<UncertainParameter> uncertain;
+    // `from_calibration:`: the calibration file (resolved like the scenario), and its
+    // posterior sample [draw][column]; sample s takes row s mod calibration_draws for
+    // every calibrated parameter together, which keeps their correlation.
+    std::string calibration_file;
+    std::uint32_t calibration_draws = 0;
+    std::vector<std::vector<double>> calibration_sample;
     SensitivitySpec sensitivity;
     DesignSource design;
     std::vector<std::vector<double>> sample_values;  // [sample][parameter], Latin hypercube,
