@@ -1,9 +1,12 @@
 // greenshift summary OUT.h5 [--csv] [--names]: the indicators per variant, with 90%
-// intervals, where their spread comes from, and what limited each budget.
+// intervals, where their spread comes from, and what limited each budget; of a
+// calibration file, the fit table and the parameters' estimates and intervals.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "apps/commands.hpp"
@@ -11,6 +14,9 @@
 #include "apps/summary_print.hpp"
 #include "batch/budgets.hpp"
 #include "io/batch_reader.hpp"
+#include "io/calibration_file.hpp"
+#include "io/hdf5_input.hpp"
+#include "io/input_error.hpp"
 #include "io/hdf5_input.hpp"
 #include "io/input_error.hpp"
 #include "io/run_reader.hpp"
@@ -77,6 +83,87 @@ int summarise_run(const std::string& path, const InputFile& in, bool csv) {
     return exit_code::ok;
 }
 
+bool is_calibration_file(const std::string& path) {
+    try {
+        open_input(path, {FileKind::calibration}, "summary");
+        return true;
+    } catch (const InputError&) {
+        return false;  // read_summary says what the file is
+    }
+}
+
+// A value and the band the fit table gives it, in the target's unit.
+std::string number(double x) {
+    char b[32];
+    const double a = std::fabs(x);
+    if (std::isnan(x)) return "n/a";
+    if (a >= 1e5 || (a > 0 && a < 1e-3)) std::snprintf(b, sizeof b, "%.3g", x);
+    else if (a >= 100) std::snprintf(b, sizeof b, "%.0f", x);
+    else std::snprintf(b, sizeof b, "%.3g", x);
+    return b;
+}
+
+// The observation's band of +/- 2 standard errors (multiplicative for lognormal errors).
+std::pair<double, double> observed_band(const CalibrationFitRow& r) {
+    if (r.error == "lognormal") return {r.observed * std::exp(-2 * r.se), r.observed * std::exp(2 * r.se)};
+    return {r.observed - 2 * r.se, r.observed + 2 * r.se};
+}
+
+const char* verdict(const CalibrationFitRow& r) {
+    const auto [lo, hi] = observed_band(r);
+    return r.simulated < lo ? "below" : r.simulated > hi ? "above" : "inside";
+}
+
+// `summary CALIB.h5`: the fit table (each target observed with its +/- 2 se band,
+// simulated at the estimate with the 90% posterior predictive band; held-out figures
+// apart) and each parameter's estimate and 90% interval.
+int print_calibration(const std::string& path, bool csv) {
+    const CalibrationOutput c = read_calibration(path, "summary");
+    if (csv) {
+        std::printf("table,name,in_calibration,observed,band_lo,band_hi,simulated,p05,p95,unit,verdict\n");
+        for (const auto& r : c.fit) {
+            const auto [lo, hi] = observed_band(r);
+            std::printf("fit,%s,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%s,%s\n", r.name.c_str(), r.in_calibration ? 1 : 0,
+                        r.observed, lo, hi, r.simulated, r.p05, r.p95, r.unit.c_str(), verdict(r));
+        }
+        for (std::size_t k = 0; k < c.keys.size(); ++k)
+            std::printf("parameter,%s,1,,%.17g,%.17g,%.17g,%.17g,%.17g,,\n", c.keys[k].c_str(), c.lower[k], c.upper[k],
+                        c.estimate[k], c.p05[k], c.p95[k]);
+        return exit_code::ok;
+    }
+    std::size_t held = 0, inside = 0;
+    for (const auto& r : c.fit) {
+        held += r.in_calibration ? 0 : 1;
+        inside += r.in_calibration && std::string(verdict(r)) == "inside" ? 1 : 0;
+    }
+    std::printf("Calibration %s: %zu parameters fitted to %zu targets (%zu held out); %s; %u replicates per evaluation; "
+                "%zu posterior draws (acceptance %.2f)\n",
+                path.c_str(), c.keys.size(), c.fit.size() - held, held, c.method.c_str(), c.replicates, c.sample.size(),
+                c.acceptance);
+    std::printf("\nFit: observed with +/- 2 standard errors; simulated at the estimate (mean of the replicates) with the "
+                "90%% posterior predictive band\n");
+    std::printf("  %-32s %10s %23s %10s %23s  %-6s %s\n", "target", "observed", "observed band", "simulated",
+                "simulated 90% band", "unit", "");
+    for (const bool in : {true, false}) {
+        if (!in && held > 0) std::printf("  held out of the fit (out of sample):\n");
+        for (const auto& r : c.fit) {
+            if (r.in_calibration != in) continue;
+            const auto [lo, hi] = observed_band(r);
+            std::printf("  %-32s %10s %23s %10s %23s  %-6s %s\n", r.name.c_str(), number(r.observed).c_str(),
+                        (number(lo) + " to " + number(hi)).c_str(), number(r.simulated).c_str(),
+                        (number(r.p05) + " to " + number(r.p95)).c_str(), r.unit.c_str(), verdict(r));
+        }
+    }
+    std::printf("  %zu of %zu targets inside their observed band at the estimate\n", inside, c.fit.size() - held);
+    std::printf("\nParameters: the estimate, the posterior median and 90%% interval, the bounds\n");
+    std::printf("  %-44s %11s %11s %25s %25s\n", "key path", "estimate", "median", "90% interval", "bounds");
+    for (std::size_t k = 0; k < c.keys.size(); ++k)
+        std::printf("  %-44s %11s %11s %25s %25s\n", c.keys[k].c_str(), number(c.estimate[k]).c_str(),
+                    number(c.median[k]).c_str(), (number(c.p05[k]) + " to " + number(c.p95[k])).c_str(),
+                    (number(c.lower[k]) + " to " + number(c.upper[k])).c_str());
+    return exit_code::ok;
+}
+
 }  // namespace
 
 CLI::App* add_summary_command(CLI::App& app, SummaryArgs& a) {
@@ -90,6 +177,7 @@ CLI::App* add_summary_command(CLI::App& app, SummaryArgs& a) {
 }
 
 int run_summary_command(const SummaryArgs& a) {
+    if (is_calibration_file(a.file)) return print_calibration(a.file, a.csv);
     {
         const InputFile in = open_input(a.file, {FileKind::run, FileKind::batch}, "summary");
         if (in.kind == FileKind::run) return summarise_run(a.file, in, a.csv);

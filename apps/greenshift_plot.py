@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # greenshift plot / report: figures (PNG) and a self-contained HTML report from a
-# greenshift batch file (with uncertainty bands) or run file (single lines).
+# greenshift batch file (with uncertainty bands) or run file (single lines), or the fit
+# and posterior of a calibration file (greenshift calibrate).
 # Called by `greenshift plot OUT.h5 -o DIR` and `greenshift report OUT.h5 -o FILE`
 # (apps/cmd_plot.cpp, apps/cmd_report.cpp); usable on its own:
 #   /usr/bin/python3 greenshift_plot.py plot OUT.h5 DIR [--force]
@@ -757,14 +758,15 @@ def cmd_plot(src, outdir, force):
     parent = os.path.dirname(os.path.abspath(outdir))
     if not os.path.isdir(parent):
         raise Failure(EXIT_OUTPUT, f"{outdir}: folder {parent} does not exist")
-    d = Data(src)
-    figures = figures_of(d)
+    calibration = is_calibration(src)
+    d = Calibration(src) if calibration else Data(src)
+    figures = CALIBRATION_FIGURES if calibration else figures_of(d)
     targets = {name: os.path.join(outdir, name + ".png") for name, _ in figures}
     if not force:
         for t in targets.values():
             if os.path.exists(t):
                 raise Failure(EXIT_OUTPUT, f"{t} exists; use --force to overwrite")
-    pngs = render(d, "plot")
+    pngs = render_calibration(d, "plot") if calibration else render(d, "plot")
     try:
         os.makedirs(outdir, exist_ok=True)
     except OSError as e:
@@ -1033,6 +1035,12 @@ def drivers_section(d):
 
 def cmd_report(src, target, force):
     check_target(target, force)
+    if is_calibration(src):
+        publish(calibration_report(Calibration(src), src).encode("utf-8"), target, force)
+        print(target)
+        if not OUTPUT_NAME:
+            print(f"wrote {target}", file=sys.stderr)
+        return
     d = Data(src)
     pngs = render(d, "report")
     sm = summary_of(d)
@@ -1092,6 +1100,210 @@ def cmd_report(src, target, force):
     print(target)
     if not OUTPUT_NAME:
         print(f"wrote {target}", file=sys.stderr)
+
+
+# ---- a calibration file (greenshift calibrate): the fit and the posterior ----
+
+CALIBRATION_FIGURES = [
+    ("fit", "Each target: observed with its 2-standard-error band, and simulated at the estimate with the 90% "
+            "posterior predictive band, as simulated / observed (log scale); held-out figures in grey"),
+    ("posterior", "Posterior sample of each calibrated parameter: histogram, the estimate and the 90% interval; "
+                  "the x axis spans the parameter's bounds"),
+]
+
+
+def is_calibration(path):
+    """True for a greenshift calibration file (root attribute kind = "calibration")."""
+    import h5py
+    try:
+        with h5py.File(path, "r") as f:
+            return text(f.attrs.get("kind", b"")) == "calibration"
+    except OSError:
+        return False
+
+
+class Calibration:
+    """A calibration file: /parameters, /posterior and /fit (docs/calibration.md)."""
+
+    def __init__(self, path):
+        import h5py
+        import numpy as np
+        self.np = np
+        self.path = path
+        f = h5py.File(path, "r")
+        a = f.attrs
+        self.attrs = {k: text(a[k]) for k in ("program_version", "created_utc", "git_commit", "method") if k in a}
+        self.replicates = int(a["replicates"]) if "replicates" in a else 0
+        p = f["parameters"]
+        self.keys = Data.strings(p, "key")
+        self.lower, self.upper = np.asarray(p["lower"][:], float), np.asarray(p["upper"][:], float)
+        self.estimate = np.asarray(p["estimate"][:], float)
+        self.p05, self.median, self.p95 = (np.asarray(p[k][:], float) for k in ("p05", "median", "p95"))
+        self.sample = np.asarray(f["posterior"]["sample"][:], float).reshape(-1, len(self.keys))
+        self.acceptance = float(f["posterior"].attrs.get("acceptance", float("nan")))
+        g = f["fit"]
+        self.names = Data.strings(g, "name")
+        self.units = Data.strings(g, "unit")
+        self.errors = Data.strings(g, "error")
+        self.sources = Data.strings(g, "source")
+        self.observed, self.se = np.asarray(g["observed"][:], float), np.asarray(g["se"][:], float)
+        self.simulated = np.asarray(g["simulated"][:], float)
+        self.sim05, self.sim95 = np.asarray(g["p05"][:], float), np.asarray(g["p95"][:], float)
+        self.inside = [bool(x) for x in g["in_calibration"][:]]
+
+    def observed_band(self, i):
+        """The observation's band of +/- 2 standard errors, in its unit (multiplicative for lognormal)."""
+        o, s = self.observed[i], self.se[i]
+        if self.errors[i] == "lognormal":
+            return o * self.np.exp(-2 * s), o * self.np.exp(2 * s)
+        return o - 2 * s, o + 2 * s
+
+    def verdict(self, i):
+        """Whether the simulated value at the estimate is inside the observation's 2-se band."""
+        lo, hi = self.observed_band(i)
+        return "inside" if lo <= self.simulated[i] <= hi else ("below" if self.simulated[i] < lo else "above")
+
+
+def plain_log_axis(axis):
+    """A log axis labelled with plain numbers (mathtext is off: names_are_text)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def fig_fit(c):
+    np = c.np
+    fig = new_figure("Calibration fit: simulated against observed")
+    ax = fig.add_subplot(1, 1, 1)
+    n = len(c.names)
+    if n == 0:
+        note(fig, "no targets")
+        return fig
+    ys = np.arange(n)[::-1]
+    floor = 1e-3
+    for k, y in zip(range(n), ys):
+        o = c.observed[k]
+        grey = not c.inside[k]
+        lo, hi = c.observed_band(k)
+        r = lambda x: max(x / o, floor) if o > 0 else float("nan")
+        ax.plot([r(lo), r(hi)], [y + 0.12, y + 0.12], color="#999999" if grey else "#222222", lw=3,
+                label="observed, +/- 2 se")
+        ax.plot([1], [y + 0.12], "o", color="#999999" if grey else "#222222", ms=5)
+        col = "#bbbbbb" if grey else "#1b6ca8"
+        ax.plot([r(c.sim05[k]), r(c.sim95[k])], [y - 0.12, y - 0.12], color=col, lw=6, alpha=0.6,
+                label="simulated, 90% posterior predictive band")
+        ax.plot([r(c.simulated[k])], [y - 0.12], "D", color="#d1495b" if not grey else "#888888", ms=6,
+                label="simulated at the estimate")
+    ax.set_xscale("log")
+    plain_log_axis(ax.xaxis)
+    ax.axvline(1, color="#666666", lw=0.8, ls=":")
+    ax.set_yticks(ys)
+    ax.set_yticklabels([label_of(nm) + ("  (held out)" if not c.inside[k] else "") for k, nm in enumerate(c.names)],
+                       fontsize=8)
+    ax.set_xlabel("value / observed value (1 = the observation)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.subplots_adjust(left=0.3)
+    legend_below(fig, [ax], bottom=0.18, ncol=3)
+    return fig
+
+
+def fig_posterior(c):
+    np = c.np
+    fig = new_figure("Posterior of the calibrated parameters")
+    n = len(c.keys)
+    if n == 0 or c.sample.size == 0:
+        note(fig, "no posterior sample (posterior: {method: none})")
+        return fig
+    cols = min(n, 3)
+    rows = (n + cols - 1) // cols
+    axes = []
+    for k in range(n):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        x = c.sample[:, k]
+        log = c.lower[k] > 0 and c.upper[k] / c.lower[k] > 20
+        bins = np.geomspace(c.lower[k], c.upper[k], 31) if log else np.linspace(c.lower[k], c.upper[k], 31)
+        ax.hist(x, bins=bins, color="#1b6ca8", alpha=0.7, label="posterior sample")
+        ax.axvline(c.estimate[k], color="#d1495b", lw=1.5, label="estimate")
+        ax.axvspan(c.p05[k], c.p95[k], color="#edae49", alpha=0.25, label="90% interval")
+        if log:
+            ax.set_xscale("log")
+            plain_log_axis(ax.xaxis)
+        ax.set_xlim(c.lower[k], c.upper[k])
+        ax.set_title(label_of(c.keys[k], 48), fontsize=8)
+        ax.tick_params(labelsize=7)
+        axes.append(ax)
+    fig.subplots_adjust(hspace=0.55, wspace=0.25, top=0.88)
+    legend_below(fig, axes, bottom=0.14, ncol=3)
+    return fig
+
+
+CALIBRATION_MAKERS = {"fit": fig_fit, "posterior": fig_posterior}
+
+
+def render_calibration(c, label):
+    import time
+    import matplotlib.pyplot as plt
+    out = {}
+    start = time.monotonic()
+    for k, (name, _) in enumerate(CALIBRATION_FIGURES):
+        progress(label, k, len(CALIBRATION_FIGURES), name, start)
+        fig = CALIBRATION_MAKERS[name](c)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI)
+        plt.close(fig)
+        out[name] = buf.getvalue()
+    progress(label, len(CALIBRATION_FIGURES), len(CALIBRATION_FIGURES), "done", start)
+    return out
+
+
+def calibration_report(c, src):
+    """The report's HTML of a calibration file: the fit table, the parameters, the figures."""
+    pngs = render_calibration(c, "report")
+    e = html.escape
+    parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+             f"<title>greenshift calibration report: {e(os.path.basename(src))}</title>",
+             f"<style>{CSS}</style></head><body>",
+             f"<h1>Calibration report: {e(os.path.basename(src))}</h1>",
+             "<p class=\"meta\">" + e(
+                 f"Written by greenshift {c.attrs.get('program_version', '?')} (commit {c.attrs.get('git_commit', '?')}) "
+                 f"on {c.attrs.get('created_utc', '?')}; method {c.attrs.get('method', '?')}; "
+                 f"{c.replicates} replicates per evaluation; {c.sample.shape[0]} posterior draws "
+                 f"(acceptance {c.acceptance:.2f}). Observed bands are +/- 2 standard errors; simulated bands the "
+                 "5th-95th percentiles of the simulated value over the posterior draws.") + "</p>"]
+    inside = sum(1 for k in range(len(c.names)) if c.inside[k] and c.verdict(k) == "inside")
+    fitted = sum(c.inside)
+    held = [k for k in range(len(c.names)) if not c.inside[k]]
+    sentence = (f"At the estimate, {inside} of the {fitted} calibration targets are inside their observed "
+                "+/- 2 se band")
+    if held:
+        sentence += "; held out of the fit: " + "; ".join(
+            f"{c.names[k]} is {c.verdict(k)} it (simulated {cell(c.simulated[k])} against {cell(c.observed[k])} observed)"
+            for k in held)
+    parts.append(f"<p class=\"promise\">{e(sentence)}.</p>")
+    parts.append("<h2>Fit: observed against simulated</h2><table id=\"fit\"><tr><th class=\"name\">target</th>"
+                 "<th>observed</th><th>band (+/- 2 se)</th><th>simulated</th><th>90% band</th>"
+                 "<th class=\"name\">unit</th><th class=\"name\">in the fit</th><th class=\"name\">source</th></tr>")
+    for k, nm in enumerate(c.names):
+        lo, hi = c.observed_band(k)
+        parts.append(f"<tr><td class=\"name\">{e(nm)}</td><td>{cell(c.observed[k])}</td>"
+                     f"<td>{cell(lo)} to {cell(hi)}</td><td>{cell(c.simulated[k])}</td>"
+                     f"<td>{cell(c.sim05[k])} to {cell(c.sim95[k])}</td><td class=\"u\">{e(c.units[k])}</td>"
+                     f"<td class=\"u\">{'yes' if c.inside[k] else 'held out'}</td>"
+                     f"<td class=\"u\">{e(c.sources[k])}</td></tr>")
+    parts.append("</table>")
+    parts.append("<h2>Parameters</h2><table id=\"parameters\"><tr><th class=\"name\">key path</th><th>estimate</th>"
+                 "<th>median</th><th>90% interval</th><th>bounds</th></tr>")
+    for k, key in enumerate(c.keys):
+        parts.append(f"<tr><td class=\"name\"><code>{e(key)}</code></td><td>{cell(c.estimate[k])}</td>"
+                     f"<td>{cell(c.median[k])}</td><td>{cell(c.p05[k])} to {cell(c.p95[k])}</td>"
+                     f"<td>{cell(c.lower[k])} to {cell(c.upper[k])}</td></tr>")
+    parts.append("</table><h2>Figures</h2>")
+    for name, caption in CALIBRATION_FIGURES:
+        b64 = base64.b64encode(pngs[name]).decode("ascii")
+        parts.append(f"<figure id=\"fig-{name}\"><img alt=\"{e(caption)}\" src=\"data:image/png;base64,{b64}\">"
+                     f"<figcaption>{e(caption)}</figcaption></figure>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
 
 
 def main(argv):

@@ -377,7 +377,7 @@ void check_dimensions(const hdf5::Location& where) {
 }
 
 void check_readable_whole(const std::string& path, const std::string& command) {
-    const InputFile in = open_input(path, {FileKind::run, FileKind::batch}, command);
+    const InputFile in = open_input(path, {FileKind::run, FileKind::batch, FileKind::calibration}, command);
     check_dimensions(in.file);
 }
 

@@ -54,8 +54,8 @@ void check_shape(const hdf5::Dataset& dataset, const std::vector<hsize_t>& expec
 // each axis with a scale attached has the scale's length, and each scale is 1-d.
 void check_dimensions(const hdf5::Location& where);
 
-// What plot and report check before their script reads the file: open_input (run or
-// batch file) and check_dimensions over the whole file.
+// What plot and report check before their script reads the file: open_input (run,
+// batch or calibration file) and check_dimensions over the whole file.
 void check_readable_whole(const std::string& path, const std::string& command);
 
 }  // namespace greenshift

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# What a calibration file gives its reader: summary prints the fit table (observed with
+# its +/- 2 se band, simulated with the 90% band, held-out figures apart) and each
+# parameter's estimate and 90% interval, the same numbers h5py reads from the file
+# (--csv to full precision); plot draws fit.png and posterior.png at the promised size;
+# report is one self-contained page with both tables and both figures;
+# calibrated-scenario writes a scenario that validate and run accept, with the estimates.
+# Usage: test_calibration_outputs.sh GREENSHIFT_EXE SOURCE_DIR
+set -uo pipefail
+exe=$(realpath "$1")
+src=$(realpath "$2")
+tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+trap 'rm -rf "$tmp"' EXIT
+
+if ! $py -c 'import matplotlib, h5py, numpy' 2>/dev/null; then
+    echo "FAIL - /usr/bin/python3 lacks matplotlib/h5py/numpy (scripts/setup.sh --with-tests installs them)"
+    exit 1
+fi
+sed -e 's|scenario: ../small.yaml|scenario: '"$src"'/tests/data/small.yaml|' \
+    "$src/tests/data/calibration/small-calib.yaml" >"$tmp/calib.yaml"
+expect 0 "a small calibration" -- "$exe" calibrate "$tmp/calib.yaml" -o "$tmp/c.h5" --threads 2 -q
+
+# summary: the text table, and the CSV checked value for value against the file.
+expect 0 "summary of a calibration file" -- "$exe" summary "$tmp/c.h5"
+for t in pv_adopters_2022 heat_adopters_2024 efficiency_adopters_2024 decision.midpoint \
+    technologies.solar_process_heat.bass_p "held out of the fit" "90% interval"; do
+    contains "$tmp/out" "$t" "summary shows $t"
+done
+expect 0 "summary --csv of a calibration file" -- "$exe" summary "$tmp/c.h5" --csv
+cp "$tmp/out" "$tmp/summary.csv"
+expect 0 "the CSV holds the file's fit and parameters, to the last digit" -- $py - "$tmp/c.h5" "$tmp/summary.csv" <<'PY'
+import csv, math, sys
+import h5py
+f = h5py.File(sys.argv[1], "r")
+rows = list(csv.DictReader(open(sys.argv[2])))
+fit = f["fit"]
+names = [x.decode() if isinstance(x, bytes) else x for x in fit["name"][:]]
+got = {r["name"]: r for r in rows if r["table"] == "fit"}
+assert sorted(got) == sorted(names), (sorted(got), names)
+for i, n in enumerate(names):
+    r = got[n]
+    o, s = float(fit["observed"][i]), float(fit["se"][i])
+    err = fit["error"][i]; err = err.decode() if isinstance(err, bytes) else err
+    lo, hi = (o * math.exp(-2 * s), o * math.exp(2 * s)) if err == "lognormal" else (o - 2 * s, o + 2 * s)
+    for key, want in (("observed", o), ("band_lo", lo), ("band_hi", hi), ("simulated", float(fit["simulated"][i])),
+                      ("p05", float(fit["p05"][i])), ("p95", float(fit["p95"][i]))):
+        assert float(r[key]) == want, (n, key, r[key], want)
+    assert int(r["in_calibration"]) == int(fit["in_calibration"][i]), n
+    sim = float(fit["simulated"][i])
+    assert r["verdict"] == ("below" if sim < lo else "above" if sim > hi else "inside"), (n, r["verdict"])
+p = f["parameters"]
+keys = [x.decode() if isinstance(x, bytes) else x for x in p["key"][:]]
+par = {r["name"]: r for r in rows if r["table"] == "parameter"}
+assert sorted(par) == sorted(keys)
+for i, k in enumerate(keys):
+    for key, ds in (("band_lo", "lower"), ("band_hi", "upper"), ("simulated", "estimate"), ("p05", "p05"), ("p95", "p95")):
+        assert float(par[k][key]) == float(p[ds][i]), (k, key)
+print("ok")
+PY
+
+# plot: the two figures, 1000x600.
+png_size() { $py -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read(24)
+assert b[:8] == b"\x89PNG\r\n\x1a\n" and b[12:16] == b"IHDR", "not a PNG"
+print("%dx%d" % struct.unpack(">II", b[16:24]))' "$1"; }
+expect 0 "plot of a calibration file" -- "$exe" plot "$tmp/c.h5" -o "$tmp/fig"
+for f in fit posterior; do
+    size=$(png_size "$tmp/fig/$f.png" 2>/dev/null)
+    [ "$size" = "1000x600" ] && pass "$f.png is 1000x600" || fail "$f.png size '$size', expected 1000x600"
+done
+[ "$(ls "$tmp/fig" | wc -l)" -eq 2 ] && pass "two figures, nothing else" || fail "figure folder: $(ls "$tmp/fig")"
+
+# report: one page, both tables, both figures inline, nothing fetched.
+expect 0 "report of a calibration file" -- "$exe" report "$tmp/c.h5" -o "$tmp/c.html"
+contains "$tmp/c.html" '<table id="fit">' "the report has the fit table"
+contains "$tmp/c.html" '<table id="parameters">' "the report has the parameter table"
+contains "$tmp/c.html" "efficiency_adopters_2024</td>" "the report lists the held-out figure"
+contains "$tmp/c.html" "held out" "the report says it is held out"
+[ "$(grep -o 'src="data:image/png;base64,' "$tmp/c.html" | wc -l)" -eq 2 ] && pass "two inline figures" || fail "inline figures"
+grep -qE '(src|href)="https?:' "$tmp/c.html" && fail "the report fetches from the network" || pass "nothing fetched"
+
+# calibrated-scenario: the estimates in a scenario that validate and run accept.
+expect 0 "calibrated-scenario" -- "$exe" calibrated-scenario "$tmp/c.h5" -o "$tmp/calibrated.yaml"
+contains "$tmp/calibrated.yaml" "# Calibrated: the base scenario of c.h5" "the scenario says where it comes from"
+expect 4 "calibrated-scenario refuses an existing output" -- "$exe" calibrated-scenario "$tmp/c.h5" -o "$tmp/calibrated.yaml"
+expect 0 "validate reads the calibrated scenario" -- "$exe" validate "$tmp/calibrated.yaml"
+cp "$tmp/out" "$tmp/resolved.yaml"
+expect 0 "the calibrated scenario has the estimates" -- $py - "$tmp/c.h5" "$tmp/resolved.yaml" <<'PY'
+import sys
+import h5py
+p = h5py.File(sys.argv[1], "r")["parameters"]
+resolved = open(sys.argv[2]).read()
+midpoint = float(p["estimate"][0])
+line = [l for l in resolved.splitlines() if l.strip().startswith("midpoint:")][0]
+assert float(line.split(":")[1].split("#")[0]) == midpoint, (line, midpoint)
+print("ok")
+PY
+expect 0 "the calibrated scenario runs" -- "$exe" run "$tmp/calibrated.yaml" -o "$tmp/run.h5" --threads 2 -q
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
