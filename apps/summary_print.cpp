@@ -55,7 +55,7 @@ void print_summary(const SummaryTable& t, std::ostream& out, const SummaryPrintO
     const auto stat = [&](std::size_t v, std::size_t i, std::size_t s) {
         return s < t.statistics.size() ? readable(t.value(v, i, s) * t.display_scale[i]) : std::string("n/a");
     };
-    std::string runs = std::to_string(t.runs_per_variant) + " runs";
+    std::string runs = std::to_string(t.runs_per_variant) + (t.runs_per_variant == 1 ? " run" : " runs");
     if (t.samples > 0)
         runs += " (" + std::to_string(t.samples) + (t.samples == 1 ? " sample" : " samples") + " x " +
                 std::to_string(t.replicates) + (t.replicates == 1 ? " replicate" : " replicates") +
@@ -63,7 +63,9 @@ void print_summary(const SummaryTable& t, std::ostream& out, const SummaryPrintO
     char line[512];
     const bool single = t.runs_per_variant == 1;  // one pair of runs (greenshift compare): one value each
     for (std::size_t v = 0; v < t.variants.size(); ++v) {
-        out << (v ? "\n" : "") << t.variants[v] << " against its baseline: " << runs << "\n"
+        const std::string baseline =
+            v < t.baselines.size() && !t.baselines[v].empty() ? t.baselines[v] : std::string("its baseline");
+        out << (v ? "\n" : "") << t.variants[v] << " against " << baseline << ": " << runs << "\n"
             << (single ? "one pair of runs: no interval\n" : "median and 90% interval (p5 to p95) across runs, and the mean\n");
         std::string group = "\x01";
         for (std::size_t i = 0; i < I; ++i) {

@@ -1,5 +1,7 @@
 #include "io/batch_reader.hpp"
 
+#include <algorithm>
+
 #include "io/csv_text.hpp"
 #include "io/hdf5_input.hpp"
 #include "io/input_error.hpp"
@@ -11,6 +13,32 @@ hdf5::File open_batch_file(const std::string& path) {
 }
 
 SummaryTable read_summary(const std::string& path) { return read_summary(open_batch_file(path)); }
+
+namespace {
+
+// The variant each of `variants` is compared with: /effects pairs each effect's run
+// (its variant in /effects/variant) with a baseline run (/effects/baseline_run), whose
+// variant /runs gives. "" for a variant without effects.
+std::vector<std::string> read_baselines(const hdf5::File& file, const std::vector<std::string>& variants) {
+    std::vector<std::string> out(variants.size());
+    if (!file.contains("effects") || !file.contains("runs")) return out;
+    const hdf5::Group e = hdf5::Group::open(file, "effects"), r = hdf5::Group::open(file, "runs");
+    const std::vector<std::string> effect_variant = hdf5::read_strings(e, "variant");
+    const std::vector<std::int64_t> baseline_run = hdf5::read_array<std::int64_t>(e, "baseline_run").values;
+    const std::vector<std::int64_t> run = hdf5::read_array<std::int64_t>(r, "run").values;
+    const std::vector<std::string> run_variant = hdf5::read_strings(r, "variant");
+    if (baseline_run.size() != effect_variant.size() || run.size() != run_variant.size())
+        throw InputError(file.name(), 0, 0, "/effects or /runs: variant does not match its runs");
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+        const auto k = std::find(effect_variant.begin(), effect_variant.end(), variants[v]);
+        if (k == effect_variant.end()) continue;
+        const auto j = std::find(run.begin(), run.end(), baseline_run[static_cast<std::size_t>(k - effect_variant.begin())]);
+        if (j != run.end()) out[v] = run_variant[static_cast<std::size_t>(j - run.begin())];
+    }
+    return out;
+}
+
+}  // namespace
 
 SummaryTable read_summary(const hdf5::File& file) {
     const std::string& path = file.name();
@@ -66,10 +94,16 @@ SummaryTable read_summary(const hdf5::File& file) {
                     for (std::size_t p = 0; p < P; ++p)
                         if (!text[k * P + p].empty()) t.budget_notes[v].push_back(text[k * P + p]);
     }
-    if (t.values.size() != t.variants.size() * I * t.statistics.size() ||
-        t.valid_runs.size() != t.variants.size() * I || t.display_scale.size() != I || t.headline.size() != I ||
-        (!t.variance_share.empty() && t.variance_share.size() != t.variants.size() * I * 2))
-        throw InputError(path, 0, 0, "/summary: value or valid_runs does not match its coordinates");
+    t.baselines = read_baselines(file, t.variants);
+    const auto mismatch = [&](const char* name) {
+        return InputError(path, 0, 0, std::string("/summary: ") + name + " does not match its coordinates");
+    };
+    if (t.values.size() != t.variants.size() * I * t.statistics.size()) throw mismatch("value");
+    if (t.valid_runs.size() != t.variants.size() * I) throw mismatch("valid_runs");
+    if (t.display_scale.size() != I) throw mismatch("indicator_display_scale");
+    if (t.headline.size() != I) throw mismatch("indicator_headline");
+    if (!t.variance_share.empty() && t.variance_share.size() != t.variants.size() * I * 2)
+        throw mismatch("variance_share");
     return t;
 }
 

@@ -32,6 +32,7 @@ struct SummaryTable {
     std::string population;                // "fixed", "varies", or "" (older files)
     std::vector<std::vector<std::string>> budget_notes;  // [variant]: /budgets, a sentence per policy
                                                          // with a budget or capacity
+    std::vector<std::string> baselines;  // [variant]: the variant it is compared with (/effects), "" if unknown
     double value(std::size_t v, std::size_t i, std::size_t s) const {
         return values[(v * indicators.size() + i) * statistics.size() + s];
     }

@@ -33,7 +33,7 @@ expect 0 "the programme run of replicate 1, alone" -- "$exe" run "$src/scenarios
     -o "$tmp/prog.h5" -q
 
 expect 0 "compare the two runs" -- "$exe" compare "$tmp/base.h5" "$tmp/prog.h5" -o "$tmp/cmp.h5"
-contains "$tmp/out" "prog against its baseline" "the second is compared with the first"
+contains "$tmp/out" "prog against base: 1 run (1 sample x 1 replicate)" "the second is compared with the first, named"
 contains "$tmp/out" "CO2 avoided, 2017-2040" "the indicators in words"
 contains "$tmp/out" "Budgets and capacities" "what limited each budget"
 contains "$tmp/err" "compared prog against base (1 pair of runs)" "stderr says what was compared"
@@ -77,6 +77,10 @@ assert np.array_equal(batch["summary/value"][()], cmp["summary/value"][()], equa
 assert np.array_equal(batch["effects/co2_avoided"][()], cmp["effects/co2_avoided"][()])
 print("ok")
 PY
+expect 0 "compare two variants the other way round" -- "$exe" compare "$tmp/pair.h5" --variants cop22 baseline
+contains "$tmp/out" "baseline against cop22: 2 runs" "the header names the variant compared with (not 'its baseline')"
+expect 0 "summary of the batch" -- "$exe" summary "$tmp/pair.h5"
+contains "$tmp/out" "cop22 against baseline: 2 runs" "summary names each variant's baseline"
 expect 0 "summary reads the comparison" -- "$exe" summary "$tmp/cmp.h5"
 contains "$tmp/out" "Public cost, all instruments" "summary of a comparison"
 expect 0 "report of the comparison" -- "$exe" report "$tmp/cmp.h5" -o "$tmp/cmp.html"
