@@ -14,6 +14,12 @@ import html
 import io
 import os
 import sys
+import warnings
+
+# A statistic of a quantity undefined in every run (a cost per tonne where nothing is
+# avoided) is NaN and is drawn as a gap; numpy's and matplotlib's warnings about such
+# all-NaN slices are not news for the user, who would see them on stderr.
+warnings.filterwarnings("ignore", message="All-NaN (slice|axis) encountered", category=RuntimeWarning)
 
 EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT = 1, 2, 3, 4
 # greenshift has the script write to a temporary name and renames it when done; this

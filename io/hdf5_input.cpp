@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "greenshift/version.hpp"
+#include "io/batch_reader.hpp"
 #include "io/file_checksum.hpp"
 #include "io/input_error.hpp"
 #include "io/interrupt.hpp"
@@ -379,6 +380,9 @@ void check_dimensions(const hdf5::Location& where) {
 void check_readable_whole(const std::string& path, const std::string& command) {
     const InputFile in = open_input(path, {FileKind::run, FileKind::batch, FileKind::calibration}, command);
     check_dimensions(in.file);
+    // A batch file's summary table gets the checks of `summary` too: its shapes
+    // against the coordinates by name, which a dataset without dimension scales escapes.
+    if (in.kind == FileKind::batch) read_summary(in.file);
 }
 
 }  // namespace greenshift

@@ -55,7 +55,8 @@ void check_shape(const hdf5::Dataset& dataset, const std::vector<hsize_t>& expec
 void check_dimensions(const hdf5::Location& where);
 
 // What plot and report check before their script reads the file: open_input (run,
-// batch or calibration file) and check_dimensions over the whole file.
+// batch or calibration file), check_dimensions over the whole file and, for a batch
+// file, the reading of its summary table (read_summary, io/batch_reader.hpp).
 void check_readable_whole(const std::string& path, const std::string& command);
 
 }  // namespace greenshift

@@ -125,5 +125,42 @@ expect 4 "plot into a folder holding a user's file, even with --force" -- "$exe"
 [ "$(cat "$tmp/fig-mine/notes.txt")" = "mine" ] && [ "$(ls "$tmp/fig-mine")" = "notes.txt" ] && pass "the user's folder is untouched" \
     || fail "the user's folder changed: $(ls "$tmp/fig-mine")"
 
+# A variant whose ratios are undefined in every run (no policy against no policy: no
+# tonne avoided, no dirham spent) is drawn with gaps, and stderr holds only progress
+# and the final line (numpy printed "RuntimeWarning: All-NaN slice encountered").
+expect 0 "a batch with a variant equal to its baseline" -- "$exe" batch "$src/tests/data/batch/pairing.yaml" -o "$tmp/pair.h5" -q
+expect 0 "plot of it" -- "$exe" plot "$tmp/pair.h5" -o "$tmp/fig-pair"
+[ -z "$(grep -v -e '^plot ' -e '^wrote ' "$tmp/err")" ] && pass "plot: stderr is progress and the final line" \
+    || fail "plot printed: $(grep -v -e '^plot ' -e '^wrote ' "$tmp/err" | head -3)"
+expect 0 "report of it" -- "$exe" report "$tmp/pair.h5" -o "$tmp/pair.html"
+[ -z "$(grep -v -e '^report ' -e '^wrote ' "$tmp/err")" ] && pass "report: stderr is progress and the final line" \
+    || fail "report printed: $(grep -v -e '^report ' -e '^wrote ' "$tmp/err" | head -3)"
+
+# A summary table whose shape disagrees with its coordinates, in a file given a
+# matching checksum (tests/python/greenshift_checksum.py) and stored without dimension
+# scales, so that only a check by name finds it: plot and report refuse it as summary
+# does, with one line, before python reads it (report ended in an IndexError traceback).
+cp "$tmp/pair.h5" "$tmp/shape.h5"
+$py - "$tmp/shape.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    s = f["summary"]
+    attrs = {k: v for k, v in s["value"].attrs.items() if k != "DIMENSION_LIST"}
+    v = s["value"][()]
+    del s["value"]
+    d = s.create_dataset("value", data=np.zeros((v.shape[0], v.shape[1] - 3, v.shape[2])))
+    for k, x in attrs.items():
+        d.attrs[k] = x
+PY
+$py "$src/tests/python/greenshift_checksum.py" write "$tmp/shape.h5"
+for cmd in plot report; do
+    out="$tmp/shape-$cmd"; [ $cmd = report ] && out="$out.html"
+    expect 3 "$cmd of a summary whose shape disagrees with its coordinates" -- "$exe" $cmd "$tmp/shape.h5" -o "$out"
+    errs=$(grep -v "^$cmd " "$tmp/err")
+    [ "$(echo "$errs" | wc -l)" -eq 1 ] && echo "$errs" | grep -qF "dataset /summary/value has shape" \
+        && pass "$cmd: one line naming /summary/value" || fail "$cmd: $(echo "$errs" | head -3)"
+    [ ! -e "$out" ] && pass "$cmd: nothing written" || fail "$cmd: $out written"
+done
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
