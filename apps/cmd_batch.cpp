@@ -124,6 +124,19 @@ int run_batch_command(const BatchArgs& a, const std::string& command_line, const
         std::snprintf(detail, sizeof detail, "runs, %.1f runs/s,", p.seconds > 0 ? p.computed / p.seconds : 0.0);
         bar->update(static_cast<int>(p.computed), detail);
     };
+    // Writing the batch file takes a third of a small batch's time: say so rather than
+    // leave the line at 100%.
+    o.writing = [&] {
+        if (a.quiet) return;
+        const std::string what =
+            (o.shard.active() ? "shard " + o.shard.text() + ": every run done; writing " + a.output
+                              : "batch: every run done; writing " + a.output +
+                                    " (statistics and effects across runs, budgets, summary)") + " ...";
+        if (bar)
+            bar->note(what);
+        else
+            std::cerr << what << "\n";
+    };
     o.warn = [](const std::string& w) { std::cerr << "\ngreenshift: warning: " << w << "\n"; };
 
     const ScenarioForRun scenario_for = [&](const RunSpec& run) { return scenario_for_run(plan, run); };

@@ -45,7 +45,7 @@ void print_timings(const Model& model, double total) {
 }
 
 int interrupted(int sig) {
-    std::cerr << "\ngreenshift: interrupted by signal " << sig << "; stopped, nothing written\n";
+    std::cerr << end_of_progress_line() << "greenshift: interrupted by signal " << sig << "; stopped, nothing written\n";
     return exit_code::interrupted;
 }
 

@@ -12,6 +12,7 @@
 #include "apps/commands.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/help_examples.hpp"
+#include "apps/progress.hpp"
 #include "greenshift/version.hpp"
 #include "io/hdf5.hpp"
 #include "io/input_error.hpp"
@@ -154,7 +155,7 @@ int main(int argc, char** argv) {
         return gs::exit_code::output;
     } catch (const gs::Interrupted& e) {
         // Raised while a file was checked, read or merged: temporaries are gone.
-        std::cerr << "\ngreenshift: " << e.what() << "; stopped, nothing written\n";
+        std::cerr << gs::end_of_progress_line() << "greenshift: " << e.what() << "; stopped, nothing written\n";
         return gs::exit_code::interrupted;
     } catch (const std::bad_alloc&) {
         std::cerr << "greenshift: error: out of memory\n";

@@ -6,6 +6,8 @@
 
 namespace greenshift {
 
+const char* end_of_progress_line() { return isatty(STDERR_FILENO) != 0 ? "\n" : ""; }
+
 Progress::Progress(std::string label, std::int64_t total, bool enabled)
     : label_(std::move(label)), total_(total), enabled_(enabled), terminal_(isatty(STDERR_FILENO) != 0),
       start_(std::chrono::steady_clock::now()) {}
@@ -31,6 +33,16 @@ void Progress::update(std::int64_t done, const std::string& detail) {
         std::fprintf(stderr, "%s %lld/%lld (%d%%) %s elapsed %.1fs eta %.1fs\n", label_.c_str(),
                      static_cast<long long>(done), static_cast<long long>(total_), pct,
                      detail.c_str(), elapsed, eta);
+    }
+}
+
+void Progress::note(const std::string& message) {
+    if (!enabled_) return;
+    if (terminal_) {
+        std::fprintf(stderr, "\r\033[K%s", message.c_str());
+        std::fflush(stderr);
+    } else {
+        std::fprintf(stderr, "%s\n", message.c_str());
     }
 }
 

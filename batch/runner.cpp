@@ -494,6 +494,7 @@ BatchReport run_batch(const BatchPlan& plan, const ScenarioForRun& scenario_for,
         return report;
     }
     const auto a0 = Clock::now();
+    if (options.writing) options.writing();
     publish_batch(plan, options, saved, parts);
     report.assemble_seconds = since(a0);
     remove_parts(parts, lock);

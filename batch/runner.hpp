@@ -66,6 +66,7 @@ struct BatchOptions {
     std::uint32_t part_runs = 64;
     std::function<void(const BatchProgress&)> progress;  // after every saved part (serialised)
     std::function<void(const std::string&)> warn;        // a recoverable problem (serialised)
+    std::function<void()> writing;  // every run is saved; the batch (or shard) file is being written
     // Only this shard's runs, and a shard file (batch/shard.hpp) instead of the batch
     // file; count 0: the whole batch.
     ShardSpec shard;

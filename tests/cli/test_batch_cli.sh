@@ -17,6 +17,14 @@ make_batch "$tmp/b.yaml" 7
 expect 0 "uninterrupted batch, 2 threads" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/whole.h5" --threads 2
 contains "$tmp/err" "runs/s" "the batch reports its rate"
 contains "$tmp/err" "80 runs" "80 runs = 20 samples x 2 replicates x 2 variants"
+# after the last run the progress says the batch file is being written (it stayed at
+# 100% for the third of the time that takes), before the final line
+$py - "$tmp/err" "$tmp/whole.h5" <<'PY' && pass "a line says the batch file is being written, between 100% and 'wrote'" || fail "no 'writing' line in order: $(cat "$tmp/err")"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+at = lambda text: next(i for i, l in enumerate(lines) if text in l)
+assert at("80/80 (100%)") < at("batch: every run done; writing " + sys.argv[2]) < at("wrote " + sys.argv[2])
+PY
 [ -d "$tmp/whole.h5.parts" ] && fail "parts left behind" || pass "parts removed after the batch file is written"
 expect 0 "xarray opens every group; statistics equal numpy" -- "$py" "$src/tests/python/check_batch.py" "$tmp/whole.h5"
 

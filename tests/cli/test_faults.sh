@@ -142,6 +142,10 @@ term_ends() {
     [ $rc -eq 75 ] && [ $ms -lt 2000 ] && pass "$what: exit 75, $ms ms after SIGTERM" ||
         { fail "$what: exit $rc, $ms ms after SIGTERM"; head -3 err; }
     [ -z "$(ls -A "$dir")" ] && pass "$what: nothing left" || fail "$what: left $(ls -A "$dir")"
+    # stderr, not a terminal: progress lines, then the message alone on its line (it
+    # was preceded by an empty line, meant to end a progress line redrawn in place)
+    [ "$(grep -v -E '^(export|plot|report) ' err)" = "greenshift: interrupted by signal 15; stopped, nothing written" ] &&
+        pass "$what: one line says so" || { fail "$what: stderr is not the one line:"; cat -A err | head -5; }
 }
 term_ends "SIGTERM to summary while it checks the file" o1 -- "$exe" summary big-batch.h5
 term_ends "SIGTERM to export while it checks the file" o2 -- "$exe" export big-batch.h5 --csv o2/csv
@@ -162,7 +166,7 @@ one_line_error $? 3 "export of a directory"
 "$exe" merge dir.h5 -o m.h5 2>err
 one_line_error $? 3 "merge of a directory"
 "$exe" summary shard0.h5 2>err
-one_line_error $? 3 "summary of a shard" && contains err "is a shard file, not a batch file" "summary calls a shard a shard"
+one_line_error $? 3 "summary of a shard" && contains err "is a shard file, not a run or batch file" "summary calls a shard a shard"
 
 # --- thread counts and seeds ---
 OMP_NUM_THREADS=100000 "$exe" run "$src/tests/data/small.yaml" -o t.h5 -q 2>err
