@@ -239,6 +239,12 @@ private:
 };
 
 Scenario ScenarioReader::read(const Node& root, const std::string& default_name) const {
+    // A batch file where a scenario is expected (validate, run): say which command
+    // reads it, rather than that `scenario` is not a scenario key.
+    if (root.find("scenario") != nullptr && root.find("variants") != nullptr)
+        fail_at(root.source, node_line(root, "scenario"), node_column(root, "scenario"),
+                "scenario: this is a batch file (a base scenario and its variants), not a scenario; run it with "
+                "`greenshift batch FILE -o OUT.h5` (docs/batches.md)");
     check_keys(root, "", "the top level", kTopKeys);
     Scenario s;
     if (const Node* n = root.find("schema")) whole(*n, "schema", 1, 1, " (this program reads schema 1)");
