@@ -4,7 +4,8 @@
 # parameter's estimate and 90% interval, the same numbers h5py reads from the file
 # (--csv to full precision); plot draws fit.png and posterior.png at the promised size;
 # report is one self-contained page with both tables and both figures;
-# calibrated-scenario writes a scenario that validate and run accept, with the estimates.
+# calibrated-scenario writes a scenario that validate and run accept, with the estimates;
+# a batch from_calibration takes the posterior's rows, whole or as merged shards.
 # Usage: test_calibration_outputs.sh GREENSHIFT_EXE SOURCE_DIR
 set -uo pipefail
 exe=$(realpath "$1")
@@ -98,6 +99,38 @@ assert float(line.split(":")[1].split("#")[0]) == midpoint, (line, midpoint)
 print("ok")
 PY
 expect 0 "the calibrated scenario runs" -- "$exe" run "$tmp/calibrated.yaml" -o "$tmp/run.h5" --threads 2 -q
+
+# a batch drawing from the posterior: whole, and as two shards merged, the same file;
+# each run's draw is its sample (fewer samples than draws).
+cat >"$tmp/posterior-batch.yaml" <<YAML
+schema: 1
+scenario: $src/tests/data/small.yaml
+seed: 3
+samples: 6
+from_calibration: c.h5
+variants:
+  base: {}
+YAML
+expect 0 "a batch from_calibration" -- "$exe" batch "$tmp/posterior-batch.yaml" -o "$tmp/pb.h5" -q --threads 2
+expect 0 "its shard 0/2" -- "$exe" batch "$tmp/posterior-batch.yaml" -o "$tmp/pb0.h5" --shard 0/2 -q
+expect 0 "its shard 1/2" -- "$exe" batch "$tmp/posterior-batch.yaml" -o "$tmp/pb1.h5" --shard 1/2 -q
+expect 0 "the shards merged" -- "$exe" merge "$tmp/pb0.h5" "$tmp/pb1.h5" -o "$tmp/pbm.h5"
+expect 0 "merged shards equal the whole batch, calibration_draw included" -- "$py" "$src/tests/python/compare_runs.py" "$tmp/pb.h5" "$tmp/pbm.h5"
+expect 0 "each run's draw and values are the posterior's row" -- $py - "$tmp/pb.h5" "$tmp/c.h5" <<'PY'
+import sys
+import h5py
+b, c = h5py.File(sys.argv[1], "r")["runs"], h5py.File(sys.argv[2], "r")
+sample, draw = b["sample"][:], b["calibration_draw"][:]
+post = c["posterior/sample"][:]
+keys = [k.decode() if isinstance(k, bytes) else k for k in c["parameters/key"][:]]
+cols = [k.decode() if isinstance(k, bytes) else k for k in b["parameter"][:]]
+x = b["parameters"][:]
+for i in range(len(sample)):
+    assert draw[i] == sample[i] % len(post), (i, draw[i])
+    for j, k in enumerate(keys):
+        assert x[i, cols.index(k)] == post[draw[i], j], (i, k)
+print("ok")
+PY
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
