@@ -9,6 +9,10 @@
 #include "batch/calibrate.hpp"
 #include "io/calibration_loader.hpp"
 #include "io/interrupt.hpp"
+#ifdef GREENSHIFT_WITH_MPI
+#include "mpi/calibrate_ranks.hpp"
+#include "mpi/session.hpp"
+#endif
 
 namespace greenshift::cli {
 
@@ -38,22 +42,39 @@ int run_calibrate_command(const CalibrateArgs& a, const std::string& command_lin
     o.stop = &stop;
     static const char* const kStages[] = {"global", "local", "posterior"};
     std::unique_ptr<Progress> bar;
+    bool quiet = a.quiet;
     o.progress = [&](const CalibrationProgress& p) {
-        if (!bar) bar = std::make_unique<Progress>("calibrate", static_cast<std::int64_t>(p.planned), !a.quiet);
+        if (!bar) bar = std::make_unique<Progress>("calibrate", static_cast<std::int64_t>(p.planned), !quiet);
         char detail[128];
         std::snprintf(detail, sizeof detail, "evaluations (%s; best loss %.6g),", kStages[p.stage], p.best_loss);
         bar->update(static_cast<std::int64_t>(p.evaluations), detail);
     };
-    SimulatorModel model(plan, o.threads);
+    SimulatorModel local(plan, o.threads);
+    CalibrationModel* model = &local;
+#ifdef GREENSHIFT_WITH_MPI
+    // Under mpirun: every rank runs the calibration, each evaluation's replicates are
+    // shared out; rank 0 alone writes and reports.
+    std::unique_ptr<MpiSimulatorModel> ranks;
+    if (mpi::world_size() > 1) {
+        ranks = std::make_unique<MpiSimulatorModel>(MPI_COMM_WORLD, plan, o.threads);
+        model = ranks.get();
+        o.stop = nullptr;  // the ranks agree on a stop inside each evaluation
+        o.write = mpi::world_rank() == 0;
+        quiet = quiet || !o.write;
+        if (!o.write) o.progress = nullptr;
+    }
+#endif
     CalibrationReport r;
     try {
-        r = calibrate(plan, model, o);
+        r = calibrate(plan, *model, o);
     } catch (const Interrupted& e) {
+        if (!o.write) return exit_code::interrupted;
         if (bar) bar->finish("");
         std::cerr << "greenshift: interrupted by signal " << e.signal() << ": the evaluations so far are saved in "
                   << checkpoint_path(a.output) << "; run the same command with --resume to finish\n";
         return exit_code::interrupted;
     }
+    if (!o.write) return exit_code::ok;
     if (r.was_complete) {
         std::cerr << a.output << " is complete (" << r.output.trace.evaluations() << " evaluations); nothing to compute\n";
         return exit_code::ok;
@@ -68,8 +89,8 @@ int run_calibrate_command(const CalibrateArgs& a, const std::string& command_lin
                   a.output.c_str(), out.trace.evaluations(), r.computed, r.replayed, plan.replicates, r.seconds,
                   o.threads, r.computed ? r.seconds / r.computed : 0.0, acceptance);
     if (bar) bar->finish(line);
-    if (!bar || a.quiet) std::cerr << line << "\n";
-    if (!a.quiet) {
+    if (!bar || quiet) std::cerr << line << "\n";
+    if (!quiet) {
         std::cerr << "parameter                                  estimate        p05     median        p95\n";
         for (std::size_t i = 0; i < out.keys.size(); ++i) {
             std::snprintf(line, sizeof line, "%-40s %10.4g %10.4g %10.4g %10.4g", out.keys[i].c_str(), out.estimate[i],

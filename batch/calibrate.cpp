@@ -166,7 +166,12 @@ public:
                 checkpoint();
                 throw Interrupted(options_.stop->load());
             }
-            e = model_.evaluate(x);
+            try {
+                e = model_.evaluate(x);
+            } catch (const Interrupted&) {  // a model that decides stops itself (MPI ranks agree on it)
+                checkpoint();
+                throw;
+            }
             if (e.mean.size() != nt || e.variance.size() != nt)
                 throw std::logic_error("calibrate: the model returned the wrong number of targets");
             ++computed_;
@@ -202,7 +207,7 @@ public:
     }
 
     void checkpoint() const {
-        if (options_.output.empty() || trace_.evaluations() <= cached_.evaluations()) return;
+        if (options_.output.empty() || !options_.write || trace_.evaluations() <= cached_.evaluations()) return;
         write_calibration_checkpoint(checkpoint_path(options_.output), plan_.identity, trace_);
     }
 
@@ -405,7 +410,7 @@ CalibrationTrace prepare_output(const CalibrationPlan& plan, const CalibrateOpti
             if (!options.force)
                 throw OutputError(cp + " exists: the checkpoint of an interrupted calibration; continue it with "
                                        "--resume, or start over with --force");
-            fs::remove(cp);
+            if (options.write) fs::remove(cp);
         }
         return {};
     }
@@ -458,32 +463,38 @@ double calibration_loss(const CalibrationPlan& plan, const CalibrationEvaluation
 
 SimulatorModel::SimulatorModel(const CalibrationPlan& plan, int threads) : plan_(plan), threads_(std::max(1, threads)) {}
 
-CalibrationEvaluation SimulatorModel::evaluate(const std::vector<double>& parameters) {
+std::vector<std::vector<double>> SimulatorModel::simulate(const std::vector<double>& parameters,
+                                                          const std::vector<std::uint32_t>& replicates) {
     LoadOptions lo;
     lo.overrides = calibration_overrides(plan_, parameters);
     const Scenario base = load_scenario_text(plan_.scenario_text, plan_.scenario_file, lo);
-    const std::size_t R = plan_.replicates;
     std::vector<const Observation*> all;
     for (const auto& o : plan_.targets) all.push_back(&o);
     for (const auto& o : plan_.validation) all.push_back(&o);
-    std::vector<std::vector<double>> values(R, std::vector<double>(all.size()));
-    const int inner = std::max(1, threads_ / static_cast<int>(std::min<std::size_t>(R, 1u << 16)));
+    const std::size_t n = replicates.size();
+    std::vector<std::vector<double>> values(n, std::vector<double>(all.size()));
+    const int inner = std::max(1, threads_ / static_cast<int>(std::clamp<std::size_t>(n, 1, 1u << 16)));
     const auto t0 = Clock::now();
     tbb::task_arena arena(threads_);
     arena.execute([&] {
-        tbb::parallel_for(std::size_t{0}, R, [&](std::size_t r) {
+        tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
             Scenario s = base;
-            s.run.seed = run_seed(plan_.seed, 0, static_cast<std::uint32_t>(r));
+            s.run.seed = run_seed(plan_.seed, 0, replicates[i]);
             s.run.run_index = 0;
             const RunResult run = compute_run(s, inner);
-            for (std::size_t t = 0; t < all.size(); ++t) values[r][t] = simulated(run, *all[t]);
+            for (std::size_t t = 0; t < all.size(); ++t) values[i][t] = simulated(run, *all[t]);
         });
     });
     simulate_seconds_ += since(t0);
+    return values;
+}
+
+CalibrationEvaluation SimulatorModel::summarize(const std::vector<std::vector<double>>& values) {
+    const std::size_t R = values.size(), T = R ? values[0].size() : 0;
     CalibrationEvaluation e;
-    e.mean.assign(all.size(), 0.0);
-    e.variance.assign(all.size(), 0.0);
-    for (std::size_t t = 0; t < all.size(); ++t) {
+    e.mean.assign(T, 0.0);
+    e.variance.assign(T, 0.0);
+    for (std::size_t t = 0; t < T; ++t) {
         double sum = 0;
         for (std::size_t r = 0; r < R; ++r) sum += values[r][t];
         const double mean = sum / static_cast<double>(R);
@@ -493,6 +504,12 @@ CalibrationEvaluation SimulatorModel::evaluate(const std::vector<double>& parame
         e.variance[t] = R > 1 ? ss / static_cast<double>(R - 1) : 0.0;
     }
     return e;
+}
+
+CalibrationEvaluation SimulatorModel::evaluate(const std::vector<double>& parameters) {
+    std::vector<std::uint32_t> all(plan_.replicates);
+    for (std::uint32_t r = 0; r < plan_.replicates; ++r) all[r] = r;
+    return summarize(simulate(parameters, all));
 }
 
 CalibrationReport calibrate(const CalibrationPlan& plan, CalibrationModel& model, const CalibrateOptions& options) {
@@ -542,7 +559,7 @@ CalibrationReport calibrate(const CalibrationPlan& plan, CalibrationModel& model
     out.trace = engine.trace();
 
     CalibrationReport report;
-    if (!options.output.empty()) {
+    if (!options.output.empty() && options.write) {
         out.created_utc = utc_now_iso8601();
         write_calibration(options.output, out, options.force);
         std::error_code ec;

@@ -57,6 +57,13 @@ public:
     CalibrationEvaluation evaluate(const std::vector<double>& parameters) override;
     double simulate_seconds() const { return simulate_seconds_; }
 
+    // Each target's value in each of `replicates` (rows in that order): what an
+    // evaluation computes, for a share of the replicates (mpi/calibrate_ranks).
+    std::vector<std::vector<double>> simulate(const std::vector<double>& parameters,
+                                              const std::vector<std::uint32_t>& replicates);
+    // The mean and variance over rows [replicate][target], summed in row order.
+    static CalibrationEvaluation summarize(const std::vector<std::vector<double>>& values);
+
 private:
     const CalibrationPlan& plan_;
     int threads_;
@@ -76,9 +83,12 @@ struct CalibrateOptions {
     std::string output;          // CALIB.h5; "" writes nothing (tests), not even a checkpoint
     bool resume = false;         // continue from output + ".checkpoint"
     bool force = false;          // replace the output, start over
+    bool write = true;           // false: read a checkpoint on `resume`, write and remove nothing
+                                 // (MPI ranks other than 0, which run the same calibration)
     int threads = 1;             // stored in the file
     std::string command_line;
-    const std::atomic<int>* stop = nullptr;  // non-zero: checkpoint, then throw Interrupted
+    const std::atomic<int>* stop = nullptr;  // non-zero: checkpoint, then throw Interrupted (a model
+                                             // may also throw Interrupted: checkpointed the same way)
     std::function<void(const CalibrationProgress&)> progress;  // after every evaluation
 };
 

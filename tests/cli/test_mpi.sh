@@ -63,5 +63,28 @@ expect 0 "mpirun -np 3 run, bass decision mode" -- mpi 3 "$exe" run "$src/scenar
 expect 0 "bass run without mpirun" -- "$exe" run "$src/scenarios/bass.yaml" -o "$tmp/bass.h5" -q
 same "split bass run equals the run without MPI" "$tmp/bass.h5" "$tmp/bass-3.h5"
 
+# A calibration over ranks: each evaluation's replicates shared out; the file equals the
+# one without MPI (3 replicates on 2 ranks: an uneven share). SIGUSR1 stops every rank
+# at the same evaluation with exit 75; --resume under mpirun finishes it.
+sed -e 's|scenario: ../small.yaml|scenario: '"$src"'/tests/data/small.yaml|' -e 's|replicates: 2|replicates: 3|' \
+    "$src/tests/data/calibration/small-calib.yaml" >"$tmp/calib.yaml"
+expect 0 "calibrate without mpirun" -- "$exe" calibrate "$tmp/calib.yaml" -o "$tmp/calib.h5" --threads 2 -q
+for n in 2 3; do
+    expect 0 "mpirun -np $n calibrate" -- mpi "$n" "$exe" calibrate "$tmp/calib.yaml" -o "$tmp/calib-$n.h5" --threads 1 -q
+    expect 0 "calibration on $n ranks equals the one without MPI" -- "$py" "$src/tests/python/compare_calibrations.py" "$tmp/calib.h5" "$tmp/calib-$n.h5"
+done
+sed 's|samples: 100, burn_in: 50|samples: 3000, burn_in: 50|' "$tmp/calib.yaml" >"$tmp/long.yaml"
+expect 0 "long calibrate without mpirun" -- "$exe" calibrate "$tmp/long.yaml" -o "$tmp/long.h5" --threads 2 -q
+mpirun --allow-run-as-root --oversubscribe -np 2 "$exe" calibrate "$tmp/long.yaml" -o "$tmp/long-2.h5" --threads 1 -q \
+    >"$tmp/csig.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -e "$tmp/long-2.h5.checkpoint" ] && break; sleep 0.05; done
+kill -USR1 $pid
+wait $pid
+rc=$?
+[ "$rc" -eq 75 ] && pass "SIGUSR1 to mpirun stops a calibration: exit 75" || { fail "calibrate SIGUSR1: exit $rc"; tail -5 "$tmp/csig.out"; }
+expect 0 "mpirun -np 2 calibrate --resume" -- mpi 2 "$exe" calibrate "$tmp/long.yaml" -o "$tmp/long-2.h5" --resume --threads 1 -q
+expect 0 "the resumed calibration on 2 ranks equals the one without MPI" -- "$py" "$src/tests/python/compare_calibrations.py" "$tmp/long.h5" "$tmp/long-2.h5"
+
 echo "test_mpi: $fails failed"
 [ "$fails" -eq 0 ]
