@@ -252,6 +252,7 @@ def legend_below(fig, axes, bottom=0.14, ncol=None):
 def fig_adoption(d):
     """Per technology, the share of all firms with it installed: each technology on its own,
     variants as lines (median and p5-p95 band across runs)."""
+    from matplotlib.ticker import MaxNLocator
     np = d.np
     fig = new_figure("Adoption per technology: share of all firms with it installed"
                      + (" (median, p5-p95 across runs)" if d.batch else ""))
@@ -280,6 +281,9 @@ def fig_adoption(d):
                 ax.fill_between(d.t, lo, hi, color=colour(d, v), alpha=0.18, lw=0)
         ax.set_title(label_of(d.technology[k].replace("_", " ")), fontsize=9)
         ax.tick_params(labelsize=7)
+        # steps within a year sit at fractions of it; the axis names whole years only
+        # (with 4 steps a year it read 2017.0, 2017.5, ...)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         if k % cols == 0:

@@ -125,6 +125,24 @@ expect 4 "plot into a folder holding a user's file, even with --force" -- "$exe"
 [ "$(cat "$tmp/fig-mine/notes.txt")" = "mine" ] && [ "$(ls "$tmp/fig-mine")" = "notes.txt" ] && pass "the user's folder is untouched" \
     || fail "the user's folder changed: $(ls "$tmp/fig-mine")"
 
+# With several steps a year (bass.yaml: 4), the adoption figure's axis names whole
+# years (it read 2017.0, 2017.5, ...).
+expect 0 "the adoption axis of a run with 4 steps a year shows whole years" -- "$py" - "$src/apps/greenshift_plot.py" "$tmp/frac.h5" <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("gp", sys.argv[1])
+gp = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(gp)
+gp.need_libraries()
+gp.names_are_text(__import__("matplotlib"))
+d = gp.Data(sys.argv[2])
+assert len(d.t) > len(d.years), "the run has several steps a year"
+fig = gp.fig_adoption(d)
+fig.canvas.draw()
+ticks = [t for ax in fig.axes if ax.get_visible() for t in ax.get_xticks()]
+assert ticks and all(float(t).is_integer() for t in ticks), ticks
+print("ok")
+PY
+
 # A variant whose ratios are undefined in every run (no policy against no policy: no
 # tonne avoided, no dirham spent) is drawn with gaps, and stderr holds only progress
 # and the final line (numpy printed "RuntimeWarning: All-NaN slice encountered").
