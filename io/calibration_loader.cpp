@@ -257,6 +257,9 @@ CalibrationPlan CalibrationReader::read(const Node& root, const std::string& tex
         plan.end_year = integer(*n, "calibration.end_year", base.run.start_year, base.run.end_year,
                                 " (the scenario's years)");
     if (plan.end_year != 0 && plan.end_year != base.run.end_year) {
+        // The scenario's own references (for check-plausibility) may name later years;
+        // a calibration's runs never read them.
+        if (!base.references.empty()) plan.frame_overrides.push_back("-references");
         plan.frame_overrides.push_back("run.end_year=" + std::to_string(plan.end_year));
         for (const Policy& pol : base.policies) {
             if (pol.start_year > plan.end_year) plan.frame_overrides.push_back("-policies." + pol.name);

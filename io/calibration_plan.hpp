@@ -59,8 +59,9 @@ struct CalibrationPlan {
     std::uint64_t seed = 1;
     std::uint32_t replicates = 4;
     int end_year = 0;              // 0: the scenario's own end year
-    // The --set/--unset texts that cut the scenario at end_year: run.end_year, each
-    // policy ending later ends then, each starting later is removed.
+    // The --set/--unset texts that cut the scenario at end_year: its references
+    // removed (they may name later years), run.end_year, each policy ending later ends
+    // then, each starting later is removed.
     std::vector<std::string> frame_overrides;
     std::vector<CalibrationParameter> parameters;
     std::vector<Observation> targets;     // in the likelihood

@@ -67,6 +67,32 @@ TEST(CalibrationLoader, ReadsParametersTargetsAndMethod) {
     EXPECT_EQ(s.decision.midpoint, 0.25);
 }
 
+TEST(CalibrationLoader, AShorterRunDropsTheScenariosReferences) {
+    // morocco-baseline.yaml's references name 2025; a calibration that stops in 2022
+    // removes them (its runs never read them) rather than have the scenario refused.
+    const std::string text = R"(schema: 1
+calibration:
+  scenario: ../../../scenarios/morocco-baseline.yaml
+  end_year: 2022
+  parameters:
+    - {key: decision.midpoint, bounds: [0.1, 1.5]}
+  targets:
+    pv_2020: {variable: installed_capacity, technologies: [rooftop_pv], year: 2020, value: 20, unit: MWp, se: 5, source: synthetic}
+  method:
+    optimizer: {local: LN_COBYLA}
+)";
+    const CalibrationPlan p = load_calibration_text(text, kData + "/calibration/inline.yaml");
+    ASSERT_FALSE(p.frame_overrides.empty());
+    EXPECT_EQ(p.frame_overrides[0], "-references");
+    const Scenario s = load_scenario_text(p.scenario_text, p.scenario_file, calibration_overrides(p, {0.5}));
+    EXPECT_EQ(s.run.end_year, 2022);
+    EXPECT_TRUE(s.references.empty());
+    // Without end_year the scenario is run as written, references and all.
+    const CalibrationPlan whole = load_calibration_text(
+        text.substr(0, text.find("  end_year")) + text.substr(text.find("  parameters")), kData + "/calibration/inline.yaml");
+    EXPECT_TRUE(whole.frame_overrides.empty());
+}
+
 class BadCalibration : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BadCalibration, IsRefusedAtTheOffence) {
