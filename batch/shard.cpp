@@ -397,6 +397,9 @@ MergeReport merge_shards(const std::vector<std::string>& inputs, const std::stri
         assemble_batch(plan, source, temporary, m);
         open.reset();
         publish_file(temporary, output, {.replace = force});
+    } catch (const OutputError& e) {
+        fs::remove(temporary, ec);
+        throw OutputError(under_output_name(e.what(), temporary, output));
     } catch (...) {
         fs::remove(temporary, ec);
         throw;

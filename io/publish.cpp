@@ -62,6 +62,14 @@ void check_output_target(const std::string& output, bool replace, const std::vec
         throw OutputError(output + ": directory " + dir.string() + " is not writable: " + errno_text());
 }
 
+std::string under_output_name(const std::string& message, const std::string& temporary, const std::string& output) {
+    std::string out = message;
+    for (std::size_t at = out.find(temporary); !temporary.empty() && at != std::string::npos;
+         at = out.find(temporary, at + output.size()))
+        out.replace(at, temporary.size(), output);
+    return out;
+}
+
 std::string claim_temporary(const std::string& output) {
     // A writer killed mid-write (SIGKILL, out of memory, node failure) leaves its
     // temporary. Those whose process is gone are removed; a live pid (another writer,

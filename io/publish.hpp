@@ -24,6 +24,10 @@ void check_output_target(const std::string& output, bool replace, const std::vec
 // mid-write (a pid that no longer exists); throws OutputError when the name is taken.
 std::string claim_temporary(const std::string& output);
 
+// The message of a write that failed under `temporary`, with the temporary's name
+// replaced by `output`'s: the user gave that name, and the temporary is gone.
+std::string under_output_name(const std::string& message, const std::string& temporary, const std::string& output);
+
 // rename(2) that never replaces: renameat2 with RENAME_NOREPLACE; 0 or -1 and errno,
 // as the system call.
 int rename_noreplace(const char* from, const char* to) noexcept;

@@ -278,6 +278,10 @@ void write_run(const std::string& path, const RunResult& result, const RunMetada
         write_run_group(file, result);
         file.close();
         publish_file(temporary, path, {.replace = force});
+    } catch (const OutputError& e) {
+        if (!created) throw;
+        std::remove(temporary.c_str());
+        throw OutputError(under_output_name(e.what(), temporary, path));
     } catch (...) {
         // Only a file this call created is removed: File::create refuses an existing
         // temporary, which may belong to another writer.

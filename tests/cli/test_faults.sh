@@ -68,6 +68,12 @@ write_ends() {
     else
         one_line_error $rc 4 "$what" || { rm -rf "${dir:?}"/*; return; }
         refused[${what%% *}]=1
+        # run and merge name the output given, not the temporary they wrote (r.h5, not
+        # r.h5.tmp.PID: the user never saw that name, and it is gone)
+        case $what in run* | merge*)
+            grep -q '\.tmp\.[0-9]' err && fail "$what: the message names the temporary: $(cat err)" ||
+                pass "$what: the message names the output" ;;
+        esac
         local left
         left=$(ls -A "$dir" | grep -Ev "^(${leave})\$" || true)
         [ -z "$left" ] && pass "$what: nothing left" || fail "$what: left $left"
