@@ -93,6 +93,9 @@ bool output_already_complete(const BatchPlan& plan, const BatchOptions& options,
     }
     if (parts_exist) {
         const std::string theirs = parts_identity(parts);
+        // A folder without a batch's identity that holds a user's file was not made by a
+        // batch: name the file, as --force does, rather than blame a changed batch file.
+        if (theirs.empty()) refuse_foreign_files(parts);
         if (theirs != plan.identity) refuse_other_batch(parts, theirs.empty() ? "unknown" : theirs, plan);
     }
     return false;

@@ -65,6 +65,12 @@ expect 4 "batch --force next to a user's file in the parts folder" -- "$exe" bat
 contains "$tmp/err" "notes.txt, which greenshift did not write" "the refusal names the user's file"
 [ "$(ls -A "$tmp/user.h5.parts")" = "notes.txt" ] && pass "the refused parts folder is left as it was (no lock)" \
     || fail "the refused parts folder now holds: $(ls -A "$tmp/user.h5.parts" | tr '\n' ' ')"
+# --resume there: the folder holds no batch's runs; the refusal names the user's file
+# (it said the folder "was made by another batch (identity unknown)")
+expect 4 "batch --resume next to a user's file in the parts folder" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/user.h5" --resume -q
+contains "$tmp/err" "notes.txt, which greenshift did not write" "the --resume refusal names the user's file"
+[ "$(ls -A "$tmp/user.h5.parts")" = "notes.txt" ] && pass "left as it was after --resume" \
+    || fail "the parts folder now holds: $(ls -A "$tmp/user.h5.parts" | tr '\n' ' ')"
 mkdir "$tmp/cut.h5.parts"
 echo "my notes" >"$tmp/cut.h5.parts/notes.txt"
 expect 4 "--resume of a complete batch next to a user's file in its parts folder" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/cut.h5" --resume -q
