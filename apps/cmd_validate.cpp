@@ -1,11 +1,11 @@
 // greenshift validate SCENARIO.yaml [--set K=V] [--unset K]: the scenario resolved, or
 // what is wrong with it. A calibration file (top-level `calibration:`) is checked as
 // `greenshift calibrate` reads it.
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "io/calibration_loader.hpp"
+#include "io/yaml_guard.hpp"
 
 #include "apps/commands.hpp"
 #include "apps/exit_codes.hpp"
@@ -22,12 +22,12 @@ CLI::App* add_validate_command(CLI::App& app, ScenarioArgs& a) {
 
 namespace {
 
-// A file whose top level has the key `calibration:` (column 1) and no `run:`.
-bool is_calibration_file(const std::string& path) {
-    std::ifstream in(path);
+// A text whose top level has the key `calibration:` (column 1) and no `run:`.
+bool is_calibration_text(const std::string& text) {
+    std::istringstream in(text);
     std::string line;
     bool calibration = false;
-    for (int n = 0; n < 100000 && std::getline(in, line); ++n) {
+    while (std::getline(in, line)) {
         if (line.rfind("calibration:", 0) == 0) calibration = true;
         if (line.rfind("run:", 0) == 0) return false;
     }
@@ -37,8 +37,11 @@ bool is_calibration_file(const std::string& path) {
 }  // namespace
 
 int run_validate_command(const ScenarioArgs& a) {
-    if (a.sets.empty() && a.unsets.empty() && a.seed.empty() && is_calibration_file(a.file)) {
-        const CalibrationPlan p = load_calibration(a.file);
+    // Read through the guarded reader (no pipe, no device, no file over the size
+    // limit), as the scenario would be.
+    const std::string text = yaml::read_yaml_file(a.file, a.file, yaml::kScenarioDocument);
+    if (a.sets.empty() && a.unsets.empty() && a.seed.empty() && is_calibration_text(text)) {
+        const CalibrationPlan p = load_calibration_text(text, a.file);
         std::cerr << a.file << ": valid calibration — " << p.parameters.size() << " parameters, " << p.targets.size()
                   << " targets, " << p.validation.size() << " held out, " << p.replicates
                   << " replicates per evaluation, scenario " << p.scenario_file << "\n";
