@@ -1,4 +1,4 @@
-// greenshift calibrate CALIB.yaml -o CALIB.h5 [--threads N] [--force] [--resume] [-q]
+// greenshift calibrate CALIB.yaml -o CALIB.h5 [--threads N] [--force] [--resume] [-q] [--write-scenario OUT.yaml]
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -9,6 +9,7 @@
 #include "batch/calibrate.hpp"
 #include "io/calibration_loader.hpp"
 #include "io/interrupt.hpp"
+#include "io/publish.hpp"
 #ifdef GREENSHIFT_WITH_MPI
 #include "mpi/calibrate_ranks.hpp"
 #include "mpi/session.hpp"
@@ -27,12 +28,15 @@ CLI::App* add_calibrate_command(CLI::App& app, CalibrateArgs& a) {
     cmd->add_flag("--resume", a.resume, "Continue an interrupted calibration from OUTPUT.checkpoint");
     cmd->add_flag("--force", a.force, "Replace an existing output and discard a checkpoint; start over");
     cmd->add_flag("-q,--quiet", a.quiet, "No progress line");
+    cmd->add_option("--write-scenario", a.write_scenario,
+                    "Also write the base scenario with the estimates in (YAML; as `greenshift calibrated-scenario`)");
     cmd->get_option("--resume")->excludes(cmd->get_option("--force"));
     return cmd;
 }
 
 int run_calibrate_command(const CalibrateArgs& a, const std::string& command_line, const std::atomic<int>& stop) {
     const CalibrationPlan plan = load_calibration(a.file);
+    if (!a.write_scenario.empty()) check_output_target(a.write_scenario, a.force, {a.file, plan.scenario_file});
     CalibrateOptions o;
     o.output = a.output;
     o.threads = resolve_threads(a.threads);
@@ -77,6 +81,7 @@ int run_calibrate_command(const CalibrateArgs& a, const std::string& command_lin
     if (!o.write) return exit_code::ok;
     if (r.was_complete) {
         std::cerr << a.output << " is complete (" << r.output.trace.evaluations() << " evaluations); nothing to compute\n";
+        if (!a.write_scenario.empty()) write_calibrated_scenario(a.output, a.write_scenario, a.force, "calibrate");
         return exit_code::ok;
     }
     const CalibrationOutput& out = r.output;
@@ -98,6 +103,7 @@ int run_calibrate_command(const CalibrateArgs& a, const std::string& command_lin
             std::cerr << line << "\n";
         }
     }
+    if (!a.write_scenario.empty()) write_calibrated_scenario(a.output, a.write_scenario, a.force, "calibrate");
     return exit_code::ok;
 }
 

@@ -1,5 +1,6 @@
-// greenshift calibrated-scenario CALIB.h5 -o OUT.yaml: the calibration's base scenario
-// with the estimates written in (io/calibrated_scenario.hpp), published whole.
+// greenshift calibrated-scenario CALIB.h5 -o OUT.yaml (and calibrate --write-scenario):
+// the calibration's base scenario with the estimates written in
+// (io/calibrated_scenario.hpp), published whole.
 #include <fstream>
 #include <iostream>
 
@@ -22,19 +23,24 @@ CLI::App* add_calibrated_scenario_command(CLI::App& app, CalibratedScenarioArgs&
 }
 
 int run_calibrated_scenario_command(const CalibratedScenarioArgs& a) {
-    const CalibrationOutput c = read_calibration(a.file, "calibrated-scenario");
-    const std::string text = calibrated_scenario_text(c, a.file);
-    AtomicFile out(a.output, a.force, {a.file});
+    write_calibrated_scenario(a.file, a.output, a.force, "calibrated-scenario");
+    return exit_code::ok;
+}
+
+void write_calibrated_scenario(const std::string& calibration, const std::string& output, bool force,
+                               const std::string& command) {
+    const CalibrationOutput c = read_calibration(calibration, command);
+    const std::string text = calibrated_scenario_text(c, calibration);
+    AtomicFile out(output, force, {calibration});
     {
         std::ofstream f(out.temporary(), std::ios::binary);
         f << text;
         f.flush();
-        if (!f) throw OutputError("cannot write " + a.output);
+        if (!f) throw OutputError("cannot write " + output);
     }
     out.commit();
-    std::cerr << "wrote " << a.output << ": the base scenario of " << a.file << " with " << c.keys.size()
+    std::cerr << "wrote " << output << ": the base scenario of " << calibration << " with " << c.keys.size()
               << " calibrated values\n";
-    return exit_code::ok;
 }
 
 }  // namespace greenshift::cli

@@ -71,6 +71,7 @@ struct CalibrateArgs {
     bool resume = false;
     bool force = false;
     bool quiet = false;
+    std::string write_scenario;  // --write-scenario OUT.yaml: the calibrated scenario too
 };
 CLI::App* add_calibrate_command(CLI::App& app, CalibrateArgs& args);
 // `stop` becomes non-zero on SIGINT/SIGTERM/SIGUSR1.
@@ -83,6 +84,10 @@ struct CalibratedScenarioArgs {
 };
 CLI::App* add_calibrated_scenario_command(CLI::App& app, CalibratedScenarioArgs& args);
 int run_calibrated_scenario_command(const CalibratedScenarioArgs& args);
+// Writes the scenario of the calibration file `calibration` to `output` (shared by
+// calibrated-scenario and calibrate --write-scenario); throws InputError, OutputError.
+void write_calibrated_scenario(const std::string& calibration, const std::string& output, bool force,
+                               const std::string& command);
 
 struct MergeArgs {
     std::vector<std::string> parts;

@@ -4,7 +4,8 @@
 # parameter's estimate and 90% interval, the same numbers h5py reads from the file
 # (--csv to full precision); plot draws fit.png and posterior.png at the promised size;
 # report is one self-contained page with both tables and both figures;
-# calibrated-scenario writes a scenario that validate and run accept, with the estimates;
+# calibrated-scenario (and calibrate --write-scenario) writes a scenario that validate and
+# run accept, with the estimates;
 # a batch from_calibration takes the posterior's rows, whole or as merged shards.
 # Usage: test_calibration_outputs.sh GREENSHIFT_EXE SOURCE_DIR
 set -uo pipefail
@@ -99,6 +100,17 @@ assert float(line.split(":")[1].split("#")[0]) == midpoint, (line, midpoint)
 print("ok")
 PY
 expect 0 "the calibrated scenario runs" -- "$exe" run "$tmp/calibrated.yaml" -o "$tmp/run.h5" --threads 2 -q
+
+# calibrate --write-scenario: the same file as calibrated-scenario; an existing one is
+# refused before any evaluation, without --force.
+expect 0 "calibrate --write-scenario" -- "$exe" calibrate "$tmp/calib.yaml" -o "$tmp/c2.h5" --threads 2 -q \
+    --write-scenario "$tmp/written.yaml"
+cmp -s <(sed 's/c2\.h5/c.h5/g' "$tmp/written.yaml") "$tmp/calibrated.yaml" \
+    && pass "--write-scenario writes what calibrated-scenario writes (the same calibration, another name)" \
+    || fail "--write-scenario and calibrated-scenario differ"
+expect 4 "--write-scenario refuses an existing file" -- "$exe" calibrate "$tmp/calib.yaml" -o "$tmp/c3.h5" -q \
+    --write-scenario "$tmp/written.yaml"
+[ -e "$tmp/c3.h5" ] || [ -e "$tmp/c3.h5.checkpoint" ] && fail "the refused calibration ran" || pass "refused before it ran"
 
 # a batch drawing from the posterior: whole, and as two shards merged, the same file;
 # each run's draw is its sample (fewer samples than draws).
