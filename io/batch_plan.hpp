@@ -6,12 +6,17 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace greenshift {
+
+namespace yaml {
+struct Node;
+}
 
 enum class Distribution : std::uint8_t { uniform, normal, triangular, lognormal };
 inline constexpr std::array<std::string_view, 4> kDistributionNames{"uniform", "normal", "triangular", "lognormal"};
@@ -121,6 +126,8 @@ struct BatchPlan {
     std::string description;
     std::string scenario_file;         // base scenario, resolved relative to the batch file
     std::string scenario_text;         // its contents, read once
+    std::shared_ptr<const yaml::Node> scenario_tree;  // scenario_text parsed once (batch/expand);
+                                                     // null: each run parses the text
     std::string resolved_text;         // canonical YAML of the whole batch (stored in outputs)
     std::string identity;              // hex digest of resolved_text + scenario_text: a resume or
                                        // merge against another batch is refused

@@ -1025,9 +1025,18 @@ std::string default_name(const std::string& display_name) {
 
 }  // namespace
 
+std::shared_ptr<const yaml::Node> parse_scenario_text(const std::string& text, const std::string& display_name) {
+    const std::vector<yaml::Source> sources{yaml::Source{display_name, {}, {}}};
+    return std::make_shared<const Node>(yaml::parse_document(text, sources, 0, yaml::kScenarioDocument));
+}
+
 Scenario load_scenario_text(const std::string& text, const std::string& display_name, const LoadOptions& options) {
+    return load_scenario_tree(*parse_scenario_text(text, display_name), display_name, options);
+}
+
+Scenario load_scenario_tree(const yaml::Node& parsed, const std::string& display_name, const LoadOptions& options) {
     std::vector<yaml::Source> sources{yaml::Source{display_name, {}, {}}};
-    Node root = yaml::parse_document(text, sources, 0, yaml::kScenarioDocument);
+    Node root = parsed;
     for (std::size_t i = 0; i < options.overrides.size(); ++i)
         apply_override(root, sources, display_name, options.overrides[i], i);
     for (std::size_t i = 0; i < options.scales.size(); ++i) apply_scale(root, sources, display_name, options.scales[i], i);

@@ -7,10 +7,15 @@
 #include "core/scenario.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace greenshift {
+
+namespace yaml {
+struct Node;
+}
 
 // A number-multiplying change used by batches (docs/batches.md, `apply: scale`):
 // every number under `path` is multiplied by `factor` (a scalar; the values, not the
@@ -53,5 +58,13 @@ Scenario load_scenario_text(const std::string& text, const std::string& display_
                             const LoadOptions& options = {});
 Scenario load_scenario_text(const std::string& text, const std::string& display_name,
                             const std::vector<std::string>& overrides);
+
+// A scenario's text parsed once (yaml::parse_document, every check of the parser),
+// for callers that load it many times with other options: a batch builds each run's
+// scenario from it instead of parsing the text again for every run.
+std::shared_ptr<const yaml::Node> parse_scenario_text(const std::string& text, const std::string& display_name);
+// load_scenario_text on the tree parse_scenario_text made of that text: the same
+// scenario, the same errors.
+Scenario load_scenario_tree(const yaml::Node& parsed, const std::string& display_name, const LoadOptions& options);
 
 }  // namespace greenshift
