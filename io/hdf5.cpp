@@ -327,9 +327,11 @@ PropertyList PropertyList::dataset_creation(const std::vector<hsize_t>& chunk) {
         write_failed("cannot set up dataset creation properties");
     if (!chunk.empty()) {
         // Shuffle groups the bytes of each significance together, which lets deflate
-        // find the runs in slowly varying doubles; both are lossless.
+        // find the runs in slowly varying doubles; both are lossless. Level 1: on a
+        // Morocco Sobol batch (448 runs) level 4 took 8% more CPU time (the batch file's
+        // deflate is most of its assembly) for a file 2% smaller (77.3 MB vs 78.9 MB).
         if (H5Pset_chunk(p.id(), static_cast<int>(chunk.size()), chunk.data()) < 0 ||
-            H5Pset_shuffle(p.id()) < 0 || H5Pset_deflate(p.id(), 4) < 0)
+            H5Pset_shuffle(p.id()) < 0 || H5Pset_deflate(p.id(), 1) < 0)
             write_failed("cannot set up chunking " + shape_text(chunk) + " with shuffle and deflate");
     }
     return p;
