@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -24,6 +25,10 @@ namespace greenshift::cli {
 namespace {
 
 bool is_hdf5(const std::string& path) {
+    // Only a regular file is opened here (a pipe would block the open); anything else
+    // goes to the scenario loader, whose guard says what it is.
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return false;
     std::ifstream in(path, std::ios::binary);
     char head[8] = {};
     in.read(head, sizeof head);

@@ -25,6 +25,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsa
 # code runs for each, so every 61st byte puts it under the sanitizers (the Release
 # suite does every byte).
 export BYTEFLIP_STRIDE=61
+export GREENSHIFT_SANITIZER=address,undefined  # the script tests relax their memory and start-up bounds
 cd "$build"
 # reliability_kill is left out: it checks what the kernel does to a killed process
 # (files left or not), which instrumentation does not change, and every process it

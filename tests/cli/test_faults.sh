@@ -128,6 +128,10 @@ big shard0.h5 big-shard0.h5
 expect 0 "a file with 3 GiB after its HDF5 data is still read" -- timeout 120 "$exe" summary big-batch.h5
 # term_ends WHAT DIR -- COMMAND: SIGTERM 300 ms after the start ends COMMAND with 75
 # within 2 s, and DIR holds nothing new.
+# Time for a command to start before it is sent SIGTERM; a sanitized build starts
+# several times slower (before main installs its handlers, SIGTERM just ends it: 143).
+term_delay=0.3
+[ -n "${GREENSHIFT_SANITIZER:-}" ] && term_delay=1.5
 term_ends() {
     local what=$1 dir=$2
     shift 3
@@ -135,7 +139,7 @@ term_ends() {
     "$@" >/dev/null 2>err &
     local pid=$!
     pids+=("$pid")
-    sleep 0.3
+    sleep "$term_delay"
     local t0
     t0=$(now_ms)
     kill -TERM $pid
@@ -219,17 +223,24 @@ sed -e 's/end_year: 2040/end_year: 2017/' -e 's/steps_per_year: 4 /steps_per_yea
     done
 } >big-design.yaml
 mkdir design
-t0=$(now_ms)
-(ulimit -v 400000; exec "$exe" batch big-design.yaml -o design/b.h5 -q) 2>err
-one_line_error $? 3 "a design larger than the memory left under ulimit -v 400000, refused in $(($(now_ms) - t0)) ms"
-contains err "needs about 0.4 GiB" "the refusal gives the design's size"
-[ -z "$(ls -A design)" ] && pass "the refused design wrote nothing" || fail "the refused design left $(ls -A design)"
+if [ -n "${GREENSHIFT_SANITIZER:-}" ]; then
+    # AddressSanitizer reserves terabytes of address space at start: ulimit -v stops it first.
+    echo "ok   - # skip: a design under ulimit -v (a sanitized build cannot start under ulimit -v)"
+else
+    t0=$(now_ms)
+    (ulimit -v 400000; exec "$exe" batch big-design.yaml -o design/b.h5 -q) 2>err
+    one_line_error $? 3 "a design larger than the memory left under ulimit -v 400000, refused in $(($(now_ms) - t0)) ms"
+    contains err "needs about 0.4 GiB" "the refusal gives the design's size"
+    [ -z "$(ls -A design)" ] && pass "the refused design wrote nothing" || fail "the refused design left $(ls -A design)"
+fi
 # It was an 'out of memory' after 2 s, the whole design drawn first.
 if [ -x /usr/bin/time ]; then
     /usr/bin/time -f '%M' -o rss "$exe" batch big-design.yaml -o design/s.h5 -q --shard 7/1000000 2>err
     rc=$?
     kb=$(tail -1 rss)
-    [ $rc -eq 0 ] && [ "$kb" -lt 1000000 ] && pass "shard 7/1000000 draws its own samples: exit 0, peak $((kb / 1024)) MiB" ||
+    limit_kb=1000000  # the whole design would be ~4 GB
+    [ -n "${GREENSHIFT_SANITIZER:-}" ] && limit_kb=$((limit_kb + 500000))  # shadow memory and quarantine
+    [ $rc -eq 0 ] && [ "$kb" -lt $limit_kb ] && pass "shard 7/1000000 draws its own samples: exit 0, peak $((kb / 1024)) MiB" ||
         { fail "shard 7/1000000: exit $rc, peak $((kb / 1024)) MiB"; head -3 err; }
 fi
 
