@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <string_view>
 
 #include "greenshift/version.hpp"
 #include "io/batch_reader.hpp"
@@ -326,8 +327,13 @@ herr_t first_scale(hid_t, unsigned, hid_t scale, void* data) {
 
 struct AxesCheck {
     std::string prefix;  // the visited group's path, ending in '/'
+    bool every_axis = false;  // an axis without a dimension scale is a problem
     std::string problem;
 };
+
+// The one dataset of greenshift's run and batch files without dimension scales: the
+// budgets' sentences, whose length read_summary checks against the variants.
+constexpr std::string_view kUnscaled = "/budgets/summary";
 
 herr_t check_axes(hid_t parent, const char* relative, const H5O_info_t* info, void* data) {
     if (info->type != H5O_TYPE_DATASET) return 0;
@@ -343,10 +349,18 @@ herr_t check_axes(hid_t parent, const char* relative, const H5O_info_t* info, vo
     }
     std::vector<hsize_t> shape(static_cast<std::size_t>(rank));
     if (rank > 0) H5Sget_simple_extent_dims(space.id(), shape.data(), nullptr);
+    const bool must_be_scaled = check.every_axis && name != kUnscaled && H5DSis_scale(dataset.id()) <= 0;
+    H5Eclear2(H5E_DEFAULT);
     for (unsigned axis = 0; axis < static_cast<unsigned>(rank); ++axis) {
         const int scales = H5DSget_num_scales(dataset.id(), axis);
         if (scales <= 0) {
             H5Eclear2(H5E_DEFAULT);
+            if (must_be_scaled) {
+                problem = "dataset " + name + " has no dimension scale on axis " + std::to_string(axis) +
+                          "; greenshift attaches one to every axis of the datasets it writes, which it checks them "
+                          "against";
+                return 1;
+            }
             continue;
         }
         ScaleLength scale;
@@ -368,8 +382,9 @@ herr_t check_axes(hid_t parent, const char* relative, const H5O_info_t* info, vo
 
 }  // namespace
 
-void check_dimensions(const hdf5::Location& where) {
+void check_dimensions(const hdf5::Location& where, bool every_axis) {
     AxesCheck check;
+    check.every_axis = every_axis;
     check.prefix = where.path();
     if (check.prefix.empty() || check.prefix.back() != '/') check.prefix += '/';
     const herr_t status = H5Ovisit2(where.id(), H5_INDEX_NAME, H5_ITER_INC, check_axes, &check, H5O_INFO_BASIC);
@@ -379,7 +394,9 @@ void check_dimensions(const hdf5::Location& where) {
 
 void check_readable_whole(const std::string& path, const std::string& command) {
     const InputFile in = open_input(path, {FileKind::run, FileKind::batch, FileKind::calibration}, command);
-    check_dimensions(in.file);
+    // python reads every group by position: in a run or batch file, every axis must
+    // have the scale it is checked against (a crafted file could drop them)
+    check_dimensions(in.file, in.kind != FileKind::calibration);
     // A batch file's summary table gets the checks of `summary` too: its shapes
     // against the coordinates by name, which a dataset without dimension scales escapes.
     if (in.kind == FileKind::batch) read_summary(in.file);

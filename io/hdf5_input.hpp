@@ -51,8 +51,10 @@ InputFile open_input_image(const std::string& name, const void* image, std::size
 void check_shape(const hdf5::Dataset& dataset, const std::vector<hsize_t>& expected, const std::string& what);
 
 // Checks every dataset under `where` (recursively) against its dimension scales:
-// each axis with a scale attached has the scale's length, and each scale is 1-d.
-void check_dimensions(const hdf5::Location& where);
+// each axis with a scale attached has the scale's length, and each scale is 1-d. With
+// `every_axis`, an axis without a scale is refused too (but on the scales themselves
+// and /budgets/summary, which have none).
+void check_dimensions(const hdf5::Location& where, bool every_axis = false);
 
 // What plot and report check before their script reads the file: open_input (run,
 // batch or calibration file), check_dimensions over the whole file and, for a batch
