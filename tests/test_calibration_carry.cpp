@@ -233,9 +233,9 @@ TEST(CalibratedScenario, WritesTheEstimatesIntoTheBaseScenariosOwnText) {
     EXPECT_EQ(got.decision.midpoint, 0.74);
     EXPECT_NE(text.find("#   decision.max_rate = 0.18  (0.1 to 0.3)"), std::string::npos) << text.substr(0, 600);
     EXPECT_NE(text.find("max_rate: 0.18 "), std::string::npos);
-    EXPECT_NE(text.find("assumption A24: schema default, not calibrated to Moroccan data; calibrated by "
-                        "morocco-calibration.h5 (was 0.3)"),
-              std::string::npos);
+    EXPECT_NE(text.find("a flat ridge with midpoint; was 0.3 (A24, schema default); calibrated by "
+                        "morocco-calibration.h5 (was 0.95)"),
+              std::string::npos);  // the line's own comment kept, the value it replaces added
     EXPECT_NE(text.find("morocco.md \"efficiency packages\""), std::string::npos);  // a source comment kept
     EXPECT_EQ(text.find("written resolved"), std::string::npos);
     // It runs (2017-2019 to keep the test short) and its adoption differs from the base's.
