@@ -30,6 +30,7 @@ Variable layout_of(const Variable& v) {
     x.units = v.units;
     x.dims = v.dims;
     x.is_count = v.is_count;
+    x.flag_meanings = v.flag_meanings;
     return x;
 }
 
@@ -182,6 +183,7 @@ hdf5::Dataset create_variable(const hdf5::Location& where, const Coordinates& c,
                                : create_rows<double>(where, v.name, leading_shape[0], trailing);
     hdf5::write_attribute(d, "units", v.units);
     hdf5::write_attribute(d, "long_name", v.long_name);
+    if (!v.flag_meanings.empty()) hdf5::write_attribute(d, "flag_meanings", v.flag_meanings);
     std::string coordinates = extra_coordinates;
     const std::string aux = auxiliary_coordinates(c, v.dims);
     if (!aux.empty()) coordinates += (coordinates.empty() ? "" : " ") + aux;
@@ -266,6 +268,7 @@ RunResult GroupRunSource::layout(std::uint32_t run, const std::set<std::string>&
         v.name = name;
         if (hdf5::has_attribute(d, "units")) v.units = hdf5::read_text_attribute(d, "units");
         if (hdf5::has_attribute(d, "long_name")) v.long_name = hdf5::read_text_attribute(d, "long_name");
+        if (hdf5::has_attribute(d, "flag_meanings")) v.flag_meanings = hdf5::read_text_attribute(d, "flag_meanings");
         for (const std::string& dim : dimension_names(d)) v.dims.push_back(dim_from_name(dim, location.name));
         v.is_count = H5Tget_class(d.type().id()) == H5T_INTEGER;
         r.variables.push_back(std::move(v));
@@ -895,9 +898,14 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
     for (const RunSpec& r : plan.runs) by_variant.at(r.variant).push_back(r.index);
     std::vector<std::string> variant_names;
     for (const Variant& v : plan.variants) variant_names.push_back(v.name);
+    // A code variable (limited_by) has no mean or percentiles: /budgets says, in words,
+    // what limited each policy most often.
+    std::vector<Variable> summarised;
+    for (const Variable& v : runs.kept)
+        if (v.flag_meanings.empty()) summarised.push_back(v);
     const std::vector<hdf5::Dataset> statistics = create_statistics_group(
         file, "statistics", "per variant, statistics of every run variable across samples and replicates",
-        variant_names, layout.all, runs.kept);
+        variant_names, layout.all, summarised);
 
     const Pairing pairing = pair_runs(plan, runs.data, source);
     Coordinates effect_coords = layout.all;
@@ -910,8 +918,8 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
 
     // The datasets a ChunkedRowWriter writes stay open until it finishes.
     ChunkedRowWriter statistics_writer;
-    for (std::size_t k = 0; k < runs.kept.size(); ++k)
-        write_statistics(runs.data.at(runs.kept[k].name), by_variant, statistics[k], statistics_writer);
+    for (std::size_t k = 0; k < summarised.size(); ++k)
+        write_statistics(runs.data.at(summarised[k].name), by_variant, statistics[k], statistics_writer);
     std::vector<hdf5::Dataset> effect_statistics;
     if (pairing.any()) {
         const std::vector<std::string> paired_names = pairing.variant_names(plan);

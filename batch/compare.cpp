@@ -54,6 +54,7 @@ public:
             v.name = name;
             if (hdf5::has_attribute(d, "units")) v.units = hdf5::read_text_attribute(d, "units");
             if (hdf5::has_attribute(d, "long_name")) v.long_name = hdf5::read_text_attribute(d, "long_name");
+            if (hdf5::has_attribute(d, "flag_meanings")) v.flag_meanings = hdf5::read_text_attribute(d, "flag_meanings");
             for (std::size_t a = 1; a < dims.size(); ++a) v.dims.push_back(dim_from_name(dims[a], path_));
             v.is_count = H5Tget_class(d.type().id()) == H5T_INTEGER;
             layout_.push_back(std::move(v));

@@ -28,7 +28,7 @@ namespace greenshift {
 namespace {
 
 // Version of the part layout below (root attribute `part_format`).
-constexpr std::int32_t kPartFormat = 1;
+constexpr std::int32_t kPartFormat = 2;  // 2: a variable's record ends with its flag_meanings
 // Chunks of the byte datasets: a Fletcher-32 checksum per MiB.
 constexpr hsize_t kChunkBytes = hsize_t{1} << 20;
 // Parts kept open by PartIndex.

@@ -13,7 +13,7 @@ namespace {
 // x86-64 with libstdc++ their sizes say when that happens.
 static_assert(sizeof(void*) != 8 || sizeof(std::string) != 32 || sizeof(Coordinates) == 9 * 24 + 32,
               "Coordinates changed: update encode_run/decode_run");
-static_assert(sizeof(void*) != 8 || sizeof(std::string) != 32 || sizeof(Variable) == 3 * 32 + 24 + 8 + 2 * 24,
+static_assert(sizeof(void*) != 8 || sizeof(std::string) != 32 || sizeof(Variable) == 4 * 32 + 24 + 8 + 2 * 24,
               "Variable changed: update encode_run/decode_run");
 static_assert(sizeof(void*) != 8 || sizeof(std::string) != 32 || sizeof(RunResult) == sizeof(Coordinates) + 24 + 16,
               "RunResult changed: update encode_run/decode_run");
@@ -125,6 +125,7 @@ void encode_run(const RunResult& r, std::vector<std::byte>& out) {
         w.pod<std::uint8_t>(v.is_count ? 1 : 0);
         w.array(v.values);
         w.array(v.counts);
+        w.text(v.flag_meanings);
     }
     w.pod(r.firm_steps);
     w.pod(r.seconds);
@@ -158,6 +159,7 @@ RunResult decode_run(const std::byte* data, std::size_t size) {
         v.is_count = rd.pod<std::uint8_t>() != 0;
         v.values = rd.array<double>();
         v.counts = rd.array<std::int64_t>();
+        v.flag_meanings = rd.text();
         r.variables.push_back(std::move(v));
     }
     r.firm_steps = rd.pod<std::uint64_t>();

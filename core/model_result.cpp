@@ -259,6 +259,8 @@ void Model::State::add_run_variables(RunResult& r) const {
               "(every application served), 4 capacity (label or assistance capacity reached), 5 eligible firms "
               "(fewer than the capacity)",
               "1", {D::time, D::policy}, first_steps(rec.limited_by, n, uP));
+    for (const auto word : kPolicyLimitNames)
+        r.variables.back().flag_meanings += (r.variables.back().flag_meanings.empty() ? "" : " ") + std::string(word);
     add_real(r, "programme_cost",
              "what the policy cost during the step: grants paid or co-investment committed, cost per firm labelled or "
              "assisted, and administration (for loans, its share of the amount lent)",

@@ -27,6 +27,7 @@ struct Variable {
     bool is_count = false;          // true: stored as int64 in `counts`
     std::vector<double> values;     // when !is_count
     std::vector<std::int64_t> counts;  // when is_count
+    std::string flag_meanings;      // a code variable: the words of codes 0, 1, ... (CF flag_meanings); else empty
 };
 
 struct Coordinates {

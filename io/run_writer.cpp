@@ -221,6 +221,7 @@ void write_variable(const hdf5::Location& where, const Coordinates& c, const Dim
                                              : hdf5::write_array(where, v.name, v.values, shape);
     hdf5::write_attribute(dataset, "units", v.units);
     hdf5::write_attribute(dataset, "long_name", v.long_name);
+    if (!v.flag_meanings.empty()) hdf5::write_attribute(dataset, "flag_meanings", v.flag_meanings);
     const std::string coordinates = auxiliary_coordinates(c, v.dims);
     if (!coordinates.empty()) hdf5::write_attribute(dataset, "coordinates", coordinates);
     for (std::size_t axis = 0; axis < v.dims.size(); ++axis)

@@ -155,6 +155,26 @@ contains "$tmp/err" "2017-2040" "the error gives the horizon"
 expect 2 "a range that is not one" -- "$exe" export "$tmp/b.h5" --csv "$tmp/bad3" --years 2030-2020
 expect 2 "--stats on a run file" -- "$exe" export "$tmp/r.h5" --csv "$tmp/bad4" --stats mean
 expect 2 "--groups on a run file" -- "$exe" export "$tmp/r.h5" --csv "$tmp/bad5" --groups runs
+# limited_by is a code variable (CF flag_meanings): the CSV has its words, code by code
+# as h5py reads them; a batch stores the words with /runs/limited_by and keeps the
+# codes out of /statistics (a mean of codes means nothing).
+expect 0 "a run with policies" -- "$exe" run "$src/tests/data/small.yaml" -o "$tmp/pol.h5" -q
+expect 0 "export of its limited_by" -- "$exe" export "$tmp/pol.h5" --csv "$tmp/lim" -q --vars limited_by
+expect 0 "limited_by is written as its words, code by code" -- "$py" - "$tmp/pol.h5" "$tmp/lim" "$tmp/b.h5" <<'PY'
+import csv, glob, sys, h5py
+def text(x): return x.decode() if isinstance(x, bytes) else str(x)
+f = h5py.File(sys.argv[1], "r")
+words = text(f["limited_by"].attrs["flag_meanings"]).split()
+assert words == ["none", "budget", "label", "demand", "capacity", "eligible_firms"], words
+codes = f["limited_by"][()].reshape(-1)
+rows = [r for p in sorted(glob.glob(sys.argv[2] + "/*.csv")) for r in csv.DictReader(open(p)) if "limited_by" in r]
+got = [r["limited_by"] for r in rows]
+assert got == [words[c] for c in codes], (got[:8], codes[:8])
+assert len(set(got)) > 1, set(got)
+b = h5py.File(sys.argv[3], "r")
+assert text(b["runs/limited_by"].attrs["flag_meanings"]).split() == words
+assert "limited_by" not in b["statistics"], list(b["statistics"])
+PY
 expect 2 "neither --csv nor --xlsx" -- "$exe" export "$tmp/b.h5"
 for k in 1 2 3 4 5; do nothing_left "$tmp/bad$k" "refused selection $k wrote nothing"; done
 
