@@ -212,7 +212,7 @@ struct H5Type<std::uint8_t> {
     static hid_t memory() { return H5T_NATIVE_UINT8; }
 };
 
-// Arrays above this size are chunked and compressed (shuffle + deflate 4, lossless);
+// Arrays above this size are chunked and compressed (shuffle + deflate 1, lossless);
 // smaller ones stay contiguous, where a chunk index would cost more than it saves.
 inline constexpr std::size_t kCompressAboveBytes = 4096;
 

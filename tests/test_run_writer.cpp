@@ -245,7 +245,7 @@ TEST(Hdf5, ChunksAndCompressesOnlyLargeArrays) {
     n = 1;
     unsigned level = 0;
     EXPECT_EQ(H5Pget_filter2(large_plist, 1, &flags, &n, &level, 0, nullptr, nullptr), H5Z_FILTER_DEFLATE);
-    EXPECT_EQ(level, 4u);
+    EXPECT_EQ(level, 1u);  // level 1: io/hdf5.cpp says why
     H5Pclose(large_plist);
     const hid_t small_plist = H5Dget_create_plist(small.id());
     EXPECT_EQ(H5Pget_layout(small_plist), H5D_CONTIGUOUS);
