@@ -39,10 +39,17 @@ fi
 # fuzz_hdf5's seeds are files greenshift writes: a run, a batch and a shard of the
 # Bass check cut to one quarter and 50 firms (small files fuzz faster). The Release
 # build makes them when there is one (scripts/test.sh builds it first), else this one.
-gs=$src/build/apps/greenshift
-if [ ! -x "$gs" ]; then
-    gs=$build/apps/greenshift
-    if ! cmake --build "$build" -j2 --target greenshift >>"$probe/build.log" 2>&1; then
+# The HDF5 seeds are written by an ordinary greenshift: the one scripts/run-default.sh
+# (build) or scripts/test.sh (build-test) made, else a Release build in build. The fuzz
+# build's own libraries are instrumented for libFuzzer and cannot link the program.
+gs=""
+for b in build build-test; do
+    if [ -x "$src/$b/apps/greenshift" ]; then gs=$src/$b/apps/greenshift; break; fi
+done
+if [ -z "$gs" ]; then
+    gs=$src/build/apps/greenshift
+    if ! { cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release >>"$probe/build.log" 2>&1 &&
+           cmake --build "$src/build" -j2 --target greenshift >>"$probe/build.log" 2>&1; }; then
         tail -40 "$probe/build.log"; echo "fuzz: build of greenshift (for the HDF5 seeds) failed"; exit 1
     fi
 fi
