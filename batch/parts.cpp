@@ -330,6 +330,13 @@ std::string parts_identity(const std::string& dir) {
     return fs::exists(path, ec) ? read_text(path) : std::string();
 }
 
+bool holds_part_files(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (is_part_file_name(entry.path().filename().string(), true)) return true;
+    return false;
+}
+
 PartIndex scan_parts(const std::string& dir, const std::string& identity,
                      const std::function<void(const std::string&)>& warn) {
     PartIndex saved(identity);

@@ -131,6 +131,9 @@ PartsLock open_parts_folder(const std::string& dir, const std::string& identity,
 // The identity written in parts folder `dir`; "" when it has none.
 std::string parts_identity(const std::string& dir);
 
+// True when `dir` holds a part file (finished, or a temporary being written).
+bool holds_part_files(const std::string& dir);
+
 // The runs saved in `dir`: every part of batch `identity`, read back whole (checksums
 // and decoding). A part that does not read back, or is not named for its smallest
 // run (a new part could replace it), is reported to `warn`, removed, and its runs

@@ -95,7 +95,13 @@ bool output_already_complete(const BatchPlan& plan, const BatchOptions& options,
         const std::string theirs = parts_identity(parts);
         // A folder without a batch's identity that holds a user's file was not made by a
         // batch: name the file, as --force does, rather than blame a changed batch file.
-        if (theirs.empty()) refuse_foreign_files(parts);
+        if (theirs.empty()) {
+            refuse_foreign_files(parts);
+            // A batch killed between creating the folder and recording its identity
+            // saved no run: the folder holds only its lock and half-written bookkeeping,
+            // which this batch takes over (open_parts_folder records its identity).
+            if (!holds_part_files(parts)) return false;
+        }
         if (theirs != plan.identity) refuse_other_batch(parts, theirs.empty() ? "unknown" : theirs, plan);
     }
     return false;

@@ -78,6 +78,19 @@ expect 4 "--resume of a complete batch next to a user's file in its parts folder
     || fail "that parts folder now holds: $(ls -A "$tmp/cut.h5.parts" | tr '\n' ' ')"
 rm -r "$tmp/user.h5.parts" "$tmp/cut.h5.parts"
 
+# A batch killed after it created its parts folder but before it recorded the batch's
+# identity saved no run; --resume takes the folder over (it refused it as "made by
+# another batch (identity unknown)", so every later --resume failed too).
+for leftover in "lock" "lock batch.yaml.tmp" "lock batch.yaml identity.tmp"; do
+    name=early-$(echo "$leftover" | tr ' .' '__')
+    mkdir "$tmp/$name.h5.parts"
+    for f in $leftover; do echo "half" >"$tmp/$name.h5.parts/$f"; done
+    expect 0 "--resume after a kill that left only: $leftover" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/$name.h5" --resume -q --threads 2
+    [ ! -e "$tmp/$name.h5.parts" ] && pass "and its parts folder is gone" || fail "its parts folder remains: $(ls -A "$tmp/$name.h5.parts" | tr '\n' ' ')"
+    expect 0 "and the batch equals the uninterrupted one" -- "$py" "$src/tests/python/compare_runs.py" "$tmp/whole.h5" "$tmp/$name.h5"
+    rm -f "$tmp/$name.h5"
+done
+
 # An output that is one of the batch's inputs is refused, --force or not.
 cp "$tmp/b.yaml" "$tmp/b.before"
 expect 4 "batch -o its own batch file --force" -- "$exe" batch "$tmp/b.yaml" -o "$tmp/b.yaml" --force -q
