@@ -461,7 +461,10 @@ double calibration_loss(const CalibrationPlan& plan, const CalibrationEvaluation
     return nll;
 }
 
-SimulatorModel::SimulatorModel(const CalibrationPlan& plan, int threads) : plan_(plan), threads_(std::max(1, threads)) {}
+SimulatorModel::SimulatorModel(const CalibrationPlan& plan, int threads)
+    : plan_(plan),
+      threads_(std::max(1, threads)),
+      populations_(std::make_shared<PopulationCache>(std::max<std::size_t>(8, plan.replicates))) {}
 
 std::vector<std::vector<double>> SimulatorModel::simulate(const std::vector<double>& parameters,
                                                           const std::vector<std::uint32_t>& replicates) {
@@ -481,7 +484,7 @@ std::vector<std::vector<double>> SimulatorModel::simulate(const std::vector<doub
             Scenario s = base;
             s.run.seed = run_seed(plan_.seed, 0, replicates[i]);
             s.run.run_index = 0;
-            const RunResult run = compute_run(s, inner);
+            const RunResult run = compute_run(s, inner, populations_.get());
             for (std::size_t t = 0; t < all.size(); ++t) values[i][t] = simulated(run, *all[t]);
         });
     });

@@ -25,9 +25,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/firms.hpp"
 #include "io/calibration_file.hpp"
 #include "io/calibration_plan.hpp"
 
@@ -68,6 +70,8 @@ private:
     const CalibrationPlan& plan_;
     int threads_;
     double simulate_seconds_ = 0;
+    // every evaluation draws the firms of the same replicates' seeds
+    std::shared_ptr<PopulationCache> populations_;
 };
 
 struct CalibrationProgress {

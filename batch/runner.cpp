@@ -342,7 +342,7 @@ private:
             return;
         }
         // Per calling thread: a TBB worker runs its model's OpenMP loops on itself.
-        const RunResult result = compute_run(s, threads);
+        const RunResult result = compute_run(s, threads, &populations_);
         save(index, result, false);
     }
 
@@ -412,6 +412,8 @@ private:
     std::mutex queue_mutex_;
     std::size_t next_pending_ = 0;
     std::vector<std::uint32_t> large_;
+    // The variants of a sample, the rows of a sensitivity design: the same firms.
+    PopulationCache populations_{2 * static_cast<std::size_t>(std::max(options_.threads, 1)) + 2};
     PartSaver saver_;  // last: its thread calls on_saved
 };
 
@@ -453,10 +455,10 @@ void publish_batch(const BatchPlan& plan, const BatchOptions& options, PartIndex
 
 std::string parts_directory(const std::string& output) { return output + ".parts"; }
 
-RunResult compute_run(const Scenario& scenario, int threads) {
+RunResult compute_run(const Scenario& scenario, int threads, PopulationCache* populations) {
     omp_set_num_threads(threads);
     const auto s0 = Clock::now();
-    Model model(scenario);
+    Model model(scenario, nullptr, populations);
     while (!model.done()) model.step();
     RunResult result = model.result();
     result.seconds = since(s0);

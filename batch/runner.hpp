@@ -14,6 +14,7 @@
 
 #include "io/batch_plan.hpp"
 #include "batch/shard.hpp"
+#include "core/firms.hpp"
 #include "core/results.hpp"
 #include "core/scenario.hpp"
 
@@ -95,8 +96,9 @@ struct BatchReport {
 // The parts folder of `output`.
 std::string parts_directory(const std::string& output);
 
-// The run of `scenario` with `threads` OpenMP threads on the calling thread.
-RunResult compute_run(const Scenario& scenario, int threads);
+// The run of `scenario` with `threads` OpenMP threads on the calling thread; its
+// firms from `populations` when given (core/firms.hpp).
+RunResult compute_run(const Scenario& scenario, int threads, PopulationCache* populations = nullptr);
 
 // Runs the batch (or its shard). Throws OutputError when the output or its parts
 // exist and neither `resume` nor `force` says what to do with them, when the output

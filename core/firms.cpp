@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <numbers>
 
 #include "core/permutation.hpp"
@@ -22,7 +25,12 @@ std::vector<std::uint64_t> firm_offsets(const Scenario& s) {
     return off;
 }
 
-FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t count) {
+namespace {
+
+// The firms of [first, first + count) without the flags that depend on shares
+// (credit access, high growth): `words` gets, per firm, the two Philox words those
+// flags are drawn from, so that set_share_flags can apply any shares to them.
+FirmArrays draw_firms(const Scenario& s, std::uint64_t first, std::uint64_t count, std::vector<std::uint32_t>& words) {
     FirmArrays f;
     const std::uint64_t total = s.total_firms();
     f.first = std::min(first, total);
@@ -37,6 +45,7 @@ FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t 
     f.intensity.resize(n);
     f.status.resize(nt);
     f.adopted_step.resize(nt);
+    words.resize(2 * n);
 
     const auto off = firm_offsets(s);
     const std::uint64_t seed = s.run.population_seed.value_or(s.run.seed);
@@ -63,8 +72,6 @@ FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t 
         const double mu = std::log(sec.output_median[z]);
         const double sigma = sec.output_sigma[z];
         const double isig = sec.intensity_sigma;
-        const double credit = sec.credit_access[z];
-        const double growth = is_tpme(static_cast<int>(z)) ? sec.high_growth_share : 0.0;
         const auto lo = static_cast<std::int64_t>(std::max(off[cell], f.first));
         const auto hi = static_cast<std::int64_t>(std::min(off[cell + 1], f.first + f.count));
         const std::uint64_t n_cell = off[cell + 1] - off[cell];
@@ -96,10 +103,9 @@ FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t 
             f.output[k] = static_cast<float>(std::exp(mu + sigma * z1));
             // mean-one log-normal: exp(sigma z - sigma^2 / 2)
             f.intensity[k] = static_cast<float>(std::exp(isig * z2 - 0.5 * isig * isig));
-            std::uint8_t flags = 0;
-            if (u01(w[2]) < credit) flags |= firm_flag::credit;
-            if (u01(w[3]) < growth) flags |= firm_flag::high_growth;
-            f.flags[k] = flags;
+            f.flags[k] = 0;
+            words[2 * k] = w[2];
+            words[2 * k + 1] = w[3];
             for (int t = 0; t < T; ++t) {
                 const Cut& c = cuts[static_cast<std::size_t>(t)];
                 std::uint8_t status = 0;
@@ -124,6 +130,118 @@ FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t 
         }
     }
     return f;
+}
+
+// Credit access and high growth, drawn from each firm's words with its cell's shares.
+void set_share_flags(FirmArrays& f, const Scenario& s, const std::vector<std::uint32_t>& words) {
+    for (std::size_t k = 0; k < f.count; ++k) {
+        const Sector& sec = s.sectors[f.sector[k]];
+        const int z = f.size_class[k];
+        const double credit = sec.credit_access[static_cast<std::size_t>(z)];
+        const double growth = is_tpme(z) ? sec.high_growth_share : 0.0;
+        std::uint8_t flags = f.flags[k] & static_cast<std::uint8_t>(~(firm_flag::credit | firm_flag::high_growth));
+        if (u01(words[2 * k]) < credit) flags |= firm_flag::credit;
+        if (u01(words[2 * k + 1]) < growth) flags |= firm_flag::high_growth;
+        f.flags[k] = flags;
+    }
+}
+
+// Everything draw_firms reads, as bytes: two scenarios with the same key draw the
+// same firms (the shares of set_share_flags aside).
+std::string population_key(const Scenario& s, std::uint64_t first, std::uint64_t count) {
+    std::string key;
+    const auto put = [&key](const auto& v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    put(s.run.population_seed.value_or(s.run.seed));
+    put(s.run.run_index);
+    put(s.run.steps_per_year);
+    put(first);
+    put(count);
+    const int T = static_cast<int>(s.technologies.size());
+    put(T);
+    for (const auto& tech : s.technologies) put(tech.base_max_age());
+    put(s.sectors.size());
+    for (const auto& sec : s.sectors) {
+        put(sec.intensity_sigma);
+        for (int z = 0; z < kSizeClasses; ++z) {
+            const auto uz = static_cast<std::size_t>(z);
+            put(sec.firms[uz]);
+            put(sec.output_median[uz]);
+            put(sec.output_sigma[uz]);
+            for (int k = 0; k < T; ++k) {
+                put(sec.potential(k, z));
+                put(sec.base(k, z));
+            }
+        }
+    }
+    return key;
+}
+
+}  // namespace
+
+FirmArrays generate_firms(const Scenario& s, std::uint64_t first, std::uint64_t count) {
+    std::vector<std::uint32_t> words;
+    FirmArrays f = draw_firms(s, first, count, words);
+    set_share_flags(f, s, words);
+    return f;
+}
+
+struct PopulationCache::Entry {
+    std::string key;
+    FirmArrays firms;
+    std::vector<std::uint32_t> words;
+    std::uint64_t bytes() const {
+        return key.size() + words.size() * sizeof(std::uint32_t) +
+               firms.count * FirmArrays::state_bytes(firms.technologies);
+    }
+};
+
+PopulationCache::PopulationCache(std::size_t capacity, std::uint64_t max_bytes)
+    : capacity_(std::max<std::size_t>(capacity, 1)), max_bytes_(max_bytes) {}
+PopulationCache::~PopulationCache() = default;
+
+FirmArrays PopulationCache::firms(const Scenario& s, std::uint64_t first, std::uint64_t count) {
+    std::string key = population_key(s, first, count);
+    std::shared_ptr<const Entry> found;
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        for (auto it = entries_.begin(); it != entries_.end(); ++it)
+            if ((*it)->key == key) {
+                found = *it;
+                entries_.erase(it);
+                entries_.insert(entries_.begin(), found);  // most recently used first
+                ++hits_;
+                break;
+            }
+    }
+    if (!found) {
+        auto made = std::make_shared<Entry>();
+        made->firms = draw_firms(s, first, count, made->words);
+        made->key = std::move(key);
+        found = made;
+        const std::lock_guard<std::mutex> lock(mutex_);
+        ++misses_;
+        if (made->bytes() <= max_bytes_) {
+            entries_.insert(entries_.begin(), found);
+            bytes_ += made->bytes();
+            while (entries_.size() > capacity_ || bytes_ > max_bytes_) {
+                bytes_ -= entries_.back()->bytes();
+                entries_.pop_back();
+            }
+        }
+    }
+    FirmArrays f = found->firms;
+    set_share_flags(f, s, found->words);
+    return f;
+}
+
+std::uint64_t PopulationCache::hits() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return hits_;
+}
+
+std::uint64_t PopulationCache::misses() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return misses_;
 }
 
 }  // namespace greenshift

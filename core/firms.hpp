@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "core/scenario.hpp"
@@ -65,5 +67,33 @@ std::vector<std::uint64_t> firm_offsets(const Scenario& s);
 // equipped at the start, each with an age of 1 to installed_base_max_age years (in
 // whole steps, uniform).
 FirmArrays generate_firms(const Scenario& s, std::uint64_t first = 0, std::uint64_t count = ~std::uint64_t{0});
+
+// The populations recently drawn, for runs that draw the same firms again: the
+// variants of one sample, the rows of a sensitivity design (one seed for all) or a
+// calibration's evaluations. Two scenarios draw the same firms when their seed, run
+// index, steps per year, firm counts, size distributions, technical potentials and
+// installed bases are equal; credit access and the high-growth share only set flags,
+// applied to each copy. firms() returns exactly what generate_firms would; it may be
+// called from several threads at once. Keeps the `capacity` most recently used, in
+// at most `max_bytes` (a population larger than that is drawn each time).
+class PopulationCache {
+public:
+    explicit PopulationCache(std::size_t capacity = 8, std::uint64_t max_bytes = std::uint64_t{256} << 20);
+    ~PopulationCache();
+    PopulationCache(const PopulationCache&) = delete;
+    PopulationCache& operator=(const PopulationCache&) = delete;
+
+    FirmArrays firms(const Scenario& s, std::uint64_t first = 0, std::uint64_t count = ~std::uint64_t{0});
+    std::uint64_t hits() const;
+    std::uint64_t misses() const;
+
+private:
+    struct Entry;
+    std::size_t capacity_;
+    std::uint64_t max_bytes_, bytes_ = 0;
+    mutable std::mutex mutex_;
+    std::vector<std::shared_ptr<const Entry>> entries_;
+    std::uint64_t hits_ = 0, misses_ = 0;
+};
 
 }  // namespace greenshift

@@ -49,7 +49,8 @@ using detail::StepTables;
 using detail::Unit;
 using detail::Vintage;
 
-Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::move(scenario)) {
+Model::State::State(Scenario scenario, Communicator* communicator, PopulationCache* populations)
+    : sc(std::move(scenario)) {
     comm = communicator ? communicator : &single;
     S = static_cast<int>(sc.sectors.size());
     T = static_cast<int>(sc.technologies.size());
@@ -68,7 +69,7 @@ Model::State::State(Scenario scenario, Communicator* communicator) : sc(std::mov
     {
         const std::uint64_t first = own.first * kFirmBlock;
         const std::uint64_t last = own.last > own.first ? block_end(own.last - 1) : first;
-        f = generate_firms(sc, first, last - first);
+        f = populations ? populations->firms(sc, first, last - first) : generate_firms(sc, first, last - first);
     }
     // adopted_step holds step + offset; kInfeasible and kNotAdopted stay above it
     if (steps + f.step_offset >= kInfeasible) throw std::invalid_argument("too many steps for the firm state");
@@ -1420,8 +1421,8 @@ void Model::State::record_sectors(const StepTables& tab) {
     }
 }
 
-Model::Model(Scenario scenario, Communicator* communicator)
-    : state_(std::make_unique<State>(std::move(scenario), communicator)) {}
+Model::Model(Scenario scenario, Communicator* communicator, PopulationCache* populations)
+    : state_(std::make_unique<State>(std::move(scenario), communicator, populations)) {}
 Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;

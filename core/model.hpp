@@ -51,8 +51,9 @@ class Model {
 public:
     // With a communicator of several ranks, this rank holds only its blocks of firms
     // (firms() is that slice) and every aggregate is combined across ranks; every
-    // rank ends with the same, complete results. nullptr = one process.
-    explicit Model(Scenario scenario, Communicator* communicator = nullptr);
+    // rank ends with the same, complete results. nullptr = one process. With
+    // `populations`, the firms come from (and go to) that cache.
+    explicit Model(Scenario scenario, Communicator* communicator = nullptr, PopulationCache* populations = nullptr);
     ~Model();
     Model(Model&&) noexcept;
     Model& operator=(Model&&) noexcept;

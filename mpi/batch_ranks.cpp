@@ -152,6 +152,7 @@ unsigned work_for_rank0(MPI_Comm comm, const BatchPlan& plan, const ScenarioForR
                                    reinterpret_cast<const std::byte*>(plan.identity.data()) + plan.identity.size());
     send(comm, 0, kRequest, request);
     unsigned computed = 0;
+    PopulationCache populations(2 * static_cast<std::size_t>(std::max(threads, 1)) + 2);
     for (;;) {
         MPI_Status status;
         check(MPI_Probe(0, MPI_ANY_TAG, comm, &status), "MPI_Probe");
@@ -161,7 +162,7 @@ unsigned work_for_rank0(MPI_Comm comm, const BatchPlan& plan, const ScenarioForR
         const auto index = get<std::uint32_t>(m.bytes, 0);
         if (index >= plan.runs.size()) throw std::runtime_error("rank 0 sent run " + std::to_string(index) + " of " +
                                                                 std::to_string(plan.runs.size()));
-        const RunResult result = compute_run(scenario_for(plan.runs[index]), threads);
+        const RunResult result = compute_run(scenario_for(plan.runs[index]), threads, &populations);
         std::vector<std::byte> reply = header<std::uint32_t, std::int32_t>(index, threads);
         encode_run(result, reply);
         send(comm, 0, kResult, reply);

@@ -415,6 +415,73 @@ TEST(Population, AFixedPopulationKeepsTheFirmsAndChangesTheDraws) {
     EXPECT_NE(get(ra, "adopters").counts, get(rb, "adopters").counts);
 }
 
+// The cache's copy against a fresh draw, column by column.
+void expect_same_firms(const FirmArrays& got, const FirmArrays& want, const std::string& what) {
+    SCOPED_TRACE(what);
+    EXPECT_EQ(got.first, want.first);
+    EXPECT_EQ(got.count, want.count);
+    EXPECT_EQ(got.technologies, want.technologies);
+    EXPECT_EQ(got.step_offset, want.step_offset);
+    EXPECT_EQ(got.sector, want.sector);
+    EXPECT_EQ(got.size_class, want.size_class);
+    EXPECT_EQ(got.flags, want.flags);
+    EXPECT_EQ(got.output, want.output);
+    EXPECT_EQ(got.intensity, want.intensity);
+    EXPECT_EQ(got.status, want.status);
+    EXPECT_EQ(got.adopted_step, want.adopted_step);
+}
+
+TEST(Population, TheCacheGivesWhatAFreshDrawGivesAndDrawsOnlyNewPopulations) {
+    Scenario a = fixtures::full_scenario(40);
+    a.run.seed = 11;
+    a.sectors[0].credit_access = {0.5, 0.6, 0.7, 0.9};
+    Scenario shares = a;  // other shares: the same firms, other flags
+    shares.sectors[0].credit_access = {0.1, 0.2, 0.3, 0.4};
+    shares.sectors[1].high_growth_share = 0.7;
+    Scenario seed = a;
+    seed.run.seed = 12;
+    Scenario potential = a;
+    potential.sectors[0].technical_potential.assign(a.technologies.size(), {0.5, 0.5, 0.5, 0.5});
+    PopulationCache cache(8);
+    expect_same_firms(cache.firms(a), generate_firms(a), "first draw");
+    expect_same_firms(cache.firms(shares), generate_firms(shares), "other credit and growth shares");
+    expect_same_firms(cache.firms(seed), generate_firms(seed), "other seed");
+    expect_same_firms(cache.firms(potential), generate_firms(potential), "other technical potential");
+    expect_same_firms(cache.firms(a), generate_firms(a), "the first again");
+    expect_same_firms(cache.firms(a, 100, 250), generate_firms(a, 100, 250), "a slice");
+    EXPECT_EQ(cache.misses(), 4u);  // a, seed, potential, the slice
+    EXPECT_EQ(cache.hits(), 2u);    // shares, a again
+    // the flags changed with the shares: the copy did not keep the first's
+    EXPECT_NE(generate_firms(a).flags, generate_firms(shares).flags);
+
+    // Beyond its capacity the oldest goes: drawn again, still the same firms.
+    PopulationCache one(1);
+    (void)one.firms(a);
+    (void)one.firms(seed);
+    expect_same_firms(one.firms(a), generate_firms(a), "after eviction");
+    EXPECT_EQ(one.misses(), 3u);
+    EXPECT_EQ(one.hits(), 0u);
+    // a population larger than the byte limit is drawn every time
+    PopulationCache tiny(8, 16);
+    expect_same_firms(tiny.firms(a), generate_firms(a), "uncached");
+    (void)tiny.firms(a);
+    EXPECT_EQ(tiny.hits(), 0u);
+}
+
+TEST(Population, AModelOnCachedFirmsRunsBitwiseAsOnFreshOnes) {
+    Scenario a = fixtures::full_scenario(60);
+    a.run.seed = 5;
+    Scenario b = a;  // another variant of the same sample: other credit access
+    b.sectors[0].credit_access = {0.2, 0.4, 0.6, 0.8};
+    PopulationCache cache;
+    for (const Scenario* s : {&a, &b, &a}) {
+        Model m(*s, nullptr, &cache);
+        while (!m.done()) m.step();
+        EXPECT_EQ(fixtures::bitwise_difference(m.result(), simulate(*s)), "");
+    }
+    EXPECT_EQ(cache.hits(), 2u);
+}
+
 TEST(Population, FixedInABatchGivesEveryRunTheFirmsOfRunZeroAndKeepsThePairs) {
     const std::string path = std::string(GREENSHIFT_TEST_DATA) + "/data/batch/inline.yaml";
     const std::string text = R"(schema: 1

@@ -291,7 +291,7 @@ struct Model::State {
     std::size_t SZK() const { return static_cast<std::size_t>(S) * kSizeClasses * T; }
     std::size_t SZ() const { return static_cast<std::size_t>(S) * kSizeClasses; }
 
-    State(Scenario scenario, Communicator* communicator);
+    State(Scenario scenario, Communicator* communicator, PopulationCache* populations);
     void sum_cells();       // n_sz, out0_sz, x_sz
     void reference_cost();  // ref_cost_sz
     void lay_out_blocks();  // cell_lo, cell_n and the blocks' scratch
