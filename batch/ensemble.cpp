@@ -1,6 +1,7 @@
 #include "batch/ensemble.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -70,6 +71,46 @@ double quantile_sorted(std::span<const double> sorted, double q) {
     return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
 }
 
+namespace {
+
+// Puts in place the order statistics that quantile_sorted reads for `statistics`
+// (positions lo and lo + 1 of each), as a full sort would, without sorting: a
+// column whose values are all the same bits is left as it is, and the others get one
+// selection per quantile on what is above the previous one. quantile_sorted then
+// gives the bits it gives on the sorted column: the only values that compare equal
+// with other bits are -0 and +0, and its interpolation returns the same bits
+// whichever zero stands where (a + f (b - a) with a == b is +0 for every sign pair).
+void order_for_quantiles(std::vector<double>& column, const std::vector<Statistic>& statistics) {
+    const std::size_t n = column.size();
+    if (n < 2) return;
+    bool same = true;
+    for (std::size_t r = 1; r < n && same; ++r) same = std::memcmp(&column[r], &column[0], sizeof(double)) == 0;
+    if (same) return;
+    std::vector<std::size_t> at;  // the positions quantile_sorted reads, in order
+    for (const Statistic& st : statistics) {
+        if (st.q < 0) continue;
+        const auto lo = static_cast<std::size_t>(std::floor(static_cast<double>(n - 1) * st.q));
+        at.push_back(std::min(lo, n - 1));
+        if (lo + 1 < n) at.push_back(lo + 1);
+    }
+    std::sort(at.begin(), at.end());
+    at.erase(std::unique(at.begin(), at.end()), at.end());
+    std::size_t from = 0;  // the positions read below `from` hold their order statistics
+    for (const std::size_t k : at) {
+        if (k < from) continue;
+        if (k == from) {
+            std::iter_swap(column.begin() + static_cast<std::ptrdiff_t>(k),
+                           std::min_element(column.begin() + static_cast<std::ptrdiff_t>(k), column.end()));
+        } else {
+            std::nth_element(column.begin() + static_cast<std::ptrdiff_t>(from),
+                             column.begin() + static_cast<std::ptrdiff_t>(k), column.end());
+        }
+        from = k + 1;
+    }
+}
+
+}  // namespace
+
 std::vector<double> column_statistics(const std::vector<double>& values, std::size_t rows,
                                       std::size_t columns, const std::vector<Statistic>& statistics,
                                       std::vector<std::int64_t>* valid) {
@@ -94,7 +135,7 @@ std::vector<double> column_statistics(const std::vector<double>& values, std::si
             }
             if (valid != nullptr) (*valid)[c] = static_cast<std::int64_t>(column.size());
             if (column.empty()) continue;
-            std::sort(column.begin(), column.end());
+            order_for_quantiles(column, statistics);
             for (std::size_t s = 0; s < statistics.size(); ++s)
                 out[s * columns + c] = statistics[s].q < 0 ? total / static_cast<double>(column.size())
                                                            : quantile_sorted(column, statistics[s].q);

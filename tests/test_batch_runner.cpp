@@ -182,6 +182,48 @@ TEST(Ensemble, QuantilesAgainstDirectComputation) {
     }
 }
 
+// The quantiles come from selections, not a sort: bitwise what quantile_sorted gives
+// on the sorted column, with ties, signed zeros, constant columns, NaNs, both
+// statistic sets and tables large enough to run in parallel.
+TEST(Ensemble, QuantilesBySelectionEqualTheSortedColumnBitwise) {
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<int> small(-3, 3);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    const double nan = std::nan("");
+    for (const auto* stats : {&gs::ensemble::full_statistics(), &gs::ensemble::summary_statistics()})
+        for (const std::size_t rows : {1u, 2u, 3u, 5u, 20u, 101u, 7168u}) {
+            const std::size_t cols = rows > 1000 ? 40 : 300;  // 7168 x 40 runs in parallel
+            std::vector<double> v(rows * cols);
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t c = 0; c < cols; ++c) {
+                    double x = 0;
+                    switch (c % 6) {
+                        case 0: x = normal(rng); break;                                   // all distinct
+                        case 1: x = small(rng); break;                                    // many ties
+                        case 2: x = (rng() & 1) ? 0.0 : -0.0; break;                      // signed zeros only
+                        case 3: x = small(rng) == 0 ? ((rng() & 1) ? 0.0 : -0.0) : small(rng); break;
+                        case 4: x = 2.5; break;                                           // constant
+                        case 5: x = (rng() % 4 == 0) ? nan : normal(rng); break;          // NaNs left out
+                    }
+                    v[r * cols + c] = x;
+                }
+            const auto st = gs::ensemble::column_statistics(v, rows, cols, *stats);
+            for (std::size_t c = 0; c < cols; ++c) {
+                std::vector<double> col;
+                for (std::size_t r = 0; r < rows; ++r)
+                    if (!std::isnan(v[r * cols + c])) col.push_back(v[r * cols + c]);
+                std::sort(col.begin(), col.end());
+                for (std::size_t s = 0; s < stats->size(); ++s) {
+                    if ((*stats)[s].q < 0) continue;
+                    const double want = gs::ensemble::quantile_sorted(col, (*stats)[s].q);
+                    const double got = st[s * cols + c];
+                    ASSERT_TRUE(std::memcmp(&want, &got, sizeof want) == 0 || (std::isnan(want) && std::isnan(got)))
+                        << rows << " rows, column " << c << ", " << (*stats)[s].name << ": " << got << " vs " << want;
+                }
+            }
+        }
+}
+
 TEST(Ensemble, NaNIsLeftOutAndCounted) {
     const double nan = std::nan("");
     const std::vector<double> v = {1, nan, 3, nan, nan, nan};  // 3 rows x 2 columns
