@@ -119,12 +119,22 @@ std::vector<std::byte> encode(const Pipeline& p, std::vector<std::byte> raw) {
         raw.swap(shuffled);
     }
     if (p.deflate < 0) return raw;
-    uLongf size = compressBound(static_cast<uLong>(raw.size()));
-    std::vector<std::byte> out(size);
-    // What H5Zdeflate.c calls: compress2 at the dataset's level.
-    if (compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
-                  static_cast<uLong>(raw.size()), p.level) != Z_OK)
-        throw std::runtime_error("deflate failed on a chunk");
+    // A zlib stream as H5Zdeflate.c writes (compress2's format, the dataset's level),
+    // found by run-length matches only (Z_RLE): after the shuffle, the repeats in a
+    // chunk of model output are mostly runs of one byte, so this finds nearly what the
+    // default strategy finds (Morocco batch chunks: 2.26x smaller instead of 2.38x) in
+    // half the time. Any zlib inflate, HDF5's filter included, reads it.
+    z_stream z{};
+    if (deflateInit2(&z, p.level, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) throw std::runtime_error("deflate failed on a chunk");
+    std::vector<std::byte> out(deflateBound(&z, static_cast<uLong>(raw.size())));
+    z.next_in = reinterpret_cast<Bytef*>(raw.data());
+    z.avail_in = static_cast<uInt>(raw.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int status = deflate(&z, Z_FINISH);
+    const std::size_t size = z.total_out;
+    deflateEnd(&z);
+    if (status != Z_STREAM_END) throw std::runtime_error("deflate failed on a chunk");
     out.resize(size);
     return out;
 }

@@ -2,7 +2,8 @@
 // io/batch_writer.hpp: chunks of whole rows, shuffle + deflate). HDF5 runs its
 // filters on the calling thread, and deflate is most of the cost of writing a batch
 // file; here a chunk's rows are gathered in memory, its filters (the same shuffle
-// and the same zlib deflate at the dataset's level, so readers see no difference)
+// and a zlib deflate stream at the dataset's level, found with run-length matches
+// only, which any reader inflates as HDF5's own)
 // run on every thread of the current TBB arena, and the filtered chunk goes to the
 // file with H5Dwrite_chunk; reading whole datasets back is the same in reverse with
 // H5Dread_chunk. HDF5 itself is only ever called from the calling thread.
