@@ -129,6 +129,9 @@ class Data:
         if self.batch:
             self.run_variant = self.strings(g, "variant")
             self.variants = list(dict.fromkeys(self.run_variant))
+            # a Sobol batch keeps the time series of its base sample's runs only
+            self.kept = (np.asarray(g["series_kept"][:]) == 1 if "series_kept" in g
+                         else np.ones(len(self.run_variant), bool))
         else:
             self.run_variant = [self.attrs.get("scenario_name", "run")]
             self.variants = list(self.run_variant)
@@ -177,7 +180,9 @@ class Data:
         return x if self.batch else x[None, ...]
 
     def runs_of(self, variant):
-        return [i for i, v in enumerate(self.run_variant) if v == variant]
+        """The runs of a variant whose time series the file keeps."""
+        kept = self.kept if self.batch else [True] * len(self.run_variant)
+        return [i for i, v in enumerate(self.run_variant) if v == variant and kept[i]]
 
     def effect(self, name):
         return self.np.asarray(self.effects[name][:], dtype=float)

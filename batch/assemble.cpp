@@ -98,6 +98,21 @@ void auxiliary_strings(const hdf5::Location& where, const std::string& name,
     hdf5::attach_dimension_scale(d, scale, 0);
 }
 
+// Whose time series a batch file keeps (docs/output.md, "Batch files"): every run's,
+// but in a Sobol design only those of the base sample A (its first N samples, N draws
+// of the inputs). The other rows, B and every A_B^i, count through their indicators
+// (/effects/indicators, /sensitivity); their floating-point time series in /runs and
+// /effects are NaN and no statistic reads them. Shard files keep every series: merge
+// recomputes the effects from them.
+bool keeps_series(const BatchPlan& plan, const RunSpec& r) {
+    return plan.sensitivity.method != SensitivityMethod::sobol || r.sample < plan.sensitivity.base;
+}
+bool keeps_every_series(const BatchPlan& plan) {
+    for (const RunSpec& r : plan.runs)
+        if (!keeps_series(plan, r)) return false;
+    return true;
+}
+
 // The `run` dimension with its coordinates for the runs `rows` (indices into plan.runs).
 hdf5::Dataset write_run_axis(const hdf5::Location& where, const BatchPlan& plan,
                              const std::vector<std::uint32_t>& rows, const std::vector<std::uint32_t>* baseline) {
@@ -121,6 +136,14 @@ hdf5::Dataset write_run_axis(const hdf5::Location& where, const BatchPlan& plan,
     auxiliary(where, "replicate", replicate, "replicate (random seed) of the run", run);
     auxiliary(where, "seed", seed, "random seed of the run (shared by a variant and its baseline)", run);
     if (baseline != nullptr) auxiliary(where, "baseline_run", base, "index of the paired baseline run", run);
+    if (!keeps_every_series(plan)) {
+        std::vector<std::uint8_t> kept;
+        for (const std::uint32_t i : rows) kept.push_back(keeps_series(plan, plan.runs[i]) ? 1 : 0);
+        auxiliary(where, "series_kept", kept,
+                  "1: the run's time series are stored; 0: a Sobol design row past the base sample, kept through its "
+                  "indicators only (its floating-point variables hold NaN)",
+                  run);
+    }
     if (plan.calibration_draws > 0) {
         std::vector<std::int32_t> draw;
         for (const std::uint32_t i : rows) draw.push_back(static_cast<std::int32_t>(plan.runs[i].sample % plan.calibration_draws));
@@ -192,6 +215,13 @@ hdf5::Dataset create_variable(const hdf5::Location& where, const Coordinates& c,
     for (const hdf5::Dataset& s : scales.leading) hdf5::attach_dimension_scale(d, s, axis++);
     for (const Dim dim : v.dims) hdf5::attach_dimension_scale(d, scales.dims[dim], axis++);
     return d;
+}
+
+// The row of a floating-point variable whose series is not kept: NaN.
+const std::vector<double>& not_kept(std::size_t n) {
+    thread_local std::vector<double> row;
+    row.assign(n, std::numeric_limits<double>::quiet_NaN());
+    return row;
 }
 
 // A run's variable laid out on the batch's policy axis (the union over variants):
@@ -512,14 +542,15 @@ public:
 
     // Effect `e` of `variant` against `baseline` (each with the variables of
     // pairing.inputs, in that order).
-    void write(std::uint32_t e, const RunResult& variant, const RunResult& baseline, ChunkedRowWriter& writer) {
+    void write(std::uint32_t e, const RunResult& variant, const RunResult& baseline, bool keep_series,
+               ChunkedRowWriter& writer) {
         const std::vector<Variable> diffs = ensemble::effects(variant, baseline);
         if (schema_.empty()) create(diffs);
         for (const Variable& x : diffs) {
             if (x.is_count)
                 writer.write_row(data_.at(x.name), e, x.counts);
             else
-                writer.write_row(data_.at(x.name), e, x.values);
+                writer.write_row(data_.at(x.name), e, keep_series ? x.values : not_kept(x.values.size()));
         }
         writer.write_row(indicator_data_, e, indicators::values(variant, baseline));
     }
@@ -561,7 +592,7 @@ private:
 // rows written, and the variables the effects read returned (empty when it is in no
 // effect).
 RunResult write_run_rows(std::uint32_t i, const RunResult& run, const BatchLayout& layout, const RunsGroup& runs,
-                         const Pairing& pairing, RunSource& source, ChunkedRowWriter& writer) {
+                         const Pairing& pairing, bool keep_series, RunSource& source, ChunkedRowWriter& writer) {
     const Coordinates& rc = run.coords;
     const Coordinates& all = layout.all;
     std::map<std::string, const Variable*> by_name;
@@ -587,7 +618,7 @@ RunResult write_run_rows(std::uint32_t i, const RunResult& run, const BatchLayou
         } else {
             row.values = x != nullptr ? on_union_policies(x->values, v, rc, all, policy_map)
                                       : std::vector<double>(n, 0.0);
-            writer.write_row(d, i, row.values);
+            writer.write_row(d, i, keep_series ? row.values : not_kept(n));
         }
         if (keep && std::find(pairing.inputs.begin(), pairing.inputs.end(), v.name) != pairing.inputs.end())
             for_effects.variables.push_back(std::move(row));
@@ -604,8 +635,8 @@ RunResult write_run_rows(std::uint32_t i, const RunResult& run, const BatchLayou
 // Reads every run once, in run order, writes it to /runs and, as soon as a run and
 // its baseline have both been read, their effect; a run is held only until its
 // effects are written.
-void stream_runs(RunSource& source, const BatchLayout& layout, const RunsGroup& runs, const Pairing& pairing,
-                 EffectsGroup& effects) {
+void stream_runs(const BatchPlan& plan, RunSource& source, const BatchLayout& layout, const RunsGroup& runs,
+                 const Pairing& pairing, EffectsGroup& effects) {
     const auto N = static_cast<std::uint32_t>(pairing.effects_of.size());
     // Rows are filtered on every thread and written chunk by chunk (batch/chunk_io.hpp).
     ChunkedRowWriter writer;
@@ -613,13 +644,14 @@ void stream_runs(RunSource& source, const BatchLayout& layout, const RunsGroup& 
     std::vector<std::uint32_t> effects_left(N, 0);
     for (std::uint32_t i = 0; i < N; ++i) effects_left[i] = static_cast<std::uint32_t>(pairing.effects_of[i].size());
     for (std::uint32_t i = 0; i < N; ++i) {
-        RunResult for_effects = write_run_rows(i, source.values(i, runs.kept), layout, runs, pairing, source, writer);
+        RunResult for_effects = write_run_rows(i, source.values(i, runs.kept), layout, runs, pairing,
+                                               keeps_series(plan, plan.runs[i]), source, writer);
         if (pairing.effects_of[i].empty()) continue;
         held.emplace(i, std::move(for_effects));
         for (const std::uint32_t e : pairing.effects_of[i]) {
             const std::uint32_t variant = pairing.effect_rows[e], baseline = pairing.baseline_rows[e];
             if (held.count(variant == i ? baseline : variant) == 0) continue;  // computed when the other arrives
-            effects.write(e, held.at(variant), held.at(baseline), writer);
+            effects.write(e, held.at(variant), held.at(baseline), keeps_series(plan, plan.runs[variant]), writer);
             for (const std::uint32_t r : {variant, baseline})
                 if (--effects_left[r] == 0) held.erase(r);
         }
@@ -894,8 +926,10 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
 
     hdf5::File file = create_batch_file(path, plan, meta, N);
     const RunsGroup runs = create_runs_group(file, plan, layout);
+    // The runs each variant's statistics and budgets read: those whose series are kept.
     std::vector<std::vector<std::uint32_t>> by_variant(plan.variants.size());
-    for (const RunSpec& r : plan.runs) by_variant.at(r.variant).push_back(r.index);
+    for (const RunSpec& r : plan.runs)
+        if (keeps_series(plan, r)) by_variant.at(r.variant).push_back(r.index);
     std::vector<std::string> variant_names;
     for (const Variant& v : plan.variants) variant_names.push_back(v.name);
     // A code variable (limited_by) has no mean or percentiles: /budgets says, in words,
@@ -913,7 +947,7 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
     effect_coords.policy_type.clear();
     const IndicatorAxis indicators(layout.all);
     EffectsGroup effects(file, plan, pairing, effect_coords, indicators);
-    stream_runs(source, layout, runs, pairing, effects);
+    stream_runs(plan, source, layout, runs, pairing, effects);
     write_budgets(file, layout.all, runs.data, variant_names, by_variant);
 
     // The datasets a ChunkedRowWriter writes stay open until it finishes.
@@ -927,8 +961,12 @@ void assemble_batch(const BatchPlan& plan, RunSource& source, const std::string&
             file, "effect_statistics",
             "per variant with a baseline, statistics of the effects across samples and replicates", paired_names,
             effect_coords, effects.schema());
+        std::vector<std::vector<std::uint32_t>> kept_effects(pairing.groups.size());
+        for (std::size_t g = 0; g < pairing.groups.size(); ++g)
+            for (const std::uint32_t e : pairing.groups[g])
+                if (keeps_series(plan, plan.runs[pairing.effect_rows[e]])) kept_effects[g].push_back(e);
         for (std::size_t k = 0; k < effects.schema().size(); ++k)
-            write_statistics(effects.data(effects.schema()[k].name), pairing.groups, effect_statistics[k],
+            write_statistics(effects.data(effects.schema()[k].name), kept_effects, effect_statistics[k],
                              statistics_writer);
         write_summary(file, plan, paired_names, pairing, indicators, effects.indicators());
         if (plan.sensitivity.method != SensitivityMethod::none)

@@ -164,6 +164,14 @@ CompareSummary compare_batch_variants(const std::string& batch, const std::strin
     const std::size_t N = variant.size();
     if (sample.size() != N || replicate.size() != N || seed.size() != N)
         throw InputError(batch, 0, 0, "/runs: variant, sample, replicate and seed differ in length");
+    if (runs.contains("series_kept")) {
+        const std::vector<std::uint8_t> kept = hdf5::read_array<std::uint8_t>(runs, "series_kept").values;
+        if (std::find(kept.begin(), kept.end(), std::uint8_t{0}) != kept.end())
+            throw InputError(batch, 0, 0,
+                             "a Sobol batch keeps the time series of its base sample's runs only (/runs/series_kept), "
+                             "and compare needs every run's; its effects against the baseline are in /effects and "
+                             "`greenshift summary`, or run the two variants as a batch without the sensitivity block");
+    }
     if (reference == alternative)
         throw InputError(batch, 0, 0, "--variants names '" + reference + "' twice; name two variants to compare");
     std::vector<std::string> names;

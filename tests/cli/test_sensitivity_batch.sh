@@ -37,6 +37,16 @@ contains "$tmp/err" "80 runs" "80 runs = 8 x (3 + 2) samples x 2 variants"
 expect 0 "/sensitivity equals the indices recomputed from /effects" -- "$py" "$src/tests/python/check_sensitivity_batch.py" "$tmp/sobol.h5" 8
 "$py" -c "import h5py, sys; s = h5py.File('$tmp/sobol.h5', 'r')['runs/seed'][...]; sys.exit(0 if len(set(s.tolist())) == 1 else 1)" \
     && pass "every row of the design has the same seed (one replicate)" || fail "the design's rows have different seeds"
+# The time series of the base sample A only (samples 0-7), every run's indicators: the
+# statistics, budgets and effects over A's runs, against numpy (tests/python/check_batch.py)
+"$py" -c "import h5py, sys; f = h5py.File('$tmp/sobol.h5', 'r'); sys.exit(0 if ((f['runs/sample'][...] < 8) == (f['runs/series_kept'][...] == 1)).all() and f['effects/indicators'].shape[0] == 40 else 1)" \
+    && pass "runs/series_kept marks the runs of the base sample A; /effects/indicators has all 40 pairs" \
+    || fail "series_kept is not the base sample, or /effects/indicators lost rows"
+expect 0 "the Sobol batch file checks out against numpy (its kept series)" -- "$py" "$src/tests/python/check_batch.py" "$tmp/sobol.h5"
+expect 0 "export --tidy of a Sobol batch: every run's parameters and indicators" -- "$exe" export "$tmp/sobol.h5" --tidy "$tmp/tidy.csv"
+[ "$(wc -l <"$tmp/tidy.csv")" -eq 41 ] && pass "the tidy table has the 40 pairs" || fail "the tidy table has $(wc -l <"$tmp/tidy.csv") lines"
+expect 3 "compare --variants of a Sobol batch" -- "$exe" compare "$tmp/sobol.h5" --variants baseline cop22
+contains "$tmp/err" "base sample's runs only" "the refusal says the batch keeps its base sample's series only"
 expect 0 "summary of a Sobol batch" -- "$exe" summary "$tmp/sobol.h5"
 contains "$tmp/out" "what drives each indicator" "summary ranks the parameters"
 contains "$tmp/out" "ST " "summary gives the total indices"

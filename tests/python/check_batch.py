@@ -42,17 +42,30 @@ def main(path):
     check("indicator_units" in summ["value"].coords, "summary: indicator_units is a coordinate")
     check(summ["indicator_units"].sel(indicator="co2_avoided").item() == "t", "summary: co2_avoided in t")
 
+    # A Sobol batch keeps the time series of its base sample's runs only (series_kept):
+    # the others' floating-point variables are NaN, and no statistic reads them.
+    kept = runs["series_kept"].values == 1 if "series_kept" in runs else np.ones(runs.sizes["run"], bool)
+    eff_kept = eff["series_kept"].values == 1 if "series_kept" in eff else np.ones(eff.sizes["run"], bool)
+    if not kept.all():
+        for name in ["co2_emissions", "production_cost_index_by_size", "investment_total"]:
+            x = runs[name].values
+            check(np.isnan(x[~kept]).all(), f"runs/{name}: NaN in every run whose series is not kept")
+            check(not np.isnan(x[kept]).all(axis=tuple(range(1, x.ndim))).any(), f"runs/{name}: values in the kept runs")
+        check(np.isnan(eff["co2_avoided"].values[~eff_kept]).all(), "effects/co2_avoided: NaN where not kept")
+        check(np.array_equal(eff_kept, kept[np.searchsorted(runs["run"].values, eff["run"].values)]),
+              "effects/series_kept: as the variant's run")
+
     # statistics against numpy: quantiles (method "linear") and means across a variant's runs
     for name in ["co2_emissions", "adopters", "production_cost_index_by_size"]:
         for v in stats["variant"].values:
-            x = runs[name].where(runs["variant"] == v, drop=True).values.astype(float)
+            x = runs[name].values[(runs["variant"].values == v) & kept].astype(float)
             want = np.concatenate([x.mean(axis=0)[None], np.percentile(x, [5, 25, 50, 75, 95], axis=0)])
             got = stats[name].sel(variant=v).values
             check(np.allclose(got, want, rtol=1e-12, atol=1e-9), f"statistics/{name} of {v} equals numpy")
     # effects: baseline - variant, as numpy computes it from /runs
-    base = runs["co2_emissions"].sel(run=eff["baseline_run"].values).values
-    var = runs["co2_emissions"].sel(run=eff["run"].values).values
-    check(np.array_equal(eff["co2_avoided"].values, base - var), "effects/co2_avoided = baseline - variant, bitwise")
+    base = runs["co2_emissions"].sel(run=eff["baseline_run"].values).values[eff_kept]
+    var = runs["co2_emissions"].sel(run=eff["run"].values).values[eff_kept]
+    check(np.array_equal(eff["co2_avoided"].values[eff_kept], base - var), "effects/co2_avoided = baseline - variant, bitwise")
     # summary: mean and percentiles of the per-run indicators
     for v in summ["variant"].values:
         ind = eff["indicators"].where(eff["variant"] == v, drop=True).values
@@ -87,17 +100,18 @@ def main(path):
     check(params.dims == ("run", "parameter"), "runs: parameters over (run, parameter)")
     for k, name in enumerate(runs["parameter"].values):
         x = params.values[:, k]
-        same = all(len(set(x[runs["sample"].values == s])) == 1 for s in set(runs["sample"].values))
+        # NaN where the parameter does not apply to the run's variant (a policy it lacks)
+        same = all(len(set(x[(runs["sample"].values == s) & ~np.isnan(x)])) <= 1 for s in set(runs["sample"].values))
         check(same, f"runs/parameters of {name}: one value per sample, shared by its variants")
     # budgets: the year's spending is the sum of budget_used over its steps
     budgets = xr.open_dataset(path, group="budgets")
     years = runs["year"].values
     for v in budgets["variant"].values:
-        x = runs["budget_used"].values[runs["variant"].values == v]  # run, time, policy
+        x = runs["budget_used"].values[(runs["variant"].values == v) & kept]  # run, time, policy
         yearly = np.stack([x[:, years == y, :].sum(axis=1) for y in budgets["year"].values], axis=2)
         got = budgets["spent"].sel(variant=v, statistic="mean").values
         check(np.allclose(got, yearly.mean(axis=0), rtol=1e-12, atol=1e-6), f"budgets/spent of {v} equals numpy")
-        refused = runs["applications_unserved"].values[runs["variant"].values == v]
+        refused = runs["applications_unserved"].values[(runs["variant"].values == v) & kept]
         yearly_refused = np.stack([refused[:, years == y, :].sum(axis=1) for y in budgets["year"].values], axis=2)
         got = budgets["binding_share"].sel(variant=v).values
         budgeted = np.isin(budgets["policy_type"].values, ["capex_grant", "green_investment_fund"])
