@@ -171,14 +171,21 @@ with h5py.File(sys.argv[1], "r+") as f:
         d.attrs[k] = x
 PY
 $py "$src/tests/python/greenshift_checksum.py" write "$tmp/shape.h5"
-for cmd in plot report; do
-    out="$tmp/shape-$cmd"; [ $cmd = report ] && out="$out.html"
-    expect 3 "$cmd of a summary whose shape disagrees with its coordinates" -- "$exe" $cmd "$tmp/shape.h5" -o "$out"
-    errs=$(grep -v "^$cmd " "$tmp/err")
-    [ "$(echo "$errs" | wc -l)" -eq 1 ] && echo "$errs" | grep -qF "dataset /summary/value " \
-        && pass "$cmd: one line naming /summary/value" || fail "$cmd: $(echo "$errs" | head -3)"
-    [ ! -e "$out" ] && pass "$cmd: nothing written" || fail "$cmd: $out written"
-done
+# refused_by_plot_and_report FILE WHAT NEEDLE NAMED: plot and report of FILE exit 3 with
+# one line containing NEEDLE (the check says NAMED), and write nothing.
+refused_by_plot_and_report() {
+    local file=$1 what=$2 needle=$3 named=$4 cmd out errs
+    for cmd in plot report; do
+        out="${file%.h5}-$cmd"; [ $cmd = report ] && out="$out.html"
+        expect 3 "$cmd of $what" -- "$exe" $cmd "$file" -o "$out"
+        errs=$(grep -v "^$cmd " "$tmp/err")
+        [ "$(echo "$errs" | wc -l)" -eq 1 ] && echo "$errs" | grep -qF "$needle" \
+            && pass "$cmd: one line naming $named" || fail "$cmd: $(echo "$errs" | head -3)"
+        [ ! -e "$out" ] && pass "$cmd: nothing written" || fail "$cmd: $out written"
+    done
+}
+refused_by_plot_and_report "$tmp/shape.h5" "a summary whose shape disagrees with its coordinates" \
+    "dataset /summary/value " "/summary/value"
 
 # The same for any other group python reads: /budgets/budget cut short and stored
 # without its dimension scales (a check against the scales had nothing to compare):
@@ -194,14 +201,8 @@ with h5py.File(sys.argv[1], "r+") as f:
     g.create_dataset(name, data=v[:, :, :-2])
 PY
 $py "$src/tests/python/greenshift_checksum.py" write "$tmp/noscale.h5"
-for cmd in plot report; do
-    out="$tmp/noscale-$cmd"; [ $cmd = report ] && out="$out.html"
-    expect 3 "$cmd of a budgets dataset without its dimension scales" -- "$exe" $cmd "$tmp/noscale.h5" -o "$out"
-    errs=$(grep -v "^$cmd " "$tmp/err")
-    [ "$(echo "$errs" | wc -l)" -eq 1 ] && echo "$errs" | grep -qF "has no dimension scale on axis 0" \
-        && pass "$cmd: one line naming the dataset's missing scale" || fail "$cmd: $(echo "$errs" | head -3)"
-    [ ! -e "$out" ] && pass "$cmd: nothing written" || fail "$cmd: $out written"
-done
+refused_by_plot_and_report "$tmp/noscale.h5" "a budgets dataset without its dimension scales" \
+    "has no dimension scale on axis 0" "the dataset's missing scale"
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
