@@ -86,7 +86,8 @@ void order_for_quantiles(std::vector<double>& column, const std::vector<Statisti
     bool same = true;
     for (std::size_t r = 1; r < n && same; ++r) same = std::memcmp(&column[r], &column[0], sizeof(double)) == 0;
     if (same) return;
-    std::vector<std::size_t> at;  // the positions quantile_sorted reads, in order
+    thread_local std::vector<std::size_t> at;  // the positions quantile_sorted reads, in order
+    at.clear();
     for (const Statistic& st : statistics) {
         if (st.q < 0) continue;
         const auto lo = static_cast<std::size_t>(std::floor(static_cast<double>(n - 1) * st.q));
